@@ -1,0 +1,7 @@
+"""`python -m ytvault`: the same entry point as the `ytvault` command."""
+
+import sys
+
+from ytvault.cli import main
+
+sys.exit(main())

@@ -1,0 +1,47 @@
+"""The error hierarchy. Every message says what happened and, where there is one, the fix.
+
+The CLI turns these into one line and an exit code; the pipeline records them per note and
+goes on with the next one. Nothing here imports anything heavy.
+"""
+
+from __future__ import annotations
+
+
+class YtvaultError(Exception):
+    """Base class: an expected failure whose message is meant for the person."""
+
+
+class ConfigError(YtvaultError):
+    """The configuration or the command line is wrong (exit code 2)."""
+
+
+class NoteSkipped(YtvaultError):
+    """A note that looks like a stub cannot be processed safely; it is left untouched."""
+
+
+class FetchError(YtvaultError):
+    """Fetching from YouTube failed."""
+
+
+class TransientError(FetchError):
+    """Worth retrying later: network trouble, rate limits, bot checks, IP blocks, offline."""
+
+
+class PermanentError(FetchError):
+    """Retrying will not help: private, removed, members-only, age-restricted videos."""
+
+
+class AnalysisError(YtvaultError):
+    """The model call failed in a way that retrying this note now will not fix."""
+
+
+class AnalysisTransientError(AnalysisError):
+    """The model API is overloaded, rate limited or unreachable: retry the note later."""
+
+
+class AnalysisAuthError(AnalysisError):
+    """The API key was refused: no note can be analysed until the key is fixed."""
+
+
+class MissingApiKey(AnalysisError):
+    """No API key is set: notes get their properties and thumbnail, the analysis waits."""

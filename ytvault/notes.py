@@ -1,0 +1,199 @@
+"""Read a note and decide what ytvault may do with it: the first step of the pipeline.
+
+A note is split byte-exactly into BOM, frontmatter and body (joining the parts gives the text
+back), then classified: a fresh stub, a note waiting for its analysis or for a premiere, a note
+whose earlier failure the person may want retried, or nothing to do with ytvault.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from ytvault.errors import NoteSkipped
+from ytvault.ids import video_id
+from ytvault.yamltext import FrontmatterError, lines_of, load_mapping
+
+# A stub is a URL and a few properties; a note waiting for its analysis is a generated note.
+# Anything larger is passed over unread beyond this many bytes.
+MAX_NOTE_BYTES = 512 * 1024
+
+# ytvault's own callouts: `> [!kind] ytvault: <state>` followed by more `>` lines.
+CALLOUT = re.compile(r"^> \[!(\w+)\] ytvault: (.*)$")
+ANALYSIS_PENDING = "analysis pending"
+ANALYSIS_FAILED = "analysis failed"
+WAITING = "waiting for the premiere"
+CANNOT_FILL = "cannot fill this note"
+
+_FENCE = re.compile(r"---[ \t]*")
+_BODY_URL = re.compile(
+    r"""(?:
+        <(?P<angle>[^<>\s]+)>                                  # <url>
+      | !?\[[^\[\]\n]*\]\((?P<link><?[^()\s<>]+>?)\)           # [text](url) and ![](url)
+      | (?P<bare>\S+)                                          # url
+    )""",
+    re.X,
+)
+
+
+class Kind(Enum):
+    STUB = "stub"  # fill everything
+    ANALYSIS = "analysis"  # a finished note whose analysis is pending or failed
+    WAITING = "waiting"  # a stub whose video is an upcoming premiere
+    FAILED = "failed"  # a stub that could not be filled; retried only when asked
+
+
+@dataclass(frozen=True)
+class Parts:
+    bom: str
+    frontmatter: str | None  # the text between the fences, None when there is no frontmatter
+    opening: str  # "---\n" as written (or "")
+    closing: str  # "---\n" as written (or "")
+    body: str
+
+    @property
+    def text(self) -> str:
+        return self.bom + self.opening + (self.frontmatter or "") + self.closing + self.body
+
+    @property
+    def newline(self) -> str:
+        return "\r\n" if "\r\n" in (self.opening or self.body) else "\n"
+
+
+@dataclass(frozen=True)
+class Stub:
+    kind: Kind
+    video_id: str
+    url: str  # the URL as the person pasted it
+    properties: dict[str, Any]
+
+
+def split_note(text: str) -> Parts:
+    """Split `text` into its parts; raises NoteSkipped for frontmatter that never closes."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    rest = text[len(bom):]
+    lines = lines_of(rest)
+    if not lines or lines[0].rstrip("\r\n") != "---":
+        return Parts(bom, None, "", "", rest)
+    offset = len(lines[0])
+    for line in lines[1:]:
+        if _FENCE.fullmatch(line.rstrip("\r\n")):
+            fm = rest[len(lines[0]):offset]
+            return Parts(bom, fm, lines[0], line, rest[offset + len(line):])
+        offset += len(line)
+    raise NoteSkipped("frontmatter is never closed with a `---` line")
+
+
+def read_text(path: Path) -> str | None:
+    """The note's text, or None when it is too large, binary or not UTF-8 (never a stub)."""
+    with path.open("rb") as fh:
+        data = fh.read(MAX_NOTE_BYTES + 1)
+    if len(data) > MAX_NOTE_BYTES or b"\0" in data or b"youtu" not in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def classify(text: str) -> Stub | None:
+    """What ytvault should do with a note's text, or None: not ours, pass it over quietly.
+
+    Raises NoteSkipped when the note looks like a stub but cannot be handled safely.
+    """
+    parts = split_note(text)
+    body_url = _body_url(parts.body)
+    state = callout_state(parts.body)
+    fm_url_possible = parts.frontmatter is not None and "youtube_url" in parts.frontmatter
+    if body_url is None and state is None and not (fm_url_possible and not parts.body.strip()):
+        return None
+    try:
+        props = load_mapping(parts.frontmatter or "")
+    except FrontmatterError as exc:
+        if body_url or not parts.body.strip():
+            raise NoteSkipped(str(exc)) from None
+        return None
+    if body_url is not None:
+        return _stub(Kind.STUB, body_url, props)
+    fm_url = props.get("youtube_url")
+    if not parts.body.strip():
+        if isinstance(fm_url, str) and not _is_finished(props):
+            return _stub(Kind.STUB, fm_url, props)
+        return None
+    if state is None:
+        return None
+    if state in (ANALYSIS_PENDING, ANALYSIS_FAILED):
+        return _stub(Kind.ANALYSIS, fm_url, props) if isinstance(fm_url, str) else None
+    span = callout_span(parts.body, (WAITING, CANNOT_FILL))
+    if span is None or parts.body[span[1]:].strip():
+        return None
+    url = _body_url(parts.body[: span[0]])
+    if url is None:
+        return None
+    return _stub(Kind.WAITING if state == WAITING else Kind.FAILED, url, props)
+
+
+def callout_state(text: str) -> str | None:
+    """The state named by the first ytvault callout in `text` (`analysis pending`…), if any."""
+    for line in lines_of(text):
+        match = CALLOUT.match(line.rstrip("\r\n"))
+        if match:
+            return match.group(2).strip()
+    return None
+
+
+def find_url_line(body: str, vid: str) -> tuple[int, int] | None:
+    """Character span of the first body line that is only a URL of video `vid`."""
+    offset = 0
+    for line in lines_of(body):
+        url = _line_url(line)
+        if url is not None and video_id(url) == vid:
+            return offset, offset + len(line)
+        offset += len(line)
+    return None
+
+
+def callout_span(body: str, states: tuple[str, ...]) -> tuple[int, int] | None:
+    """Character span of ytvault's callout in one of `states`, with the blank line after it."""
+    offset = 0
+    lines = lines_of(body)
+    for i, line in enumerate(lines):
+        match = CALLOUT.match(line.rstrip("\r\n"))
+        if match and match.group(2).strip() in states:
+            end = offset + len(line)
+            for following in lines[i + 1:]:
+                if not following.startswith(">") and following.strip():
+                    break
+                end += len(following)
+                if not following.strip():
+                    break
+            return offset, end
+        offset += len(line)
+    return None
+
+
+def _stub(kind: Kind, url: str, props: dict[str, Any]) -> Stub | None:
+    vid = video_id(url.strip())
+    return None if vid is None else Stub(kind, vid, url.strip(), props)
+
+
+def _is_finished(props: dict[str, Any]) -> bool:
+    return props.get("template-type") == "YouTube" and bool(props.get("channel_name"))
+
+
+def _line_url(line: str) -> str | None:
+    match = _BODY_URL.fullmatch(line.strip())
+    if not match:
+        return None
+    url = match.group("angle") or match.group("link") or match.group("bare") or ""
+    url = url.removeprefix("<").removesuffix(">")
+    return url if video_id(url) is not None else None
+
+
+def _body_url(body: str) -> str | None:
+    """The URL when the body is only one YouTube video URL, in any of the pasted forms."""
+    lines = [line for line in lines_of(body) if line.strip()]
+    return _line_url(lines[0]) if len(lines) == 1 else None

@@ -1,0 +1,132 @@
+"""Render a note from a video, its analysis and a clock: pure functions on strings.
+
+Everything that came from YouTube or the model is escaped on the way in: YAML scalars read the
+same to YAML 1.1 and 1.2 readers, the iframe's title attribute reads as the exact title, and
+body text is inert Markdown (no code, HTML, embeds, links, tags or headings of its own).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from functools import cache
+from importlib import resources
+
+from ytvault.models import SECTIONS, Analysis, Video
+from ytvault.yamltext import scalar
+
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+_AMBIGUOUS_AMP = re.compile(r"&(?=[A-Za-z0-9#])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Characters that start Markdown/Obsidian constructs anywhere in a line: code spans and fences,
+# links, embeds, wikilinks, footnotes, tags, comments; backslash first so escapes can't combine.
+_MD_SPECIAL = re.compile(r"([\\`\[\]#]|%%|::)")
+# Constructs that only count at the start of a line (lists, quotes, headings, tables, rules).
+_LINE_START = re.compile(r"^(?:[-+*=|>~_]|\d+[.)])")
+
+PLAYER = (
+    '<iframe title="{title}" src="https://www.youtube.com/embed/{id}?feature=oembed" '
+    'height="113" width="200" style="aspect-ratio: 1.76991 / 1; width: 100%; height: 100%;" '
+    'allowfullscreen="" allow="fullscreen"></iframe>'
+)
+
+
+@cache
+def default_template() -> str:
+    return (resources.files("ytvault") / "templates" / "note.md").read_text(encoding="utf-8")
+
+
+def render_note(
+    video: Video,
+    *,
+    url: str,
+    body: str,
+    thumbnail: str | None,
+    now: datetime,
+    template: str | None = None,
+) -> str:
+    """The whole note. `body` is the analysis block (or a callout) that goes above the player;
+    `thumbnail` is the file name of the thumbnail in the vault, None when there is none."""
+    embed = f"![[{thumbnail}]]" if thumbnail else ""
+    values = {
+        "title": scalar(video.title),
+        "channel": scalar(video.channel) if video.channel else "",
+        "subscribers": "" if video.subscribers is None else str(video.subscribers),
+        "length": format_length(video.duration),
+        "publish_date": video.publish_date.isoformat() if video.publish_date else "",
+        "chapters": yaml_list(
+            f"{format_time(c.start, long=(video.duration or 0) >= 3600)} {c.title}"
+            for c in video.chapters
+        ),
+        "hashtags": yaml_list(video.hashtags),
+        "thumbnail": scalar(embed) if embed else '""',
+        "note_created": now.strftime("%Y-%m-%d, %H:%M"),
+        "youtube_url": scalar(url),
+        "created": now.strftime("%Y-%m-%dT%H:%M"),
+        "thumbnail_embed": embed + "\n" if embed else "",
+        "analysis": body,
+        "player": PLAYER.format(title=html_attr(video.title), id=video.id),
+    }
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template or default_template())
+
+
+def render_analysis(analysis: Analysis) -> str:
+    """`# SUMMARY` and the seven list sections, each followed by a blank line."""
+    out = [f"# SUMMARY\n\n{inline_text(analysis.summary)}\n\n"]
+    for name in SECTIONS:
+        items = getattr(analysis, name)
+        lines = "".join(f"- {_item(name, item)}\n" for item in items if item.strip())
+        out.append(f"# {name.upper()}:\n\n{lines}\n" if lines else f"# {name.upper()}:\n\n")
+    return "".join(out)
+
+
+def render_callout(kind: str, state: str, message: str) -> str:
+    """One of ytvault's own callouts; `message` is ours (trusted Markdown), one paragraph."""
+    return f"> [!{kind}] ytvault: {state}\n> {message}\n\n"
+
+
+def _item(section: str, text: str) -> str:
+    if section == "quotes":
+        return '"' + inline_text(text.strip().strip("\"“”").strip()) + '"'
+    return inline_text(text)
+
+
+def inline_text(text: str) -> str:
+    """Untrusted text as one inert Markdown paragraph that displays as the text itself."""
+    flat = " ".join(_CONTROL.sub(" ", text).split())
+    flat = _AMBIGUOUS_AMP.sub("&amp;", flat).replace("<", "&lt;").replace(">", "&gt;")
+    flat = _MD_SPECIAL.sub(lambda m: "".join("\\" + ch for ch in m.group(1)), flat)
+    return "\\" + flat if _LINE_START.match(flat) else flat
+
+
+def html_attr(text: str) -> str:
+    """`text` for a double-quoted HTML attribute: a browser reads back exactly `text`.
+
+    A bare `&` followed by a space stays (HTML allows it, and the seed note keeps it); one that
+    could start a character reference is escaped, as are quotes and angle brackets.
+    """
+    text = _AMBIGUOUS_AMP.sub("&amp;", _CONTROL.sub(" ", text))
+    return text.replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def yaml_list(items: Iterable[object]) -> str:
+    """A block list after `key:` (" " when empty, as the seed writes `hashtags: `)."""
+    lines = "".join(f"\n  - {scalar(str(item))}" for item in items)
+    return lines or " "
+
+
+def format_length(seconds: int | None) -> str:
+    """`47:41`, `1:02:05`; `0:45` for a Short. Empty when unknown (an upcoming premiere)."""
+    if seconds is None:
+        return ""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_time(seconds: float, *, long: bool) -> str:
+    """A chapter's start: `05:57`, or `0:05:57` in a video of an hour or more."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if long else f"{minutes:02d}:{secs:02d}"

@@ -1,0 +1,157 @@
+"""YAML as text: read a note's frontmatter with YAML 1.2 semantics (as Obsidian does), write
+scalars that every reader reads back exactly, and cut frontmatter into top-level key blocks so
+the merge can keep the person's lines byte for byte instead of re-dumping them.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+# Values that some YAML reader would turn into something other than the same string:
+# YAML 1.1 (PyYAML, many plugins) booleans y/n/yes/on/off, nulls, ints (incl. sexagesimal 47:41,
+# octal, hex, binary), floats, timestamps; YAML 1.2 core schema is a subset of these.
+_TYPED_WORD = re.compile(
+    r"(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+    r"|null|Null|NULL|~|=|<<)"
+)
+# Anything that starts like a number and holds only number/date characters is quoted, even
+# when no reader would type it: a false positive costs two quote marks, a miss changes a value.
+_NUMBERISH = re.compile(r"[-+.0-9][-+.:0-9_a-fA-FxXoObBtTzZ \t]*|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)")
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_PLAIN_SAFE_CHAR = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]*")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"}
+
+
+def needs_quotes(text: str) -> bool:
+    return (
+        not text
+        or text != text.strip()
+        or not _PLAIN_SAFE_CHAR.fullmatch(text)
+        or text[0] in _INDICATORS
+        or ": " in text
+        or " #" in text
+        or text.endswith(":")
+        or bool(_TYPED_WORD.fullmatch(text))
+        or bool(_NUMBERISH.fullmatch(text))
+    )
+
+
+def quote(text: str) -> str:
+    """A double-quoted YAML scalar, escaped so YAML 1.1 and 1.2 readers agree on it."""
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif not _PLAIN_SAFE_CHAR.fullmatch(ch) or ch == "\x85":
+            code = ord(ch)
+            out.append(f"\\x{code:02X}" if code <= 0xFF else f"\\u{code:04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def scalar(text: str) -> str:
+    """`text` as a YAML scalar: plain where that is unambiguous, double-quoted otherwise."""
+    return quote(text) if needs_quotes(text) else text
+
+
+class FrontmatterError(ValueError):
+    """The frontmatter is not YAML, or not a mapping."""
+
+
+_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
+
+
+def lines_of(text: str) -> list[str]:
+    """Lines with their endings, split at `\n` only: what Obsidian calls a line (str.splitlines
+    would also split at \x1c, \x85, \u2028… and move the person's text around)."""
+    return _LINE.findall(text)
+
+
+_local = threading.local()
+
+
+def _yaml() -> Any:
+    # ruamel's loader is not thread-safe: one per thread. `safe` builds plain dicts and lists;
+    # version 1.2 is what Obsidian reads (`no` is a string, `47:41` is a string).
+    loader = getattr(_local, "yaml", None)
+    if loader is None:
+        from ruamel.yaml import YAML
+
+        loader = YAML(typ="safe", pure=True)
+        loader.version = (1, 2)
+        _local.yaml = loader
+    return loader
+
+
+def load_mapping(text: str) -> dict[str, Any]:
+    """Parse frontmatter text; an empty one is `{}`. Raises FrontmatterError otherwise."""
+    if not text.strip():
+        return {}
+    try:
+        data = _yaml().load(text)
+    except Exception as exc:  # ruamel raises many unrelated types for bad input
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FrontmatterError(f"malformed YAML frontmatter ({first})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise FrontmatterError("frontmatter is not a mapping of properties")
+    return {str(k): v for k, v in data.items()}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One top-level property: its key, its value, and its exact lines (comments before it too)."""
+
+    key: str | None  # None for trailing comments or blank lines after the last key
+    value: Any
+    text: str
+
+
+_KEY_START = re.compile(r"[^\s#\-]|-[^\s\-]")
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Cut frontmatter text into top-level blocks, each re-parsed on its own to check the cut.
+
+    Raises FrontmatterError when the cut does not reproduce the whole mapping (an anchor used
+    across keys, say): the merge then refuses to touch the note rather than guess.
+    """
+    lines = lines_of(text)
+    chunks: list[list[str]] = []
+    pending: list[str] = []
+    for line in lines:
+        starts_key = bool(_KEY_START.match(line)) and not line.startswith(("---", "..."))
+        if starts_key:
+            chunks.append(pending + [line])
+            pending = []
+        elif chunks and not _is_comment_or_blank(line):
+            chunks[-1].extend(pending + [line])
+            pending = []
+        else:
+            pending.append(line)
+    blocks: list[Block] = []
+    for chunk in chunks:
+        chunk_text = "".join(chunk)
+        data = load_mapping(chunk_text)
+        if len(data) != 1:
+            raise FrontmatterError("frontmatter layout too unusual to merge safely")
+        ((key, value),) = data.items()
+        blocks.append(Block(key, value, chunk_text))
+    if pending:
+        blocks.append(Block(None, None, "".join(pending)))
+    whole = load_mapping(text)
+    if [b.key for b in blocks if b.key is not None] != list(whole) or any(
+        b.key is not None and whole[b.key] != b.value for b in blocks
+    ):
+        raise FrontmatterError("frontmatter layout too unusual to merge safely")
+    return blocks
+
+
+def _is_comment_or_blank(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")

@@ -1,0 +1,338 @@
+"""A local HTTP server that speaks the Anthropic Messages API, for offline tests and benchmarks.
+
+The real SDK talks to it over the network (its transport, httpx2, is not intercepted by respx):
+
+    with FakeMessagesAPI() as api:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
+        api.script(Reply.error(429, retry_after=0.001), Reply.refusal())
+        ...                                 # then the default answer, built from the request
+        assert len(api.requests) == 3       # (path, headers, body) of every request
+
+Standalone: `python tests/fakeapi.py --port 8765 [--delay 1.5]` prints its base URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import json
+import math
+import re
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, NamedTuple
+
+ANALYSES = Path(__file__).parent / "fixtures" / "analysis"
+
+# The error type the real API sends with each status.
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    504: "timeout_error",
+    529: "overloaded_error",
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted answer. Build with the class methods."""
+
+    status: int = 200
+    answer: str | None = None  # the message's text block; None for errors and drops
+    stop_reason: str = "end_turn"
+    error_body: dict[str, Any] | None = None  # the "error" object of an error answer
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering
+    drop: bool = False  # close the connection without an answer
+
+    @classmethod
+    def analysis(
+        cls, data: dict[str, Any], *, stop_reason: str = "end_turn", delay: float = 0.0
+    ) -> Reply:
+        return cls.text(json.dumps(data, ensure_ascii=False), stop_reason=stop_reason, delay=delay)
+
+    @classmethod
+    def text(cls, text: str, *, stop_reason: str = "end_turn", delay: float = 0.0) -> Reply:
+        return cls(answer=text, stop_reason=stop_reason, delay=delay)
+
+    @classmethod
+    def refusal(cls) -> Reply:
+        return cls(answer="", stop_reason="refusal")
+
+    @classmethod
+    def error(
+        cls,
+        status: int,
+        type: str | None = None,
+        message: str | None = None,
+        *,
+        retry_after: float | None = None,
+        headers: dict[str, str] | None = None,
+        delay: float = 0.0,
+    ) -> Reply:
+        """An API error. `retry_after` (seconds) is sent as `retry-after` (whole seconds, as the
+        real API does) and `retry-after-ms`, which the SDK reads first. The SDK ignores a wait of
+        0 and backs off 0.5 s, 1 s, 2 s… instead: pass 0.001 for a fast test."""
+        kind = type or ERROR_TYPES.get(status, "api_error")
+        extra = dict(headers or {})
+        if retry_after is not None:
+            extra["retry-after"] = str(math.ceil(retry_after))
+            extra["retry-after-ms"] = f"{retry_after * 1000:g}"
+        body = {"type": kind, "message": message or f"fake {kind} ({status})"}
+        return cls(status=status, error_body=body, headers=extra, delay=delay)
+
+    @classmethod
+    def disconnect(cls, *, delay: float = 0.0) -> Reply:
+        """Close the connection without answering: the SDK sees a connection error."""
+        return cls(drop=True, delay=delay)
+
+
+class Recorded(NamedTuple):
+    path: str
+    headers: dict[str, str]  # names in lower case
+    body: Any  # the parsed JSON, or the raw text when it was not JSON
+
+
+class FakeMessagesAPI:
+    """`with FakeMessagesAPI() as api:` serves on 127.0.0.1 at `api.base_url` until the block ends.
+
+    `api_key`: when set, any other key is refused with 401. `delay`: seconds every answer
+    waits (for latency benchmarks). Scripted replies (`script()`) are used first, in order;
+    then each request gets the default answer (`default_reply()`).
+    """
+
+    def __init__(self, *, port: int = 0, api_key: str | None = None, delay: float = 0.0) -> None:
+        self.api_key = api_key
+        self.delay = delay
+        self.requests: list[Recorded] = []
+        self._script: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._server = _Server(("127.0.0.1", port), _handler_for(self))
+        # A short poll keeps shutdown() (every test's teardown) from waiting the default 0.5 s.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.01,), daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def script(self, *replies: Reply) -> None:
+        with self._lock:
+            self._script.extend(replies)
+
+    @property
+    def pending(self) -> int:
+        """Scripted replies not used yet."""
+        with self._lock:
+            return len(self._script)
+
+    @property
+    def message_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path == "/v1/messages"]
+
+    def __enter__(self) -> FakeMessagesAPI:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    # What the handler asks of us.
+
+    def _next_id(self) -> int:
+        with self._lock:
+            return next(self._ids)
+
+    def _take(self, path: str, headers: dict[str, str], body: Any) -> Reply:
+        problem = _invalid(path, headers, body, self.api_key)
+        with self._lock:
+            self.requests.append(Recorded(path, headers, body))
+            # A malformed request is answered 400 and leaves the script for the next one.
+            if problem is not None:
+                return problem
+            scripted = self._script.popleft() if self._script else None
+        return scripted or default_reply(body)
+
+
+def default_reply(body: dict[str, Any]) -> Reply:
+    """The golden analysis of a video that has a file in fixtures/analysis/ and that the prompt
+    names; otherwise a small plausible one from the prompt: its title, a quote of its transcript."""
+    prompt = _user_text(body)
+    for path in sorted(ANALYSES.glob("*.json")):
+        if path.stem in prompt:
+            return Reply.text(path.read_text(encoding="utf-8"))
+    title = re.search(r"^title: (.*)$", prompt, re.MULTILINE)
+    block = re.search(r"<transcript>\s*(.*?)\s*</transcript>", prompt, re.DOTALL)
+    words = (block.group(1) if block else prompt).split()
+    quote = " ".join(words[:12]) or "Nothing was said."
+    name = title.group(1) if title else "this video"
+    return Reply.analysis({
+        "summary": f"A speaker presents {name}.",
+        "ideas": ["The main idea of the video is stated early."],
+        "insights": ["The examples support the main idea."],
+        "quotes": [quote],
+        "habits": ["Review the topic regularly."],
+        "facts": ["The video has a transcript."],
+        "references": ["YouTube"],
+        "recommendations": ["Watch the whole video."],
+    })
+
+
+def _user_text(body: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for message in body.get("messages") or ():
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, str):
+            parts.append(content)
+        elif isinstance(content, list):
+            parts += [b.get("text", "") for b in content if isinstance(b, dict)]
+    return "\n".join(parts)
+
+
+def request_key(headers: dict[str, str]) -> str | None:
+    """The key a request carries: SDK 2.x sends `authorization: Bearer`, older ones `x-api-key`."""
+    bearer = headers.get("authorization", "")
+    if bearer.lower().startswith("bearer "):
+        return bearer[7:].strip() or None
+    return headers.get("x-api-key") or None
+
+
+def _invalid(path: str, headers: dict[str, str], body: Any, key: str | None) -> Reply | None:
+    """The error the real API would answer to a malformed request, or None."""
+    if path != "/v1/messages":
+        return Reply.error(404, message=f"Not found: {path}")
+    sent = request_key(headers)
+    if not sent:
+        return Reply.error(401, message="x-api-key or authorization header is required")
+    if key is not None and sent != key:
+        return Reply.error(401, message="invalid x-api-key")
+    if not headers.get("anthropic-version"):
+        return Reply.error(400, message="anthropic-version: header is required")
+    if not isinstance(body, dict):
+        return Reply.error(400, message="The request body is not valid JSON.")
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return Reply.error(400, message="model: Field required")
+    max_tokens = body.get("max_tokens")
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+        return Reply.error(400, message="max_tokens: Field required")
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages or not all(
+        isinstance(m, dict) and m.get("role") in ("user", "assistant") and m.get("content")
+        for m in messages
+    ):
+        return Reply.error(400, message="messages: at least one message is required")
+    fmt = (body.get("output_config") or {}).get("format")
+    if fmt is not None and (fmt.get("type") != "json_schema"
+                            or not isinstance(fmt.get("schema"), dict)):
+        return Reply.error(400, message="output_config.format: a json_schema with a schema")
+    return None
+
+
+def _message(api: FakeMessagesAPI, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    text = reply.answer or ""
+    return {
+        "id": f"msg_fake{api._next_id():06d}",
+        "type": "message",
+        "role": "assistant",
+        "model": body.get("model"),
+        "content": [{"type": "text", "text": text}] if text else [],
+        "stop_reason": reply.stop_reason,
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": len(json.dumps(body)) // 4,
+            "output_tokens": max(1, len(text) // 4),
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+        },
+    }
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (a timeout test) leaves a broken pipe: expected, not news.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def _handler_for(api: FakeMessagesAPI) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
+
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+            try:
+                body: Any = json.loads(raw)
+            except ValueError:
+                body = raw.decode("utf-8", "replace")
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            reply = api._take(self.path.split("?")[0], headers, body)
+            if reply.delay or api.delay:
+                time.sleep(reply.delay or api.delay)
+            if reply.drop:
+                self.close_connection = True
+                self.connection.close()
+                return
+            if reply.error_body is not None:
+                payload = {"type": "error", "error": reply.error_body}
+            else:
+                payload = _message(api, body, reply)
+            self._send(reply.status, payload, reply.headers)
+
+        def do_GET(self) -> None:
+            api._take(self.path, {k.lower(): v for k, v in self.headers.items()}, None)
+            self._send(404, {"type": "error", "error": {"type": "not_found_error",
+                                                        "message": f"Not found: {self.path}"}}, {})
+
+        def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str]) -> None:
+            data = json.dumps(payload, ensure_ascii=False).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.send_header("request-id", f"req_fake{api._next_id():06d}")
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # the test output is no place for an access log
+
+    return Handler
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before every answer")
+    parser.add_argument("--api-key", default=None, help="refuse every other key with 401")
+    args = parser.parse_args()
+    api = FakeMessagesAPI(port=args.port, api_key=args.api_key, delay=args.delay)
+    print(api.base_url, flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        api.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

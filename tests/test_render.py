@@ -30,7 +30,8 @@ GOLDEN_NOW = datetime(2024, 3, 26, 15, 26)
 
 
 def load_video(video_id: str) -> Video:
-    return Video.from_info(json.loads((FIXTURES / "cache/videos" / video_id / "info.json").read_text()))
+    info = FIXTURES / "cache/videos" / video_id / "info.json"
+    return Video.from_info(json.loads(info.read_text()))
 
 
 def seed_analysis() -> Analysis:

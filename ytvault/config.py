@@ -37,7 +37,9 @@ class Config(BaseModel):
         description="Where the ledger of attempts and failures is kept "
         "(default: the platform's user state dir).",
     )
-    model: str = Field(default=DEFAULT_MODEL, description="The Claude model that writes the analysis.")
+    model: str = Field(
+        default=DEFAULT_MODEL, description="The Claude model that writes the analysis."
+    )
     api_key_env: str = Field(
         default="ANTHROPIC_API_KEY",
         description="The environment variable that holds the Anthropic API key.",
@@ -115,7 +117,9 @@ def load_config(path: Path | None = None) -> Config:
         path = Path(env).expanduser() if env else default_config_path()
     if not path.exists():
         if explicit:
-            raise ConfigError(f"config file {path} does not exist: create it from config.example.toml")
+            raise ConfigError(
+                f"config file {path} does not exist: create it from config.example.toml"
+            )
         return Config()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ytvault.ids import video_id
 from ytvault.notes import (
     ANALYSIS_FAILED,
     ANALYSIS_PENDING,
@@ -21,7 +22,6 @@ from ytvault.notes import (
     find_url_line,
     split_note,
 )
-from ytvault.ids import video_id
 from ytvault.yamltext import Block, FrontmatterError, lines_of, load_mapping, scalar, split_blocks
 
 _ITEM = re.compile(r"^([ \t]*)- ")

@@ -68,7 +68,8 @@ def render_note(
         "analysis": body,
         "player": PLAYER.format(title=html_attr(video.title), id=video.id),
     }
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template or default_template())
+    text = template or default_template()
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def render_analysis(analysis: Analysis) -> str:

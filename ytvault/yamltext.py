@@ -19,7 +19,9 @@ _TYPED_WORD = re.compile(
 )
 # Anything that starts like a number and holds only number/date characters is quoted, even
 # when no reader would type it: a false positive costs two quote marks, a miss changes a value.
-_NUMBERISH = re.compile(r"[-+.0-9][-+.:0-9_a-fA-FxXoObBtTzZ \t]*|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)")
+_NUMBERISH = re.compile(
+    r"[-+.0-9][-+.:0-9_a-fA-FxXoObBtTzZ \t]*|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)"
+)
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _PLAIN_SAFE_CHAR = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]*")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"}
@@ -127,10 +129,10 @@ def split_blocks(text: str) -> list[Block]:
     for line in lines:
         starts_key = bool(_KEY_START.match(line)) and not line.startswith(("---", "..."))
         if starts_key:
-            chunks.append(pending + [line])
+            chunks.append([*pending, line])
             pending = []
         elif chunks and not _is_comment_or_blank(line):
-            chunks[-1].extend(pending + [line])
+            chunks[-1].extend([*pending, line])
             pending = []
         else:
             pending.append(line)

@@ -1,0 +1,83 @@
+"""Shared fixtures: a temp vault, a writable copy of the fixture cache, the fake Messages API,
+and a pipeline Context wired to them. Only the network is replaced; the libraries are real."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # tests/fakeapi.py, tests/ytfakes.py
+
+from fakeapi import FakeMessagesAPI
+
+from ytvault.cache import Cache
+from ytvault.config import Config
+from ytvault.pipeline import Analyzer, Context
+from ytvault.state import Ledger
+from ytvault.youtube import YouTubeClient
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEED_URL = "https://youtu.be/Yf1o0TQzry8"
+# The golden clock: 2024-03-26 15:26 local time in a UTC-3 zone is epoch ms 1711477562504.
+GOLDEN_NOW = datetime.fromtimestamp(1711477562.504, timezone(timedelta(hours=-3)))
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    root = tmp_path / "vault"
+    (root / ".obsidian").mkdir(parents=True)
+    return root
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "cache"
+    shutil.copytree(FIXTURES / "cache", target)
+    for path in target.rglob("*"):  # CI's shared/ copy is read-only; ours must not be
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return target
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMessagesAPI]:
+    with FakeMessagesAPI() as server:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
+        yield server
+
+
+MakeContext = Callable[..., Context]
+
+
+@pytest.fixture
+def make_context(vault: Path, cache_dir: Path, tmp_path: Path) -> MakeContext:
+    """`make_context(analyzer="claude"|None|obj, youtube=..., **Context fields)`."""
+
+    def make(analyzer: Any = "claude", youtube: Any = None, **fields: Any) -> Context:
+        config = fields.pop("config", None) or Config(
+            cache_dir=cache_dir, state_dir=tmp_path / "state", api_max_retries=4
+        )
+        chosen: Analyzer | None
+        if analyzer == "claude":
+            from ytvault.analyze import ClaudeAnalyzer
+
+            chosen = ClaudeAnalyzer(config, "sk-test-key")
+        else:
+            chosen = analyzer
+        fields.setdefault("clock", lambda: GOLDEN_NOW)
+        return Context(
+            config=config,
+            vault=vault,
+            cache=Cache(cache_dir),
+            ledger=Ledger(tmp_path / "state" / "ledger.sqlite3"),
+            youtube=youtube or YouTubeClient(),
+            analyzer=chosen,
+            **fields,
+        )
+
+    return make

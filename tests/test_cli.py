@@ -1,0 +1,162 @@
+"""`ytvault` as a person runs it: a subprocess on a temp vault, the fixture cache, and the
+local Messages API. Output lines, exit codes and every fixture video's note are checked."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml as pyyaml
+from conftest import FIXTURES
+from fakeapi import FakeMessagesAPI
+from ruamel.yaml import YAML
+
+from ytvault.notes import split_note
+
+STUBS = {
+    "Inbox/Untitled.md": "https://youtu.be/Yf1o0TQzry8\n",
+    "long.md": "https://www.youtube.com/watch?v=fxLong00001&t=120s\n",
+    "hostile.md": "[watch](https://youtu.be/fxHostile1D?si=x)\n",
+    "german.md": "<https://m.youtube.com/watch?v=fxGerman01C>\n",
+    "rain.md": "---\ntags:\n  - sounds\nyoutube_url: https://youtu.be/fxNoTrans1E\n---\n",
+    "short.md": "https://www.youtube.com/shorts/fxShort001F\n",
+    "premiere.md": "https://www.youtube.com/live/fxUpcoming1\n",
+    "prose.md": "Not a stub: https://youtu.be/Yf1o0TQzry8 is worth a look.\n",
+}
+
+
+def run(vault: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ytvault", *args, str(vault)], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def env(tmp_path: Path, cache_dir: Path) -> dict[str, str]:
+    config = tmp_path / "config.toml"
+    config.write_text(f'state_dir = "{tmp_path / "state"}"\napi_max_retries = 2\n')
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "YTVAULT_"))}
+    return {**clean, "YTVAULT_CONFIG": str(config), "YTVAULT_CACHE_DIR": str(cache_dir),
+            "HOME": str(tmp_path)}
+
+
+def fill(vault: Path) -> None:
+    for name, text in STUBS.items():
+        (vault / name).parent.mkdir(parents=True, exist_ok=True)
+        (vault / name).write_text(text)
+
+
+def props(path: Path) -> dict[str, object]:
+    loader = YAML(typ="safe", pure=True)
+    loader.version = (1, 2)
+    data = loader.load(split_note(path.read_text()).frontmatter or "")
+    assert isinstance(data, dict)
+    return data
+
+
+def test_sync_every_fixture_video(vault: Path, env: dict[str, str]) -> None:
+    fill(vault)
+    with FakeMessagesAPI() as api:
+        result = run(vault, {**env, "ANTHROPIC_API_KEY": "sk-secret-123",
+                             "ANTHROPIC_BASE_URL": api.base_url}, "sync")
+    assert result.returncode == 0, result.stderr
+    lines = sorted(result.stdout.splitlines())
+    assert len(lines) == 7 and all(ln.startswith(("filled: ", "skipped: ")) for ln in lines)
+    assert "skipped: premiere.md — upcoming premiere" in result.stdout
+    assert "Traceback" not in result.stderr and "sk-secret-123" not in result.stdout + result.stderr
+    # one model call per video with a transcript: seed, long, hostile, german, short
+    assert len(api.message_requests) == 5
+
+    assert (vault / "Inbox/Untitled.md").read_text().count("# SUMMARY") == 1
+    assert props(vault / "long.md")["length"] == "2:13:07"
+    hostile = props(vault / "hostile.md")
+    info_title = "Why \"AI\" won't: #1 — <b>lies</b> & [[links]] {{x}} | 50% off: \"quotes\""
+    assert hostile["title"] == info_title
+    assert pyyaml.safe_load(split_note((vault / "hostile.md").read_text()).frontmatter or "")[
+        "title"] == info_title
+    assert "<script" not in (vault / "hostile.md").read_text()
+    assert props(vault / "german.md")["channel_name"] == "Backstube Müller"
+    rain = vault / "rain.md"
+    assert props(rain)["tags"] == ["sounds", "type/youtube"]
+    assert "ytvault: no transcript" in rain.read_text()
+    assert props(vault / "short.md")["length"] == "0:45"
+    premiere = (vault / "premiere.md").read_text()
+    assert premiere.startswith(STUBS["premiere.md"]) and "waiting for the premiere" in premiere
+    assert (vault / "prose.md").read_text() == STUBS["prose.md"]
+    assert len(list(vault.glob("*.jpg"))) == 6  # every video but the premiere
+
+    # a second run writes nothing and calls nothing
+    before = {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()}
+    with FakeMessagesAPI() as api:
+        again = run(vault, {**env, "ANTHROPIC_API_KEY": "sk-secret-123",
+                            "ANTHROPIC_BASE_URL": api.base_url}, "sync")
+    assert again.returncode == 0 and not api.requests
+    assert again.stdout.strip() == "skipped: premiere.md — waiting for the premiere"
+    assert {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()} == before
+
+
+def test_sync_without_key_names_it_once(vault: Path, env: dict[str, str]) -> None:
+    fill(vault)
+    result = run(vault, env, "sync")
+    assert result.returncode == 0, result.stderr
+    assert (result.stdout + result.stderr).count("ANTHROPIC_API_KEY") == 1
+    assert "analysis pending" in (vault / "short.md").read_text()
+    with FakeMessagesAPI() as api:
+        later = run(vault, {**env, "ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": api.base_url},
+                    "sync")
+    assert later.returncode == 0, later.stderr
+    assert len(api.message_requests) == 5
+    assert "analysis pending" not in (vault / "short.md").read_text()
+    # the pending callout became the analysis: the body is the seed's, but for the thumbnail
+    seed = vault / "Inbox/Untitled.md"
+    thumbnail = str(props(seed)["thumbnail"]).removeprefix("![[").removesuffix("]]")
+    seed_body = split_note((FIXTURES / "seed-note.md").read_text()).body
+    assert split_note(seed.read_text()).body == seed_body.replace("1711477562504.jpg", thumbnail)
+
+
+def test_failed_note_exits_1(vault: Path, env: dict[str, str]) -> None:
+    (vault / "x.md").write_text("https://youtu.be/notcached01\n")
+    result = run(vault, env, "sync")
+    assert result.returncode == 1
+    assert result.stdout.startswith("failed: x.md — ") and "will retry" in result.stdout
+    assert (vault / "x.md").read_text() == "https://youtu.be/notcached01\n"
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_and_config_errors_exit_2(vault: Path, env: dict[str, str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("colour = 'blue'\n")
+    result = run(vault, {**env, "YTVAULT_CONFIG": str(bad)}, "sync")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"ytvault: {bad}: unknown key 'colour': check its spelling against config.example.toml"]
+    missing = run(tmp_path / "nope", env, "sync")
+    assert missing.returncode == 2 and "is not a folder" in missing.stderr
+    usage = subprocess.run([sys.executable, "-m", "ytvault", "frobnicate"], env=env,
+                           capture_output=True, text=True)
+    assert usage.returncode == 2
+
+
+def test_dry_run_writes_nothing(vault: Path, env: dict[str, str]) -> None:
+    fill(vault)
+    before = {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()}
+    result = run(vault, env, "sync", "--dry-run")
+    assert result.returncode == 0
+    assert result.stdout.count("filled: ") == 7
+    assert {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()} == before
+
+
+def test_process_named_notes(vault: Path, env: dict[str, str]) -> None:
+    fill(vault)
+    result = subprocess.run(
+        [sys.executable, "-m", "ytvault", "process",
+         str(vault / "short.md"), str(vault / "prose.md")],
+        env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "filled: short.md — Fold a fitted sheet in 20 seconds #shorts; analysis pending",
+        "skipped: prose.md — not a stub: nothing to fill",
+    ]
+    assert (vault / "long.md").read_text() == STUBS["long.md"]  # only the named notes

@@ -1,0 +1,339 @@
+"""The one place that knows the order: note → video id → fetch (cache) → analyze → render →
+merge/write. `process_note()` handles one note, `sync()` a whole vault with bounded concurrency.
+
+Collaborators come in through `Context` (config, cache, ledger, a YouTube client, an analyzer
+and a clock), so tests hand in fakes without patching anything here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from ytvault import notes
+from ytvault.atomic import atomic_write
+from ytvault.cache import Cache
+from ytvault.config import Config
+from ytvault.errors import (
+    AnalysisAuthError,
+    AnalysisError,
+    AnalysisTransientError,
+    NoteSkipped,
+    PermanentError,
+    TransientError,
+)
+from ytvault.merge import attach_callout, merge_analysis, merge_note
+from ytvault.models import Analysis, Transcript, Video
+from ytvault.notes import Kind, Stub
+from ytvault.render import inline_text, render_analysis, render_callout, render_note
+from ytvault.state import Ledger
+from ytvault.vault import attachment_dir, inside_vault, iter_notes
+
+log = logging.getLogger(__name__)
+
+
+class YouTubeSource(Protocol):
+    def fetch_info(self, video_id: str) -> dict[str, Any]: ...
+    def fetch_transcript(self, video_id: str, languages: Sequence[str]) -> Transcript: ...
+    def fetch_thumbnail(self, urls: Sequence[str]) -> bytes: ...
+
+
+class Analyzer(Protocol):
+    def analyze(self, video: Video, transcript: Transcript) -> Analysis: ...
+
+
+Status = Literal["filled", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    note: Path
+    status: Status
+    detail: str = ""
+    video_id: str = ""
+    analysis_pending: bool = False  # filled, but waiting for an API key
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+@dataclass
+class Context:
+    config: Config
+    vault: Path
+    cache: Cache
+    ledger: Ledger
+    youtube: YouTubeSource
+    analyzer: Analyzer | None  # None: no API key, notes get everything but the analysis
+    clock: Callable[[], datetime] = _local_now
+    dry_run: bool = False
+    retry_failed: bool = False
+    analysis_refused: str | None = None  # set once the API refused the key: stop calling it
+    _locks: dict[Path, threading.Lock] = field(default_factory=dict, repr=False)
+    _locks_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def lock(self, path: Path) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(path, threading.Lock())
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.vault).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def find_work(ctx: Context, path: Path) -> Stub | Outcome | None:
+    """Decide from the note alone: a Stub to process, an Outcome (skipped), or None (not ours)."""
+    try:
+        text = notes.read_text(path)
+        if text is None:
+            return None
+        stub = notes.classify(text)
+    except NoteSkipped as exc:
+        return Outcome(path, "skipped", str(exc))
+    except (FileNotFoundError, NotADirectoryError):
+        return Outcome(path, "skipped", "the file vanished while it was read")
+    except OSError as exc:
+        return Outcome(path, "skipped", f"cannot read it: {exc.strerror or exc}")
+    if stub is None:
+        return None
+    if path.is_symlink() or not inside_vault(ctx.vault, path):
+        return Outcome(path, "skipped", "it is a link to a file outside the vault", stub.video_id)
+    rel = ctx.rel(path)
+    if stub.kind is Kind.FAILED and not ctx.retry_failed:
+        return Outcome(path, "skipped", "it could not be filled earlier (see the note); "
+                       "`ytvault sync --retry-failed` tries again", stub.video_id)
+    if stub.kind is Kind.WAITING and not (ctx.retry_failed or ctx.ledger.is_due(ctx.vault, rel)):
+        return Outcome(path, "skipped", "waiting for the premiere", stub.video_id)
+    if stub.kind is Kind.ANALYSIS:
+        failed = notes.callout_state(text) == notes.ANALYSIS_FAILED
+        if failed and not ctx.retry_failed:
+            return Outcome(path, "skipped", "its analysis failed earlier (see the note); "
+                           "`ytvault sync --retry-failed` tries again", stub.video_id)
+        if ctx.analyzer is None or ctx.analysis_refused:
+            return Outcome(path, "skipped", "analysis pending", stub.video_id, True)
+    return stub
+
+
+def process_note(ctx: Context, path: Path) -> Outcome | None:
+    """Fill one note if it is ours to fill; None when it is not a stub at all."""
+    work = find_work(ctx, path)
+    if work is None or isinstance(work, Outcome):
+        return work
+    return process_stub(ctx, path, work)
+
+
+def sync(ctx: Context, paths: Iterable[Path] | None = None) -> Iterator[Outcome]:
+    """Every stub in `paths` (default: the whole vault), `concurrency` notes at a time.
+
+    Outcomes are yielded as notes finish; notes that are not stubs yield nothing.
+    """
+    candidates = iter_notes(ctx.vault) if paths is None else paths
+    with ThreadPoolExecutor(max_workers=ctx.config.concurrency, thread_name_prefix="note") as pool:
+        futures = []
+        for path in candidates:
+            work = find_work(ctx, path)
+            if isinstance(work, Outcome):
+                yield work
+            elif work is not None:
+                futures.append((path, pool.submit(process_stub, ctx, path, work)))
+        for path, future in futures:
+            try:
+                yield future.result()
+            except Exception as exc:  # a bug must not stop the other notes: report it, go on
+                log.exception("unexpected error on %s", path)
+                yield Outcome(path, "failed", f"unexpected error: {type(exc).__name__}: {exc}")
+
+
+def process_stub(ctx: Context, path: Path, stub: Stub) -> Outcome:
+    with ctx.lock(path):
+        try:
+            return _process(ctx, path, stub)
+        except NoteSkipped as exc:
+            return Outcome(path, "skipped", str(exc), stub.video_id)
+        except TransientError as exc:
+            _record(ctx, path, stub, "transient", str(exc))
+            return Outcome(path, "failed", f"{exc}; will retry", stub.video_id)
+        except AnalysisTransientError as exc:
+            _record(ctx, path, stub, "transient", str(exc))
+            return Outcome(path, "failed", f"{exc}; will retry", stub.video_id)
+        except PermanentError as exc:
+            _attach(ctx, path, stub, render_callout(
+                "warning", notes.CANNOT_FILL,
+                f"{_sentence(str(exc))} Delete this callout to try again."))
+            _record(ctx, path, stub, "failed", str(exc))
+            return Outcome(path, "failed", str(exc), stub.video_id)
+        except OSError as exc:
+            return Outcome(path, "failed", f"cannot write it: {exc.strerror or exc}", stub.video_id)
+
+
+def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
+    if ctx.dry_run:
+        return Outcome(path, "filled", "dry run: nothing written", stub.video_id)
+    video = fetch_video(ctx, stub.video_id)
+    if video.is_upcoming:
+        return _wait_for_premiere(ctx, path, stub, video)
+    if stub.kind is Kind.ANALYSIS:
+        transcript, why = fetch_transcript(ctx, video)
+        body, pending = analysis_block(ctx, video, transcript, why)
+        if pending:
+            return Outcome(path, "skipped", "analysis pending", stub.video_id, True)
+        _write(ctx, path, lambda current: merge_analysis(current, body))
+        _record(ctx, path, stub, "filled")
+        return Outcome(path, "filled", video.title, stub.video_id)
+    thumbnail_bytes = fetch_thumbnail(ctx, video)
+    transcript, why = fetch_transcript(ctx, video)
+    body, pending = analysis_block(ctx, video, transcript, why)
+    now = ctx.clock()
+    thumb_path = _save_thumbnail(ctx, path, thumbnail_bytes, now) if thumbnail_bytes else None
+    rendered = render_note(video, url=stub.url, body=body,
+                           thumbnail=thumb_path.name if thumb_path else None, now=now)
+    try:
+        _write(ctx, path, lambda current: merge_note(current, rendered, stub))
+    except BaseException:
+        if thumb_path is not None:  # the note was left as it was: so is the attachment folder
+            thumb_path.unlink(missing_ok=True)
+        raise
+    _record(ctx, path, stub, "pending" if pending else "filled")
+    detail = video.title + ("; analysis pending" if pending else "")
+    if transcript.is_empty:
+        detail = video.title + "; no transcript, so no analysis"
+    return Outcome(path, "filled", detail, stub.video_id, pending)
+
+
+def fetch_video(ctx: Context, video_id: str) -> Video:
+    info = ctx.cache.read_info(video_id)
+    if info is None:
+        info = ctx.youtube.fetch_info(video_id)
+        # an upcoming or live video's metadata is still changing: fetch it again next time
+        if info.get("live_status") not in ("is_upcoming", "is_live"):
+            ctx.cache.write_info(video_id, info)
+    return Video.from_info(info)
+
+
+def fetch_transcript(ctx: Context, video: Video) -> tuple[Transcript, str]:
+    """The transcript (empty when there is none) and, when YouTube said why, the reason."""
+    transcript = ctx.cache.read_transcript(video.id)
+    if transcript is None:
+        try:
+            transcript = ctx.youtube.fetch_transcript(video.id, ctx.config.transcript_languages)
+        except PermanentError as exc:  # no captions for this video, as far as YouTube says
+            return Transcript(video.id, "", "", False, ()), str(exc)
+        ctx.cache.write_transcript(video.id, transcript)
+    return transcript, ""
+
+
+def fetch_thumbnail(ctx: Context, video: Video) -> bytes | None:
+    data = ctx.cache.read_thumbnail(video.id)
+    if data is None:
+        try:
+            data = ctx.youtube.fetch_thumbnail(video.thumbnails)
+        except PermanentError:
+            return None  # no thumbnail at all: the note is still worth writing
+        ctx.cache.write_thumbnail(video.id, data)
+    return data
+
+
+def analysis_block(
+    ctx: Context, video: Video, transcript: Transcript, no_transcript_reason: str = ""
+) -> tuple[str, bool]:
+    """The text that stands above the player, and whether the analysis is still to come."""
+    key = ctx.config.api_key_env
+    if transcript.is_empty:
+        why = f" ({no_transcript_reason})" if no_transcript_reason else ""
+        return render_callout("note", "no transcript", inline_text(
+            f"This video has no transcript{why}, so there is no analysis.")), False
+    if ctx.analyzer is None:
+        return render_callout("info", notes.ANALYSIS_PENDING,
+                              f"Set `{key}` and run `ytvault sync` (or keep `ytvault watch` "
+                              "running): the summary and analysis will replace this callout."), True
+    if ctx.analysis_refused:
+        return render_callout("info", notes.ANALYSIS_PENDING, inline_text(
+            ctx.analysis_refused)), True
+    try:
+        return render_analysis(ctx.analyzer.analyze(video, transcript)), False
+    except AnalysisAuthError as exc:
+        ctx.analysis_refused = str(exc)
+        return render_callout("info", notes.ANALYSIS_PENDING, inline_text(str(exc))), True
+    except AnalysisTransientError:
+        raise
+    except AnalysisError as exc:
+        return render_callout("warning", notes.ANALYSIS_FAILED, inline_text(
+            f"{_sentence(str(exc))} Run `ytvault sync --retry-failed` to try again.")), False
+
+
+def _wait_for_premiere(ctx: Context, path: Path, stub: Stub, video: Video) -> Outcome:
+    when = "soon"
+    if video.release_timestamp:
+        airs = datetime.fromtimestamp(video.release_timestamp, UTC)
+        when = airs.strftime("on %Y-%m-%d at %H:%M UTC")
+    message = f"This video premieres {when}. ytvault fills this note after it airs."
+    _attach(ctx, path, stub, render_callout("info", notes.WAITING, message))
+    next_attempt = float(video.release_timestamp) if video.release_timestamp else None
+    _record(ctx, path, stub, "waiting", f"premieres {when}", next_attempt)
+    return Outcome(path, "skipped", f"upcoming premiere: it premieres {when}", stub.video_id)
+
+
+def _attach(ctx: Context, path: Path, stub: Stub, callout: str) -> None:
+    if stub.kind is Kind.ANALYSIS:
+        return  # the note is already filled; the ledger and the output carry the reason
+    _write(ctx, path, lambda current: attach_callout(current, stub, callout))
+
+
+def _write(ctx: Context, path: Path, merge: Callable[[str], str | None]) -> bool:
+    """Re-read the note, merge into what is there now, and write it atomically if it changed."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise NoteSkipped("the note vanished while it was processed: nothing written") from None
+    try:
+        current = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NoteSkipped("the note changed while it was processed: left as it is") from None
+    merged = merge(current)
+    if merged is None:
+        raise NoteSkipped("the note changed while it was processed: left as it is")
+    if merged == current:
+        return False
+    if not inside_vault(ctx.vault, path) or path.is_symlink():
+        raise NoteSkipped("it is a link to a file outside the vault")
+    atomic_write(path, merged.encode("utf-8"))
+    return True
+
+
+def _save_thumbnail(ctx: Context, note: Path, data: bytes, now: datetime) -> Path:
+    folder = attachment_dir(ctx.vault, note)
+    folder.mkdir(parents=True, exist_ok=True)
+    ext = ".png" if data.startswith(b"\x89PNG") else ".webp" if data[8:12] == b"WEBP" else ".jpg"
+    millis = int(now.timestamp() * 1000)
+    while True:  # one name per thumbnail: never overwrite an attachment
+        target = folder / f"{millis}{ext}"
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            millis += 1
+            continue
+        os.close(fd)
+        atomic_write(target, data)
+        return target
+
+
+def _record(ctx: Context, path: Path, stub: Stub, status: str, reason: str = "",
+            next_attempt: float | None = None) -> None:
+    if not ctx.dry_run:
+        ctx.ledger.record(ctx.vault, ctx.rel(path), stub.video_id, status, reason, next_attempt)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."

@@ -1,0 +1,334 @@
+"""The fetch stage: a video id → its yt-dlp metadata, its transcript and its thumbnail.
+
+The only module that imports yt-dlp or youtube-transcript-api or talks HTTP to YouTube; every
+failure leaves it as a TransientError (retry later) or a PermanentError (tell the person).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from ytvault.errors import FetchError, PermanentError, TransientError
+from ytvault.models import Snippet, Transcript
+
+if TYPE_CHECKING:
+    import requests
+
+_VIDEO_ID: Final = re.compile(r"[0-9A-Za-z_-]{11}")
+_WATCH_URL: Final = "https://www.youtube.com/watch?v={}"
+_TIMEOUT_SECONDS: Final = 30
+
+# ignore_no_formats_error lets an upcoming premiere through with its metadata. Its price: yt-dlp
+# then *warns* instead of raising when a video cannot be played (private, removed, bot check…)
+# and returns an info dict titled "youtube video #<id>", so fetch_info reads the warnings too.
+_YDL_PARAMS: Final[Mapping[str, Any]] = {
+    "skip_download": True,
+    "noplaylist": True,
+    "ignore_no_formats_error": True,
+    "quiet": True,
+    "no_warnings": True,
+    "noprogress": True,
+    "socket_timeout": _TIMEOUT_SECONDS,
+}
+
+
+@dataclass(frozen=True)
+class _Raised:
+    """Matches an exception by class name, so the library that defines it stays unimported."""
+
+    name: str
+
+
+BOT_CHECK: Final = (
+    "YouTube is asking to confirm you're not a bot (try again later, or see docs/operation.md)"
+)
+AGE_RESTRICTED: Final = "age-restricted video (needs a signed-in cookies file)"
+UNAVAILABLE: Final = "video unavailable"
+NETWORK: Final = "network error talking to YouTube"
+
+# What went wrong → (kind, reason for the person). First match wins. A str is a
+# case-insensitive regex searched in yt-dlp's message (YouTube's own playability reason with
+# yt-dlp's additions) or in the reason youtube-transcript-api passes on; a _Raised names a
+# youtube-transcript-api / requests exception class.
+RULES: Final[tuple[tuple[str | _Raised, type[FetchError], str], ...]] = (
+    # youtube-transcript-api's verdicts
+    (_Raised("IpBlocked"), TransientError, "YouTube blocked this IP for transcripts"),
+    (_Raised("RequestBlocked"), TransientError, BOT_CHECK),
+    (_Raised("PoTokenRequired"), TransientError,
+     "YouTube wants a PO token for this transcript (try again later)"),
+    (_Raised("YouTubeRequestFailed"), TransientError, "YouTube answered the transcript request "
+     "with an HTTP error"),
+    (_Raised("FailedToCreateConsentCookie"), TransientError,
+     "YouTube's cookie consent page could not be passed"),
+    (_Raised("YouTubeDataUnparsable"), TransientError,
+     "YouTube's transcript data could not be read (update youtube-transcript-api if it persists)"),
+    (_Raised("AgeRestricted"), PermanentError, AGE_RESTRICTED),
+    (_Raised("VideoUnavailable"), PermanentError, UNAVAILABLE),
+    (_Raised("InvalidVideoId"), PermanentError, "invalid video id"),
+    # YouTube's words, as yt-dlp reports them; "try again later" before "isn't available"
+    (r"confirm you.re not a bot|captcha", TransientError, BOT_CHECK),
+    (r"rate-limited by YouTube|try again later", TransientError,
+     "YouTube is rate limiting this session (try again in an hour)"),
+    (r"HTTP Error 429|Too Many Requests", TransientError, "YouTube is rate limiting (HTTP 429)"),
+    (r"IP is likely being blocked", TransientError,
+     "YouTube is blocking this IP (try again later, or see docs/operation.md)"),
+    (r"HTTP Error 5\d\d", TransientError, "YouTube server error (HTTP 5xx)"),
+    (r"Private video|This video is private", PermanentError, "private video"),
+    (r"members-only|Join this channel|channel's members", PermanentError, "members-only video"),
+    (r"confirm your age|age-restricted|inappropriate for some users", PermanentError,
+     AGE_RESTRICTED),
+    (r"removed by the uploader", PermanentError, "video removed by the uploader"),
+    (r"account associated with this video has been terminated", PermanentError,
+     "video removed (its channel was terminated)"),
+    (r"copyright claim|copyright grounds", PermanentError, "video removed after a copyright claim"),
+    (r"removed for violating|violates YouTube's", PermanentError,
+     "video removed for violating YouTube's rules"),
+    (r"live event will begin|Premieres? in|Premiere will begin", PermanentError,
+     "upcoming premiere or live stream (not started yet)"),
+    (r"live stream recording is not available", PermanentError,
+     "live stream recording not available"),
+    (r"not made this video available in your country|not available (from|in) your (location|"
+     r"country)", PermanentError, "video not available in this country"),
+    (r"Premium members|requires payment", PermanentError, "paid or Premium-only video"),
+    (r"Incomplete YouTube ID|Unsupported URL", PermanentError, "invalid video id"),
+    (r"video (is )?unavailable|video is not available|video does not exist|"
+     r"content isn.t available|no longer available", PermanentError, UNAVAILABLE),
+    (r"Failed to extract any player response", TransientError,
+     "YouTube's answer could not be read (try again later; update yt-dlp if it persists)"),
+    (r"Unable to download|timed out|name resolution|Name or service not known|"
+     r"nodename nor servname|Connection (refused|reset|aborted)|Network is unreachable|"
+     r"urlopen error|TransportError|IncompleteRead|Remote end closed|\bSSL",
+     TransientError, NETWORK),
+    # what is left once YouTube's reason matched nothing above
+    (_Raised("VideoUnplayable"), PermanentError, "YouTube says the video cannot be played"),
+    (_Raised("RequestException"), TransientError, NETWORK),
+    (_Raised("ConnectionError"), TransientError, NETWORK),
+    (_Raised("TimeoutError"), TransientError, NETWORK),
+    # YouTube answers a timedtext request it will not serve with an empty body
+    (_Raised("ParseError"), TransientError, "YouTube sent an empty transcript (try again later)"),
+)
+
+
+def classify_ytdlp_error(message: str) -> FetchError:
+    """The FetchError for a yt-dlp error or warning message; unknown ones are transient."""
+    return _match(message) or TransientError(f"YouTube fetch failed: {_tidy(message)}")
+
+
+def _match(text: str, exc: BaseException | None = None) -> FetchError | None:
+    names = {cls.__name__ for cls in type(exc).__mro__} if exc is not None else set()
+    for what, kind, reason in RULES:
+        if isinstance(what, _Raised):
+            if what.name in names:
+                return kind(reason)
+        elif re.search(what, text, re.IGNORECASE):
+            return kind(reason)
+    return None
+
+
+def _classify_exception(exc: BaseException) -> FetchError:
+    # youtube-transcript-api's messages are mostly boilerplate: match its reason, not its text
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, str) or hasattr(exc, "sub_reasons"):
+        text = " ".join([reason or "", *getattr(exc, "sub_reasons", ())])
+    else:
+        text = str(exc)
+    return _match(text, exc) or TransientError(f"YouTube fetch failed ({type(exc).__name__})")
+
+
+def _tidy(message: str) -> str:
+    """yt-dlp's message without its ERROR/[extractor] id: prefix and bug-report tail."""
+    text = re.sub(r"^(ERROR|WARNING): ", "", message.strip())
+    text = re.sub(r"^\[[\w:.-]+\] ([\w-]+: )?", "", text)
+    text = text.split("; please report this issue", 1)[0].splitlines()[0] if text else ""
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
+class _WarningLog:
+    """A yt-dlp logger that keeps the warnings and prints nothing."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def debug(self, message: str) -> None:
+        pass
+
+    def info(self, message: str) -> None:
+        pass
+
+    def warning(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def error(self, message: str) -> None:
+        pass  # errors also arrive as the DownloadError that extract_info raises
+
+
+def _check_id(video_id: str) -> None:
+    if not _VIDEO_ID.fullmatch(video_id):
+        raise PermanentError(f"invalid video id {video_id!r}")
+
+
+class YouTubeClient:
+    """Fetches from YouTube. `http_client` serves transcripts and thumbnails (yt-dlp has its own
+    networking); `extractors` are yt-dlp InfoExtractor classes tried before the built-in ones."""
+
+    def __init__(
+        self,
+        *,
+        http_client: requests.Session | None = None,
+        extractors: Sequence[type] = (),
+        ydl_params: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._http_client = http_client
+        self._extractors = tuple(extractors)
+        self._ydl_params = dict(ydl_params or {})
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        if self._http_client is not None:
+            return self._http_client
+        # One Session per thread: youtube-transcript-api sets consent cookies on it.
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            import requests
+
+            session = self._local.session = requests.Session()
+        return session
+
+    def fetch_info(self, video_id: str) -> dict[str, Any]:
+        """`YoutubeDL.sanitize_info(extract_info(url, download=False))`, as the cache stores it."""
+        _check_id(video_id)
+        from yt_dlp import YoutubeDL
+        from yt_dlp.utils import YoutubeDLError
+
+        log = _WarningLog()
+        params = {**_YDL_PARAMS, **self._ydl_params, "logger": log}
+        try:
+            with YoutubeDL(params, auto_init=False) as ydl:
+                for extractor in self._extractors:
+                    ydl.add_info_extractor(extractor())
+                ydl.add_default_info_extractors()
+                info = ydl.sanitize_info(ydl.extract_info(_WATCH_URL.format(video_id),
+                                                          download=False))
+        except YoutubeDLError as exc:
+            found = _match(str(exc)) or _worst(log.warnings)
+            raise found or classify_ytdlp_error(str(exc)) from exc
+        if not isinstance(info, dict):
+            raise TransientError("yt-dlp returned no metadata (try again later)")
+        problem = _unplayable(info, log.warnings)
+        if problem is not None:
+            problem.add_note("yt-dlp warned: " + " | ".join(log.warnings))
+            raise problem
+        # Formats are stream URLs that expire within hours and make up most of the dict; the
+        # heatmap is bulky too. Neither is used, and the cache keeps the rest as it is.
+        info["formats"] = []
+        info.pop("heatmap", None)
+        return info
+
+    def fetch_transcript(self, video_id: str, languages: Sequence[str]) -> Transcript:
+        """Manual captions in `languages` order, then generated ones, then the first track.
+
+        A video without captions gives an empty Transcript: the cache's "no transcript".
+        """
+        _check_id(video_id)
+        from youtube_transcript_api import (
+            CouldNotRetrieveTranscript,
+            NoTranscriptFound,
+            TranscriptsDisabled,
+            YouTubeTranscriptApi,
+        )
+
+        no_transcript = Transcript(video_id, "", "", False, ())
+        try:
+            listing = YouTubeTranscriptApi(http_client=self._session()).list(video_id)
+            track = None
+            for find in (listing.find_manually_created_transcript,
+                         listing.find_generated_transcript):
+                try:
+                    track = find(list(languages))
+                    break
+                except NoTranscriptFound:
+                    continue
+            if track is None:
+                track = next(iter(listing), None)  # manual tracks come first
+            if track is None:
+                return no_transcript
+            fetched = track.fetch()
+        except TranscriptsDisabled:
+            return no_transcript
+        except (CouldNotRetrieveTranscript, OSError, SyntaxError, ValueError) as exc:
+            # OSError covers requests' errors; SyntaxError is xml's ParseError on an empty body;
+            # ValueError a JSON answer that is not JSON. Anything else is a bug: let it show.
+            raise _classify_exception(exc) from exc
+        return Transcript(
+            video_id=video_id,
+            language=fetched.language,
+            language_code=fetched.language_code,
+            is_generated=fetched.is_generated,
+            snippets=tuple(Snippet(s.text, s.start, s.duration) for s in fetched.snippets),
+        )
+
+    def fetch_thumbnail(self, urls: Sequence[str]) -> bytes:
+        """The first of `urls` (best first) that answers with a real image."""
+        import requests
+
+        session = self._session()
+        transient: str | None = None
+        for url in urls:
+            try:
+                response = session.get(url, timeout=_TIMEOUT_SECONDS)
+            except requests.RequestException:
+                transient = "network error fetching the thumbnail"
+                continue
+            status = response.status_code
+            if status == 429 or status >= 500:
+                transient = f"YouTube answered HTTP {status} for the thumbnail"
+            elif status == 200 and _is_thumbnail(response.content, url):
+                return response.content
+            # A 404 (with a grey placeholder as its body) means this size does not exist.
+        if transient is not None:
+            raise TransientError(transient)
+        raise PermanentError("YouTube has no thumbnail for this video")
+
+
+def _worst(warnings: Iterable[str]) -> FetchError | None:
+    """The permanent verdict among yt-dlp's warnings if there is one, else a transient one."""
+    found = [error for error in map(_match, warnings) if error is not None]
+    return next((e for e in found if isinstance(e, PermanentError)), found[0] if found else None)
+
+
+def _unplayable(info: dict[str, Any], warnings: list[str]) -> FetchError | None:
+    """Why yt-dlp's answer is not the video's metadata, when it only warned about it."""
+    if info.get("formats") or info.get("live_status") == "is_upcoming":
+        return None
+    problem = _worst(warnings)
+    if problem is None and not info.get("fulltitle"):
+        # yt-dlp made up a title: there was no metadata, and no reason we know
+        problem = TransientError("YouTube returned no metadata (update yt-dlp if it persists)")
+    return problem
+
+
+_IMAGE_MAGIC: Final = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
+
+def _is_thumbnail(data: bytes, url: str) -> bool:
+    webp = data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    if not (webp or data.startswith(_IMAGE_MAGIC)):
+        return False  # an HTML error or consent page served with 200
+    # YouTube's "no such thumbnail" is a grey 120x90 JPEG; only default.jpg is that small.
+    return _jpeg_size(data) != (120, 90) or url.rsplit("/", 1)[-1].startswith("default.")
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a JPEG's start-of-frame marker, None if it has none."""
+    at = 2
+    while data.startswith(b"\xff\xd8", 0) and at + 9 <= len(data) and data[at] == 0xFF:
+        marker, length = data[at + 1], int.from_bytes(data[at + 2:at + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return int.from_bytes(data[at + 7:at + 9], "big"), int.from_bytes(
+                data[at + 5:at + 7], "big")
+        at += 2 + length
+    return None

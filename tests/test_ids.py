@@ -1,0 +1,282 @@
+"""Every URL form people paste → the video id; everything else → None."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from ytvault.ids import find_urls, video_id
+
+ID = "dQw4w9WgXcQ"
+ODD = "a-_9Zz0b_1-"  # every id character class, ending in `-`
+
+ACCEPTED = [
+    f"https://www.youtube.com/watch?v={ID}",
+    f"https://www.youtube.com/watch?v={ID}&t=42s",
+    f"https://www.youtube.com/watch?v={ID}&list=PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf&index=3",
+    f"https://www.youtube.com/watch?v={ID}&si=AbCdEfGhIjKlMnOp",
+    f"https://www.youtube.com/watch?v={ID}&feature=youtu.be",
+    f"https://www.youtube.com/watch?v={ID}&pp=ygUJcmljayByb2xs",
+    f"https://www.youtube.com/watch?app=desktop&v={ID}",
+    f"https://www.youtube.com/watch?feature=share&t=10&v={ID}&ab_channel=Rick",
+    f"https://www.youtube.com/watch?v={ID}&amp;t=10",
+    f"https://www.youtube.com/watch?v={ID}#t=30",
+    f"https://www.youtube.com/watch/?v={ID}",
+    f"https://youtu.be/{ID}",
+    f"https://youtu.be/{ID}?si=AbCdEfGhIjKlMnOp&t=12",
+    f"https://youtu.be/{ID}?t=12",
+    f"https://youtu.be/{ID}/",
+    f"https://www.youtube.com/shorts/{ID}",
+    f"https://youtube.com/shorts/{ID}?feature=share",
+    f"https://www.youtube.com/shorts/{ID}/",
+    f"https://www.youtube.com/live/{ID}",
+    f"https://www.youtube.com/live/{ID}?si=AbCdEf&t=120",
+    f"https://www.youtube.com/embed/{ID}",
+    f"https://www.youtube.com/embed/{ID}?start=30&autoplay=1",
+    f"https://www.youtube.com/v/{ID}",
+    f"https://www.youtube.com/v/{ID}?version=3",
+    f"https://m.youtube.com/watch?v={ID}",
+    f"https://m.youtube.com/shorts/{ID}",
+    f"https://music.youtube.com/watch?v={ID}&list=RDAMVM{ID}",
+    f"https://youtube.com/watch?v={ID}",
+    f"youtube.com/watch?v={ID}",
+    f"www.youtube.com/watch?v={ID}",
+    f"youtu.be/{ID}",
+    f"m.youtube.com/watch?v={ID}&t=1",
+    f"http://www.youtube.com/watch?v={ID}",
+    f"http://youtu.be/{ID}",
+    f"//www.youtube.com/embed/{ID}",
+    f"https://www.youtube-nocookie.com/embed/{ID}",
+    f"https://youtube-nocookie.com/embed/{ID}?rel=0",
+    f"HTTPS://WWW.YOUTUBE.COM/watch?v={ID}",
+    f"https://www.YouTube.com/watch?v={ID}",
+    f"https://youtube.com:443/watch?v={ID}",
+    f"  https://youtu.be/{ID}\n",
+]
+
+REJECTED = [
+    "",
+    "not a url",
+    "https://www.youtube.com/",
+    "https://www.youtube.com/watch",
+    "https://www.youtube.com/watch?v=",
+    "https://www.youtube.com/watch?list=PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf",
+    "https://www.youtube.com/playlist?list=PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf",
+    "https://www.youtube.com/@RickAstleyYT",
+    "https://www.youtube.com/@RickAstleyYT/videos",
+    "https://www.youtube.com/channel/UCuAXFkgsw1L7xaCfnd5JJOw",
+    "https://www.youtube.com/c/RickAstley",
+    "https://www.youtube.com/user/RickAstleyVEVO",
+    "https://www.youtube.com/results?search_query=rick+astley",
+    "https://www.youtube.com/feed/subscriptions",
+    "https://www.youtube.com/embed/videoseries?list=PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf",
+    "https://www.youtube.com/embed/live_stream?channel=UCuAXFkgsw1L7xaCfnd5JJOw",
+    f"https://www.youtube.com/watch?v={ID[:10]}",  # too short
+    f"https://www.youtube.com/watch?v={ID}X",  # too long
+    f"https://www.youtube.com/watch?v={ID[:10]}!",  # wrong character
+    f"https://youtu.be/{ID[:10]}",
+    f"https://youtu.be/{ID}X",
+    f"https://youtu.be/{ID}/extra",
+    f"https://www.youtube.com/shorts/{ID}/extra",
+    f"https://www.youtube.com/shorts/{ID[:9]}",
+    f"https://www.youtube.com/watch?v={ID[:5]}%20{ID[6:]}",
+    f"https://youtu.be/watch?v={ID}",  # youtu.be has no /watch
+    f"https://www.youtube-nocookie.com/watch?v={ID}",  # nocookie only embeds
+    f"https://youtube.com.evil.example/watch?v={ID}",
+    f"https://evilyoutube.com/watch?v={ID}",
+    f"https://youtube.com-evil.example/watch?v={ID}",
+    f"https://youtu.be.evil.example/{ID}",
+    f"https://notyoutu.be/{ID}",
+    f"https://evil.youtube.com/watch?v={ID}",  # not a host we know
+    f"https://youtube.co/watch?v={ID}",
+    f"https://www.youtube.com@evil.example/watch?v={ID}",
+    f"https://user@youtube.com/watch?v={ID}",
+    f"https://user:pw@youtu.be/{ID}",
+    f"https://evil.example/?u=https://youtu.be/{ID}",
+    f"https://evil.example/youtube.com/watch?v={ID}",
+    f"https://youtube.com:8080/watch?v={ID}",
+    f"https://youtube.com:notaport/watch?v={ID}",
+    f"ftp://youtube.com/watch?v={ID}",
+    f"javascript://youtube.com/watch?v={ID}",
+    f"https://y\u043eutube.com/watch?v={ID}",  # a Cyrillic o
+    f"https://www.youtube.com/watch?vv={ID}",
+    "http://[::1/watch",
+]
+
+
+@pytest.mark.parametrize("url", ACCEPTED)
+def test_accepted_forms_give_the_id(url: str) -> None:
+    assert video_id(url) == ID
+
+
+@pytest.mark.parametrize("url", REJECTED)
+def test_everything_else_is_none(url: str) -> None:
+    assert video_id(url) is None
+
+
+def test_first_v_wins_and_odd_ids_survive() -> None:
+    assert video_id(f"https://www.youtube.com/watch?v={ODD}&v={ID}") == ODD
+    assert video_id(f"https://youtu.be/{ODD}?t=3") == ODD
+
+
+# --- find_urls ---------------------------------------------------------------------------
+
+
+def test_find_urls_sees_every_pasted_form_in_order() -> None:
+    text = (
+        f"bare https://youtu.be/{ID}, then [a link](https://www.youtube.com/watch?v={ODD}&t=3)\n"
+        f"<youtube.com/shorts/{ID}> and ![](https://www.youtube.com/embed/{ID}).\n"
+        "**https://www.youtube.com/playlist?list=PL123**"
+    )
+    assert find_urls(text) == [
+        f"https://youtu.be/{ID}",
+        f"https://www.youtube.com/watch?v={ODD}&t=3",
+        f"youtube.com/shorts/{ID}",
+        f"https://www.youtube.com/embed/{ID}",
+        "https://www.youtube.com/playlist?list=PL123",  # not a video, still a YouTube URL
+    ]
+
+
+def test_find_urls_keeps_ids_ending_in_underscore_or_dash() -> None:
+    assert find_urls("youtu.be/abcdefghij_ and youtu.be/abcdefghij-.") == [
+        "youtu.be/abcdefghij_",
+        "youtu.be/abcdefghij-",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"https://youtube.com.evil.example/watch?v={ID}",
+        f"https://evilyoutube.com/watch?v={ID}",
+        f"https://youtu.be.evil.example/{ID}",
+        f"https://www.youtube.com@evil.example/watch?v={ID}",
+        f"mail me at someone@youtube.com/{ID}",
+        f"https://evil.example/redirect/youtu.be-{ID}",
+        "no links here at all",
+    ],
+)
+def test_find_urls_ignores_look_alikes(text: str) -> None:
+    assert find_urls(text) == []
+
+
+# --- properties --------------------------------------------------------------------------
+
+ids = st.from_regex(r"[A-Za-z0-9_-]{11}", fullmatch=True)
+schemes = st.sampled_from(["https://", "http://", "", "//"])
+# A value ending in `.` would be read as a sentence's full stop by find_urls.
+safe_values = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789_-.", max_size=24
+).filter(lambda v: not v.endswith("."))
+extra_params = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["si", "t", "list", "feature", "pp", "index", "ab_channel", "app", "start"]
+        ),
+        safe_values,
+    ),
+    max_size=5,
+)
+fragments = st.sampled_from(["", "#t=30", "#", "#comments"])
+
+
+def _case(draw: st.DrawFn, host: str) -> str:
+    flips = draw(st.lists(st.booleans(), min_size=len(host), max_size=len(host)))
+    return "".join(c.upper() if f else c for c, f in zip(host, flips, strict=True))
+
+
+@st.composite
+def video_urls(draw: st.DrawFn) -> tuple[str, str]:
+    vid = draw(ids)
+    params = draw(extra_params)
+    form = draw(st.sampled_from(["watch", "shorts", "live", "embed", "v", "short", "nocookie"]))
+    if form == "short":
+        host, path = "youtu.be", f"/{vid}"
+    elif form == "nocookie":
+        host = draw(st.sampled_from(["youtube-nocookie.com", "www.youtube-nocookie.com"]))
+        path = f"/embed/{vid}"
+    else:
+        host = draw(
+            st.sampled_from(
+                ["youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com"]
+            )
+        )
+        path = "/watch" if form == "watch" else f"/{form}/{vid}"
+    if form == "watch":
+        params.insert(draw(st.integers(0, len(params))), ("v", vid))
+    elif draw(st.booleans()):
+        path += "/"
+    query = "&".join(f"{k}={v}" for k, v in params)
+    url = f"{draw(schemes)}{_case(draw, host)}{path}{'?' + query if query else ''}"
+    return url + draw(fragments), vid
+
+
+@given(video_urls())
+@example((f"https://www.youtube.com/watch?si=x&list=PL1&t=9&v={ID}", ID))
+@example((f"youtu.be/{ID}?si=AbC&t=1", ID))
+def test_every_combination_of_host_path_and_params_gives_the_id(case: tuple[str, str]) -> None:
+    url, vid = case
+    assert video_id(url) == vid
+    assert find_urls(f"see {url} now") == [url]
+
+
+real_hosts = st.sampled_from(
+    [
+        "youtube.com",
+        "www.youtube.com",
+        "m.youtube.com",
+        "music.youtube.com",
+        "youtu.be",
+        "youtube-nocookie.com",
+    ]
+)
+labels = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
+
+
+@st.composite
+def look_alike_hosts(draw: st.DrawFn) -> str:
+    host, label = draw(real_hosts), draw(labels)
+    return draw(
+        st.sampled_from(
+            [
+                f"{host}.{label}",  # youtube.com.evil
+                f"{host}.{label}.example",
+                f"{label}{host}",  # evilyoutube.com
+                f"{label}-{host}",
+                f"{host}-{label}.com",
+                f"{host}{label}",  # youtube.comevil
+                f"{host}@{label}.example",  # userinfo: the host is the part after @
+                f"{label}@{host}",
+                f"{label}:{label}@{host}",
+                host.replace("o", "0", 1),
+                host.replace("o", "\u043e", 1),  # a Cyrillic o
+            ]
+        )
+    )
+
+
+@given(look_alike_hosts(), ids, schemes)
+def test_look_alike_hosts_never_match(host: str, vid: str, scheme: str) -> None:
+    for path in (f"/watch?v={vid}", f"/{vid}", f"/embed/{vid}", f"/shorts/{vid}"):
+        url = f"{scheme}{host}{path}"
+        assert video_id(url) is None
+        for found in find_urls(url):  # only a real host may be picked out of it
+            assert found not in (url, url.split("://")[-1])
+
+
+@given(st.text())
+def test_random_text_never_crashes(text: str) -> None:
+    vid = video_id(text)
+    assert vid is None or re.fullmatch(r"[A-Za-z0-9_-]{11}", vid)
+    for url in find_urls(text):
+        assert url in text
+
+
+@given(st.text(), st.text(), ids)
+def test_a_url_between_words_is_found(before: str, after: str, vid: str) -> None:
+    url = f"https://youtu.be/{vid}"
+    text = f"{before} {url} {after}"
+    assert url in find_urls(text)

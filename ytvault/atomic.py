@@ -10,11 +10,25 @@ from pathlib import Path
 TEMP_MARK = ".ytvault-"
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+class Changed(Exception):
+    """The file changed under us between reading it and replacing it."""
+
+
+def fingerprint(path: Path) -> tuple[int, int, int]:
+    """What tells us a file was changed by someone else: inode, size, modification time."""
+    st = path.stat()
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def atomic_write(
+    path: Path, data: bytes, unchanged_since: tuple[int, int, int] | None = None
+) -> None:
     """Write `data` to `path` so a crash leaves the old file or the new one, never a mix.
 
     The temp file is hidden (dot-prefixed, so Obsidian and sync tools ignore it) and sits in the
-    same folder, so the final rename is atomic; the file's permission bits are kept.
+    same folder, so the final rename is atomic; the file's permission bits are kept. With
+    `unchanged_since`, the file is checked right before the rename, and `Changed` is raised
+    (nothing written) if someone else wrote it since that fingerprint was taken.
     """
     tmp = path.with_name(f".{path.name}{TEMP_MARK}{uuid.uuid4().hex[:12]}.tmp")
     try:
@@ -28,6 +42,8 @@ def atomic_write(path: Path, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
+        if unchanged_since is not None and fingerprint(path) != unchanged_since:
+            raise Changed(str(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

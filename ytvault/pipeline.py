@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from ytvault import notes
-from ytvault.atomic import atomic_write
+from ytvault.atomic import Changed, atomic_write, fingerprint
 from ytvault.cache import Cache
 from ytvault.config import Config
 from ytvault.errors import (
@@ -77,6 +77,10 @@ class Context:
     dry_run: bool = False
     retry_failed: bool = False
     analysis_refused: str | None = None  # set once the API refused the key: stop calling it
+    honour_backoff: bool = False  # the watcher waits out transient failures; `sync` retries
+    on_write: Callable[[Path], None] | None = None  # told of every note ytvault wrote
+    stopping: threading.Event = field(default_factory=threading.Event)
+    write_gate: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _locks: dict[Path, threading.Lock] = field(default_factory=dict, repr=False)
     _locks_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -114,6 +118,9 @@ def find_work(ctx: Context, path: Path) -> Stub | Outcome | None:
                        "`ytvault sync --retry-failed` tries again", stub.video_id)
     if stub.kind is Kind.WAITING and not (ctx.retry_failed or ctx.ledger.is_due(ctx.vault, rel)):
         return Outcome(path, "skipped", "waiting for the premiere", stub.video_id)
+    if ctx.honour_backoff and not ctx.ledger.is_due(ctx.vault, rel):
+        return Outcome(path, "skipped", "failed earlier: waiting before the next try",
+                       stub.video_id)
     if stub.kind is Kind.ANALYSIS:
         failed = notes.callout_state(text) == notes.ANALYSIS_FAILED
         if failed and not ctx.retry_failed:
@@ -187,22 +194,19 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
         body, pending = analysis_block(ctx, video, transcript, why)
         if pending:
             return Outcome(path, "skipped", "analysis pending", stub.video_id, True)
-        _write(ctx, path, lambda current: merge_analysis(current, body))
+        _write(ctx, path, lambda current, _: merge_analysis(current, body))
         _record(ctx, path, stub, "filled")
         return Outcome(path, "filled", video.title, stub.video_id)
-    thumbnail_bytes = fetch_thumbnail(ctx, video)
+    thumbnail = fetch_thumbnail(ctx, video)
     transcript, why = fetch_transcript(ctx, video)
     body, pending = analysis_block(ctx, video, transcript, why)
     now = ctx.clock()
-    thumb_path = _save_thumbnail(ctx, path, thumbnail_bytes, now) if thumbnail_bytes else None
-    rendered = render_note(video, url=stub.url, body=body,
-                           thumbnail=thumb_path.name if thumb_path else None, now=now)
-    try:
-        _write(ctx, path, lambda current: merge_note(current, rendered, stub))
-    except BaseException:
-        if thumb_path is not None:  # the note was left as it was: so is the attachment folder
-            thumb_path.unlink(missing_ok=True)
-        raise
+
+    def merge(current: str, thumbnail_name: str | None) -> str | None:
+        rendered = render_note(video, url=stub.url, body=body, thumbnail=thumbnail_name, now=now)
+        return merge_note(current, rendered, stub)
+
+    _write(ctx, path, merge, (thumbnail, now) if thumbnail else None)
     _record(ctx, path, stub, "pending" if pending else "filled")
     detail = video.title + ("; analysis pending" if pending else "")
     if transcript.is_empty:
@@ -286,28 +290,68 @@ def _wait_for_premiere(ctx: Context, path: Path, stub: Stub, video: Video) -> Ou
 def _attach(ctx: Context, path: Path, stub: Stub, callout: str) -> None:
     if stub.kind is Kind.ANALYSIS:
         return  # the note is already filled; the ledger and the output carry the reason
-    _write(ctx, path, lambda current: attach_callout(current, stub, callout))
+    _write(ctx, path, lambda current, _: attach_callout(current, stub, callout))
 
 
-def _write(ctx: Context, path: Path, merge: Callable[[str], str | None]) -> bool:
-    """Re-read the note, merge into what is there now, and write it atomically if it changed."""
+Merge = Callable[[str, str | None], str | None]
+
+
+def _write(ctx: Context, path: Path, merge: Merge,
+           thumbnail: tuple[bytes, datetime] | None = None) -> None:
+    """Re-read the note, merge into what is there now, and write it atomically if it changed.
+
+    `merge(current, thumbnail_name)` gives the new text, or None when the note no longer wants
+    it. The thumbnail is saved only once the merge is known to apply, and removed again if the
+    note is not written. Writes pass one gate, so a stopping daemon can close it and exit
+    knowing that no note is half-way through a write.
+    """
+    for _ in range(5):  # the person saved in the instant between our read and our rename
+        with ctx.write_gate:
+            if ctx.stopping.is_set():
+                raise NoteSkipped("ytvault is stopping: the note was left as it was")
+            current, seen = _reread(path)
+            if merge(current, None) is None:
+                raise NoteSkipped("the note changed while it was processed: left as it is")
+            saved = _save_thumbnail(ctx, path, *thumbnail) if thumbnail else None
+            try:
+                merged = merge(current, saved.name if saved else None)
+                if merged is None or merged == current:
+                    raise _Unchanged
+                if not inside_vault(ctx.vault, path) or path.is_symlink():
+                    raise NoteSkipped("it is a link to a file outside the vault")
+                atomic_write(path, merged.encode("utf-8"), unchanged_since=seen)
+            except _Unchanged:
+                if saved is not None:
+                    saved.unlink(missing_ok=True)
+                return
+            except Changed:
+                if saved is not None:
+                    saved.unlink(missing_ok=True)
+                continue
+            except BaseException:
+                if saved is not None:  # the note was left as it was: so is the attachment folder
+                    saved.unlink(missing_ok=True)
+                raise
+        if ctx.on_write is not None:
+            ctx.on_write(path)
+        return
+    raise NoteSkipped("the note kept changing while it was processed: left as it is")
+
+
+class _Unchanged(Exception):
+    pass
+
+
+def _reread(path: Path) -> tuple[str, tuple[int, int, int]]:
     try:
+        seen = fingerprint(path)
         raw = path.read_bytes()
     except FileNotFoundError:
         raise NoteSkipped("the note vanished while it was processed: nothing written") from None
     try:
-        current = raw.decode("utf-8")
+        return raw.decode("utf-8"), seen
     except UnicodeDecodeError:
         raise NoteSkipped("the note changed while it was processed: left as it is") from None
-    merged = merge(current)
-    if merged is None:
-        raise NoteSkipped("the note changed while it was processed: left as it is")
-    if merged == current:
-        return False
-    if not inside_vault(ctx.vault, path) or path.is_symlink():
-        raise NoteSkipped("it is a link to a file outside the vault")
-    atomic_write(path, merged.encode("utf-8"))
-    return True
 
 
 def _save_thumbnail(ctx: Context, note: Path, data: bytes, now: datetime) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -62,6 +62,19 @@ class Config(BaseModel):
         default=2.0,
         description="How long a note must stay unchanged before the watcher processes it.",
     )
+    watch_mode: Literal["auto", "native", "polling"] = Field(
+        default="auto",
+        description="How the watcher learns of changes: native file events, polling, or auto "
+        "(polling on network mounts and WSL's /mnt drives, native elsewhere).",
+    )
+    poll_interval_seconds: Annotated[float, Field(ge=0.5, le=3600)] = Field(
+        default=5.0, description="How often the polling watcher looks at the vault."
+    )
+    reconcile_minutes: Annotated[float, Field(gt=0, le=1440)] = Field(
+        default=10.0,
+        description="How often the watcher rescans the whole vault for stubs it was not told "
+        "about (sync tools, sleep, missed events).",
+    )
     transcript_languages: list[str] = Field(
         default_factory=lambda: ["en"],
         description="Transcript languages in order of preference; manual captions come "
@@ -90,6 +103,12 @@ class Config(BaseModel):
         from platformdirs import user_cache_dir
 
         return Path(user_cache_dir(APP, appauthor=False))
+
+    @property
+    def resolved_log_dir(self) -> Path:
+        from platformdirs import user_log_dir
+
+        return Path(user_log_dir(APP, appauthor=False))
 
     @property
     def resolved_state_dir(self) -> Path:

@@ -1,0 +1,159 @@
+"""`ytvault watch` as the login service runs it: a subprocess on a temp vault, notes created
+the way Obsidian creates them, the local Messages API, and signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fakeapi import FakeMessagesAPI
+
+from ytvault.notes import split_note
+
+SEED_URL = "https://youtu.be/Yf1o0TQzry8"
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+@pytest.fixture
+def env(tmp_path: Path, cache_dir: Path) -> dict[str, str]:
+    config = tmp_path / "config.toml"
+    config.write_text(f'state_dir = "{tmp_path / "state"}"\ndebounce_seconds = 0.3\n'
+                      'api_max_retries = 1\nwatch_mode = "native"\n')
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "YTVAULT_"))}
+    return {**clean, "YTVAULT_CONFIG": str(config), "YTVAULT_CACHE_DIR": str(cache_dir),
+            "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "xdg"),
+            "ANTHROPIC_API_KEY": "sk-watch-secret"}
+
+
+class Daemon:
+    def __init__(self, vault: Path, env: dict[str, str], api: FakeMessagesAPI) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ytvault", "watch", str(vault)],
+            env={**env, "ANTHROPIC_BASE_URL": api.base_url},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: self.proc.poll() is not None or (vault.parent / "state").exists())
+
+    def stop(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGTERM)
+        _, err = self.proc.communicate(timeout=10)
+        return self.proc.returncode, err
+
+
+@pytest.fixture
+def daemon(vault: Path, env: dict[str, str]) -> Iterator[Callable[[FakeMessagesAPI], Daemon]]:
+    started: list[Daemon] = []
+
+    def start(api: FakeMessagesAPI) -> Daemon:
+        started.append(Daemon(vault, env, api))
+        return started[-1]
+
+    yield start
+    for d in started:
+        if d.proc.poll() is None:
+            d.proc.kill()
+            d.proc.communicate()
+
+
+def filled(note: Path) -> bool:
+    return note.exists() and "</iframe>" in note.read_text()
+
+
+def test_a_pasted_url_becomes_a_note(vault: Path, daemon: Callable[[FakeMessagesAPI], Daemon],
+                                     tmp_path: Path) -> None:
+    with FakeMessagesAPI() as api:
+        d = daemon(api)
+        time.sleep(0.5)
+        note = vault / "Untitled.md"
+        note.write_text("")  # Obsidian creates the note empty…
+        time.sleep(0.1)
+        note.write_text(SEED_URL + "\n")  # …then autosaves the pasted URL
+        wait_for(lambda: filled(note))
+        # a note moved into the vault (an atomic save: hidden temp file renamed into place)
+        tmp = vault / ".incoming.tmp"
+        tmp.write_text("https://www.youtube.com/shorts/fxShort001F\n")
+        os.replace(tmp, vault / "Short.md")
+        outside = tmp_path / "Elsewhere.md"
+        outside.write_text("https://youtu.be/fxGerman01C\n")
+        (vault / "Sub").mkdir()
+        os.replace(outside, vault / "Sub/German.md")
+        wait_for(lambda: filled(vault / "Short.md") and filled(vault / "Sub/German.md"))
+        time.sleep(1.0)  # time for the events of our own writes to arrive and be ignored
+        code, err = d.stop()
+    assert code == 0, err
+    assert len(api.message_requests) == 3  # one per note: our own writes trigger nothing
+    assert "sk-watch-secret" not in err
+    assert split_note(note.read_text()).body.count("# SUMMARY") == 1
+
+
+def test_typing_while_the_model_works_survives(
+        vault: Path, daemon: Callable[[FakeMessagesAPI], Daemon]) -> None:
+    with FakeMessagesAPI(delay=1.5) as api:
+        d = daemon(api)
+        time.sleep(0.5)
+        note = vault / "Talk.md"
+        note.write_text(f"---\ntags: [talks]\n---\n{SEED_URL}\n")
+        wait_for(lambda: len(api.message_requests) == 1)
+        with note.open("a") as fh:
+            fh.write("Watch from 12:00, the part on hardware.\n")
+        wait_for(lambda: filled(note))
+        time.sleep(1.0)
+        code, err = d.stop()
+    assert code == 0, err
+    text = note.read_text()
+    assert "Watch from 12:00, the part on hardware.\n" in text
+    assert "tags: [talks, type/youtube]" in text
+    assert text.count("# SUMMARY") == 1
+    assert len(api.message_requests) == 1
+
+
+def test_sigterm_mid_run_then_restart(vault: Path, daemon: Callable[[FakeMessagesAPI], Daemon]
+                                      ) -> None:
+    stubs = {f"n{i}.md": SEED_URL + "\n" for i in range(3)}
+    for name, text in stubs.items():
+        (vault / name).write_text(text)
+    with FakeMessagesAPI(delay=30) as slow:
+        d = daemon(slow)
+        wait_for(lambda: len(slow.message_requests) >= 1)
+        started = time.monotonic()
+        code, err = d.stop()
+        assert time.monotonic() - started < 5
+    assert code == 0, err
+    for name, text in stubs.items():  # every note whole: still the stub it was
+        assert (vault / name).read_text() == text
+    assert list(vault.glob("*.jpg")) == [] and list(vault.glob(".*.tmp")) == []
+    with FakeMessagesAPI() as api:
+        d = daemon(api)
+        wait_for(lambda: all(filled(vault / name) for name in stubs))
+        code, err = d.stop()
+    assert code == 0, err
+    assert len(list(vault.glob("*.jpg"))) == 3
+
+
+def test_one_daemon_per_vault(vault: Path, daemon: Callable[[FakeMessagesAPI], Daemon],
+                              env: dict[str, str]) -> None:
+    with FakeMessagesAPI() as api:
+        d = daemon(api)
+        time.sleep(0.5)
+        second = subprocess.run([sys.executable, "-m", "ytvault", "watch", str(vault)], env=env,
+                                capture_output=True, text=True, timeout=30)
+        assert second.returncode == 1
+        assert "already watching" in second.stderr
+        status = subprocess.run([sys.executable, "-m", "ytvault", "status", str(vault)], env=env,
+                                capture_output=True, text=True, timeout=30)
+        assert f"daemon: running (pid {d.proc.pid})" in status.stdout
+        code, _ = d.stop()
+    assert code == 0

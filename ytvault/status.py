@@ -1,0 +1,70 @@
+"""`ytvault status`: what the ledger and a quick scan say about a vault. No network, no heavy
+imports: it must answer at once."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+from ytvault.config import Config
+from ytvault.lock import VaultLock, lock_path
+from ytvault.notes import Kind
+from ytvault.state import Entry, Ledger
+
+LABELS = {
+    "filled": "done",
+    "pending": "analysis pending",
+    "waiting": "waiting for a premiere",
+    "transient": "failed, will retry",
+    "failed": "failed",
+}
+
+
+def render_status(config: Config, vault: Path) -> str:
+    holder = VaultLock(lock_path(config.resolved_state_dir, vault)).holder()
+    lines = [f"vault: {vault}",
+             f"daemon: running (pid {holder})" if holder else "daemon: not running"]
+    waiting = _stubs_waiting(config, vault)
+    lines.append(f"stubs not yet filled: {waiting}")
+    db = config.resolved_state_dir / "ledger.sqlite3"
+    entries = Ledger(db).entries(vault) if db.exists() else []
+    counts = Counter(e.status for e in entries)
+    for status, label in LABELS.items():
+        lines.append(f"{label}: {counts.get(status, 0)}")
+    for entry in entries:
+        if entry.status in ("failed", "transient"):
+            lines.append(f"  {entry.note} — {entry.reason}{_retry(entry)}")
+    if entries:
+        last = entries[0]
+        lines.append(f"last activity: {_when(last.updated)} ({last.note}: "
+                     f"{LABELS.get(last.status, last.status)})")
+    else:
+        lines.append("last activity: none recorded")
+    return "\n".join(lines)
+
+
+def _stubs_waiting(config: Config, vault: Path) -> int:
+    from ytvault.errors import NoteSkipped
+    from ytvault.notes import classify, read_text
+    from ytvault.vault import iter_notes
+
+    count = 0
+    for path in iter_notes(vault):
+        try:
+            text = read_text(path)
+            stub = classify(text) if text is not None else None
+        except (NoteSkipped, OSError):
+            continue
+        count += stub is not None and stub.kind is Kind.STUB
+    return count
+
+
+def _retry(entry: Entry) -> str:
+    if entry.status != "transient" or entry.next_attempt is None:
+        return ""
+    return f" (next try {_when(entry.next_attempt)})"
+
+
+def _when(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -71,7 +72,9 @@ def test_walk_skips_prefix_and_regex_excluded_files(tmp_path: Path) -> None:
             "Daily/2023-",  # a file-name prefix inside a folder
             "/\\.excalidraw\\.md$/",  # a regex, unanchored
             "/^people/",  # regexes are case-insensitive too
-            "  ",  # blank entries are dropped, not a match-everything prefix
+            "",  # blank entries are dropped, not a match-everything prefix
+            "  ",
+            "  Inbox/ ",  # entries are trimmed
             "/[unclosed/",  # a bad regex is skipped, as in Obsidian
         ],
     )
@@ -89,6 +92,7 @@ def test_walk_skips_prefix_and_regex_excluded_files(tmp_path: Path) -> None:
         "People/Ann.md",
         "Sub/People/Bob.md",
         "Sub/Templates/kept.md",  # a prefix only matches from the vault root
+        "Inbox/new.md",
     )
     assert walk(tmp_path) == [
         "keep.md",
@@ -96,6 +100,17 @@ def test_walk_skips_prefix_and_regex_excluded_files(tmp_path: Path) -> None:
         "Sub/People/Bob.md",
         "Sub/Templates/kept.md",
     ]
+
+
+def test_only_wholly_excluded_folders_are_pruned(tmp_path: Path) -> None:
+    app_json(tmp_path, userIgnoreFilters=["Templates/", "Arch", "Daily/2023-", "/^Sub/"])
+    filters = load_ignore_filters(tmp_path)
+    assert filters.ignores_folder("Templates")
+    assert filters.ignores_folder("templates")
+    assert filters.ignores_folder("Archive")
+    assert not filters.ignores_folder("Daily")  # only some of its notes are excluded
+    assert not filters.ignores_folder("Sub")  # a regex may not exclude all of a folder
+    assert not filters.ignores_folder("Notes")
 
 
 @pytest.mark.parametrize(
@@ -185,7 +200,9 @@ def test_symlinked_folders_are_not_entered_and_loops_end(tmp_path: Path) -> None
     (vault / "out").symlink_to(outside, target_is_directory=True)
     (vault / "linked.md").symlink_to(outside / "secret.md")  # reported by the pipeline
     (vault / "dangling.md").symlink_to(tmp_path / "nowhere.md")
-    assert walk(vault) == ["a.md", "linked.md", "Sub/b.md"]
+    # islice: a walk that followed the loops would yield Sub/b.md endlessly, not hang here
+    walked = [p.relative_to(vault).as_posix() for p in islice(iter_notes(vault), 10)]
+    assert walked == ["a.md", "linked.md", "Sub/b.md"]
 
 
 def test_walk_of_a_missing_vault_is_empty(tmp_path: Path) -> None:
@@ -206,17 +223,14 @@ def test_is_note_agrees_with_the_walk(tmp_path: Path) -> None:
     assert not is_note(tmp_path, tmp_path.parent / "elsewhere.md")
 
 
-def test_walk_is_fast(tmp_path: Path) -> None:
-    import time
-
+def test_walk_finds_every_note_of_a_wide_tree(tmp_path: Path) -> None:
+    # Speed is measured by bench/scan.py, not here: timed tests flake on shared machines.
     for a in range(20):
         folder = tmp_path / f"Area {a}"
         folder.mkdir()
         for n in range(100):
             (folder / f"Note {n}.md").touch()
-    start = time.perf_counter()
     assert sum(1 for _ in iter_notes(tmp_path)) == 2000
-    assert time.perf_counter() - start < 0.5  # ~10 ms here; a generous bound for slow CI
 
 
 # --- attachment_dir ----------------------------------------------------------------------

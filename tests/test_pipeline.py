@@ -128,7 +128,7 @@ def test_url_deleted_while_processing_writes_nothing(vault: Path,
 
 def test_transient_failure_leaves_the_stub(vault: Path, make_context: MakeContext,
                                            tmp_path: Path) -> None:
-    bot = "Sign in to confirm you’re not a bot. Use --cookies-from-browser or --cookies"  # noqa: RUF001
+    bot = "Sign in to confirm you’re not a bot. Use --cookies-from-browser or --cookies"
     youtube = YouTubeClient(extractors=[youtube_extractor({"abcdefghijk": Raises(bot)})])
     note = write(vault / "x.md", "https://youtu.be/abcdefghijk\n")
     ctx = make_context(analyzer=None, youtube=youtube)

@@ -30,7 +30,8 @@ def atomic_write(
     `unchanged_since`, the file is checked right before the rename, and `Changed` is raised
     (nothing written) if someone else wrote it since that fingerprint was taken.
     """
-    tmp = path.with_name(f".{path.name}{TEMP_MARK}{uuid.uuid4().hex[:12]}.tmp")
+    # The writer's pid in the name lets the next run tell a crashed write from a live one.
+    tmp = path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
@@ -60,3 +61,30 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def is_leftover(path: Path, now: float, max_age: float) -> bool:
+    """Whether `path` is the temp file of a write that will never finish: its writer is gone
+    (a pid not running here), or it is older than `max_age` (a writer on another device)."""
+    name = path.name
+    if not (name.startswith(".") and TEMP_MARK in name and name.endswith(".tmp")):
+        return False
+    try:
+        if now - path.stat().st_mtime > max_age:
+            return True
+    except OSError:
+        return False
+    pid = name.rsplit(TEMP_MARK, 1)[1].split("-", 1)[0]
+    return pid.isdigit() and not _running(int(pid))
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or a platform that cannot tell: leave it
+    return True

@@ -7,9 +7,12 @@ and a clock), so tests hand in fakes without patching anything here.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import stat
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from ytvault import notes
-from ytvault.atomic import Changed, atomic_write, fingerprint
+from ytvault.atomic import Changed, atomic_write, fingerprint, is_leftover
 from ytvault.cache import Cache
 from ytvault.config import Config
 from ytvault.errors import (
@@ -144,7 +147,8 @@ def sync(ctx: Context, paths: Iterable[Path] | None = None) -> Iterator[Outcome]
 
     Outcomes are yielded as notes finish; notes that are not stubs yield nothing.
     """
-    candidates = iter_notes(ctx.vault) if paths is None else paths
+    leftovers: list[Path] = []
+    candidates = iter_notes(ctx.vault, leftovers=leftovers) if paths is None else paths
     with ThreadPoolExecutor(max_workers=ctx.config.concurrency, thread_name_prefix="note") as pool:
         futures = []
         for path in candidates:
@@ -159,6 +163,22 @@ def sync(ctx: Context, paths: Iterable[Path] | None = None) -> Iterator[Outcome]
             except Exception as exc:  # a bug must not stop the other notes: report it, go on
                 log.exception("unexpected error on %s", path)
                 yield Outcome(path, "failed", f"unexpected error: {type(exc).__name__}: {exc}")
+    if not ctx.dry_run:
+        remove_leftovers(leftovers)
+
+
+# A temp file younger than this, of a writer not on this machine, may be a write in progress.
+LEFTOVER_AGE_SECONDS = 300.0
+
+
+def remove_leftovers(paths: Iterable[Path], now: float | None = None) -> None:
+    """Remove the temp files of atomic writes that a crash interrupted (never a note)."""
+    now = time.time() if now is None else now
+    for path in paths:
+        if is_leftover(path, now, LEFTOVER_AGE_SECONDS):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                log.info("removed %s, left by an interrupted write", path)
 
 
 def process_stub(ctx: Context, path: Path, stub: Stub) -> Outcome:
@@ -319,6 +339,7 @@ def _write(ctx: Context, path: Path, merge: Merge,
                     raise _Unchanged
                 if not inside_vault(ctx.vault, path) or path.is_symlink():
                     raise NoteSkipped("it is a link to a file outside the vault")
+                _check_writable(path)
                 atomic_write(path, merged.encode("utf-8"), unchanged_since=seen)
             except _Unchanged:
                 if saved is not None:
@@ -336,6 +357,15 @@ def _write(ctx: Context, path: Path, merge: Merge,
             ctx.on_write(path)
         return
     raise NoteSkipped("the note kept changing while it was processed: left as it is")
+
+
+def _check_writable(path: Path) -> None:
+    """Respect a note or folder the person made read-only, even where we could replace it (a
+    rename needs only the folder's permission, and root ignores permissions altogether)."""
+    if not path.stat().st_mode & stat.S_IWUSR:
+        raise NoteSkipped("the note is read-only: make it writable to have it filled")
+    if not path.parent.stat().st_mode & stat.S_IWUSR:
+        raise NoteSkipped("its folder is read-only: make it writable to have the note filled")
 
 
 class _Unchanged(Exception):

@@ -16,6 +16,8 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from ytvault.atomic import TEMP_MARK
+
 _APP_JSON = (".obsidian", "app.json")
 _MAX_APP_JSON = 1 << 20  # a real app.json is a few KB; anything bigger is not one
 _NAME = attrgetter("name")
@@ -113,10 +115,13 @@ def is_conflict_copy(name: str) -> bool:
     return "onflict" in name.lower() and _CONFLICT_COPY.search(name) is not None
 
 
-def iter_notes(vault: Path, filters: IgnoreFilters | None = None) -> Iterator[Path]:
+def iter_notes(
+    vault: Path, filters: IgnoreFilters | None = None, leftovers: list[Path] | None = None
+) -> Iterator[Path]:
     """Every `*.md` note Obsidian would index: a folder's notes by name, then its sub-folders.
 
-    Skips dot-files and dot-folders, excluded files, and sync-conflict copies. Symlinked
+    Skips dot-files and dot-folders, excluded files, and sync-conflict copies. Temp files of
+    an interrupted atomic write are collected into `leftovers`, when given. Symlinked
     folders are not entered (no loops, nothing outside the vault); symlinked notes are
     yielded, so the pipeline can name one that points out of the vault and skip it.
     """
@@ -134,6 +139,8 @@ def iter_notes(vault: Path, filters: IgnoreFilters | None = None) -> Iterator[Pa
         for entry in entries:
             name = entry.name
             if name[0] == ".":
+                if leftovers is not None and name.endswith(".tmp") and TEMP_MARK in name:
+                    leftovers.append(folder / name)  # a write interrupted by a crash
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):

@@ -1,0 +1,82 @@
+"""Crash safety: `ytvault sync` killed with SIGKILL at random moments, many times. Every note
+is always the old stub or the finished note, never a mix; temp files stay hidden and the next
+run removes them; a last run completes everything."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fakeapi import FakeMessagesAPI
+from ruamel.yaml import YAML
+
+from ytvault.notes import split_note
+
+VIDEOS = ["Yf1o0TQzry8", "fxShort001F", "fxGerman01C", "fxHostile1D", "fxNoTrans1E"]
+NOTES = 20
+RUNS = 12
+
+
+def stub(i: int) -> str:
+    return f"---\nmine: {i}\n---\nhttps://youtu.be/{VIDEOS[i % len(VIDEOS)]}\n"
+
+
+def check_whole(path: Path, i: int) -> bool:
+    """The note is the stub it was, or a whole finished note; returns whether it is finished."""
+    text = path.read_text()
+    if text == stub(i):
+        return False
+    parts = split_note(text)
+    loader = YAML(typ="safe", pure=True)
+    props = loader.load(parts.frontmatter or "")
+    assert props["mine"] == i and props["template-type"] == "YouTube", text
+    assert parts.body.count("</iframe>") == 1 and text.endswith("</iframe>\n\n"), text
+    return True
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+def test_sigkill_at_random_moments(vault: Path, cache_dir: Path, tmp_path: Path) -> None:
+    for i in range(NOTES):
+        (vault / f"n{i:02d}.md").write_text(stub(i))
+    config = tmp_path / "config.toml"
+    config.write_text(f'state_dir = "{tmp_path / "state"}"\nconcurrency = 4\n')
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")},
+           "YTVAULT_CONFIG": str(config), "YTVAULT_CACHE_DIR": str(cache_dir),
+           "ANTHROPIC_API_KEY": "sk-test"}
+    rng = random.Random(20261126)
+    killed_mid_run = 0
+    with FakeMessagesAPI(delay=0.05) as api:
+        env["ANTHROPIC_BASE_URL"] = api.base_url
+        for _ in range(RUNS):
+            proc = subprocess.Popen([sys.executable, "-m", "ytvault", "sync", str(vault)],
+                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            time.sleep(rng.uniform(0.2, 1.6))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                killed_mid_run += 1
+            proc.communicate()
+            finished = sum(check_whole(vault / f"n{i:02d}.md", i) for i in range(NOTES))
+            if finished == NOTES:
+                break
+            # un-finished notes get a fresh start: turn finished ones back into stubs, so
+            # every run has writes to interrupt
+            for i in range(NOTES):
+                if rng.random() < 0.5:
+                    (vault / f"n{i:02d}.md").write_text(stub(i))
+            for jpg in vault.glob("*.jpg"):
+                jpg.unlink()
+        assert killed_mid_run >= 3  # the test did interrupt runs
+        # temp files of killed runs are hidden from Obsidian (dot-files)…
+        assert all(p.name.startswith(".") for p in vault.iterdir() if p.suffix == ".tmp")
+        final = subprocess.run([sys.executable, "-m", "ytvault", "sync", str(vault)], env=env,
+                               capture_output=True, text=True, timeout=120)
+    assert final.returncode == 0, final.stderr
+    assert all(check_whole(vault / f"n{i:02d}.md", i) for i in range(NOTES))
+    # …and the next run removed them
+    assert [p.name for p in vault.iterdir() if ".ytvault-" in p.name] == []

@@ -428,3 +428,18 @@ def test_cli_plist_dry_run_and_refusals(cli: CliRun, home: Path, vault: Path) ->
     no_vault = cli("service", "install", "--dry-run")
     assert no_vault.returncode == 2 and "pass VAULT" in no_vault.stderr
     assert not files_under(home)
+
+
+def test_env_file_readable_by_others_is_warned_about(tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    from ytvault.service import load_env_file
+
+    env = tmp_path / "service.env"
+    env.write_text("ANTHROPIC_API_KEY=sk-test\n")
+    env.chmod(0o600)
+    assert load_env_file(env) == {"ANTHROPIC_API_KEY": "sk-test"}
+    assert "others can read it" not in caplog.text
+    env.chmod(0o644)
+    load_env_file(env)
+    assert "others can read it" in caplog.text and "chmod 600" in caplog.text
+    assert "sk-test" not in caplog.text

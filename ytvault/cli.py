@@ -248,7 +248,10 @@ def _enclosing_vault(note: Path) -> Path | None:
 
 
 def _context(config: Config, vault: Path, args: argparse.Namespace) -> Context:
+    from datetime import timedelta
+
     from ytvault.cache import Cache
+    from ytvault.claims import device_id, vault_is_shared
     from ytvault.pipeline import Analyzer, Context
     from ytvault.state import Ledger
     from ytvault.youtube import YouTubeClient
@@ -260,9 +263,15 @@ def _context(config: Config, vault: Path, args: argparse.Namespace) -> Context:
 
         analyzer = ClaudeAnalyzer(config, key)
     ledger = Ledger(None if args.dry_run else config.resolved_state_dir / "ledger.sqlite3")
-    return Context(config=config, vault=vault, cache=Cache(config.resolved_cache_dir),
-                   ledger=ledger, youtube=YouTubeClient(), analyzer=analyzer,
-                   dry_run=args.dry_run, retry_failed=args.retry_failed)
+    ctx = Context(config=config, vault=vault, cache=Cache(config.resolved_cache_dir),
+                  ledger=ledger, youtube=YouTubeClient(), analyzer=analyzer,
+                  dry_run=args.dry_run, retry_failed=args.retry_failed,
+                  claim_settle=config.claim_settle_seconds,
+                  claim_lease=timedelta(minutes=config.claim_lease_minutes))
+    if not args.dry_run and (config.claim_notes == "always" or (
+            config.claim_notes == "auto" and vault_is_shared(vault))):
+        ctx.device = device_id(config.resolved_state_dir)
+    return ctx
 
 
 def _report(ctx: Context, outcomes: Iterable[Outcome]) -> int:

@@ -75,6 +75,22 @@ class Config(BaseModel):
         description="How often the watcher rescans the whole vault for stubs it was not told "
         "about (sync tools, sleep, missed events).",
     )
+    claim_notes: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="Write a claim into a note before filling it, so two devices running "
+        "ytvault on one synced vault never both fill it: always, never, or auto (when the "
+        "vault looks synced: Obsidian Sync, Syncthing, iCloud, Dropbox, OneDrive…).",
+    )
+    claim_settle_seconds: Annotated[float, Field(ge=0, le=600)] = Field(
+        default=3.0,
+        description="How long to wait after claiming a note for another device's claim to "
+        "arrive through the sync tool.",
+    )
+    claim_lease_minutes: Annotated[float, Field(gt=0, le=1440)] = Field(
+        default=15.0,
+        description="How long a claim holds: a device that stopped while holding one delays "
+        "the note by at most this.",
+    )
     transcript_languages: list[str] = Field(
         default_factory=lambda: ["en"],
         description="Transcript languages in order of preference; manual captions come "

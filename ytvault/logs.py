@@ -54,5 +54,5 @@ def setup(verbose: bool, secrets: list[str], log_file: Path | None = None) -> No
         rotating.addFilter(redact)
         root.addHandler(rotating)
     # Chatty libraries log request URLs and headers at DEBUG; keep them at WARNING.
-    for name in ("httpx", "httpx2", "httpcore", "anthropic", "urllib3", "watchdog"):
+    for name in ("httpx", "httpx2", "httpcore", "httpcore2", "anthropic", "urllib3", "watchdog"):
         logging.getLogger(name).setLevel(logging.WARNING)

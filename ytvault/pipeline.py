@@ -16,11 +16,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from ytvault import notes
+from ytvault import claims, notes
 from ytvault.atomic import Changed, atomic_write, fingerprint, is_leftover
 from ytvault.cache import Cache
 from ytvault.config import Config
@@ -82,6 +82,9 @@ class Context:
     analysis_refused: str | None = None  # set once the API refused the key: stop calling it
     honour_backoff: bool = False  # the watcher waits out transient failures; `sync` retries
     on_write: Callable[[Path], None] | None = None  # told of every note ytvault wrote
+    device: str | None = None  # this device's name in claims; None: claim no notes
+    claim_settle: float = 3.0
+    claim_lease: timedelta = timedelta(minutes=15)
     stopping: threading.Event = field(default_factory=threading.Event)
     write_gate: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _locks: dict[Path, threading.Lock] = field(default_factory=dict, repr=False)
@@ -113,6 +116,9 @@ def find_work(ctx: Context, path: Path) -> Stub | Outcome | None:
         return Outcome(path, "skipped", f"cannot read it: {exc.strerror or exc}")
     if stub is None:
         return None
+    held = claims.read_claim(text) if claims.KEY in stub.properties else None
+    if held is not None and held.device != ctx.device and held.live(datetime.now(UTC)):
+        return Outcome(path, "skipped", f"device {held.device} is filling it", stub.video_id)
     if path.is_symlink() or not inside_vault(ctx.vault, path):
         return Outcome(path, "skipped", "it is a link to a file outside the vault", stub.video_id)
     rel = ctx.rel(path)
@@ -183,16 +189,18 @@ def remove_leftovers(paths: Iterable[Path], now: float | None = None) -> None:
 
 def process_stub(ctx: Context, path: Path, stub: Stub) -> Outcome:
     with ctx.lock(path):
+        claimed = False
         try:
+            if ctx.device is not None and not ctx.dry_run:
+                claimed = _claim(ctx, path, stub)
             return _process(ctx, path, stub)
         except NoteSkipped as exc:
             return Outcome(path, "skipped", str(exc), stub.video_id)
-        except TransientError as exc:
+        except (TransientError, AnalysisTransientError) as exc:
             _record(ctx, path, stub, "transient", str(exc))
-            return Outcome(path, "failed", f"{exc}; will retry", stub.video_id)
-        except AnalysisTransientError as exc:
-            _record(ctx, path, stub, "transient", str(exc))
-            return Outcome(path, "failed", f"{exc}; will retry", stub.video_id)
+            said = "retried later" in str(exc)
+            return Outcome(path, "failed", str(exc) + ("" if said else "; will retry"),
+                           stub.video_id)
         except PermanentError as exc:
             _attach(ctx, path, stub, render_callout(
                 "warning", notes.CANNOT_FILL,
@@ -201,6 +209,54 @@ def process_stub(ctx: Context, path: Path, stub: Stub) -> Outcome:
             return Outcome(path, "failed", str(exc), stub.video_id)
         except OSError as exc:
             return Outcome(path, "failed", f"cannot write it: {exc.strerror or exc}", stub.video_id)
+        finally:
+            if claimed:
+                _release(ctx, path)
+
+
+def _claim(ctx: Context, path: Path, stub: Stub) -> bool:
+    """Claim the note for this device, wait for other devices' claims to arrive, and check that
+    ours stands. Raises NoteSkipped when another device has it."""
+    assert ctx.device is not None
+    device = ctx.device
+    now = datetime.now(UTC)
+
+    def add(current: str, _: str | None) -> str | None:
+        _check_still(stub, current)
+        held = claims.read_claim(current)
+        if held is not None and held.device != device and held.live(now):
+            raise NoteSkipped(f"device {held.device} is filling it")
+        return claims.add_claim(current, device, now, ctx.claim_lease)
+
+    _write(ctx, path, add, keep_claim=True)
+    if ctx.stopping.wait(ctx.claim_settle):
+        return True
+    current = _reread(path)[0]
+    held = claims.read_claim(current)
+    if held is None or held.device != device:
+        raise NoteSkipped(f"device {held.device if held else 'another'} claimed it first")
+    _check_still(stub, current)
+    return True
+
+
+def _check_still(stub: Stub, current: str) -> None:
+    """Raise NoteSkipped unless the note still asks for the work `stub` stands for: another
+    device, or another process, may have done it meanwhile."""
+    now = notes.classify(current)
+    if now is None or now.kind is not stub.kind or now.video_id != stub.video_id:
+        raise NoteSkipped("it was filled or changed meanwhile: nothing to do")
+
+
+def _release(ctx: Context, path: Path) -> None:
+    """Take our claim off a note we did not fill (the fill's own write removes it otherwise)."""
+    with contextlib.suppress(NoteSkipped, OSError):
+        _write(ctx, path, lambda current, _: claims.drop_claim(current)
+               if _ours(ctx, current) else current)
+
+
+def _ours(ctx: Context, text: str) -> bool:
+    held = claims.read_claim(text)
+    return held is not None and held.device == ctx.device
 
 
 def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
@@ -317,7 +373,7 @@ Merge = Callable[[str, str | None], str | None]
 
 
 def _write(ctx: Context, path: Path, merge: Merge,
-           thumbnail: tuple[bytes, datetime] | None = None) -> None:
+           thumbnail: tuple[bytes, datetime] | None = None, keep_claim: bool = False) -> None:
     """Re-read the note, merge into what is there now, and write it atomically if it changed.
 
     `merge(current, thumbnail_name)` gives the new text, or None when the note no longer wants
@@ -335,6 +391,8 @@ def _write(ctx: Context, path: Path, merge: Merge,
             saved = _save_thumbnail(ctx, path, *thumbnail) if thumbnail else None
             try:
                 merged = merge(current, saved.name if saved else None)
+                if merged is not None and not keep_claim and _ours(ctx, merged):
+                    merged = claims.drop_claim(merged)  # the work is done: so is our claim
                 if merged is None or merged == current:
                     raise _Unchanged
                 if not inside_vault(ctx.vault, path) or path.is_symlink():

@@ -4,6 +4,7 @@ a launchd LaunchAgent, a Windows Run entry). `run` is its only way to touch the 
 
 from __future__ import annotations
 
+import logging
 import os
 import plistlib
 import re
@@ -301,7 +302,19 @@ def load_env_file(path: Path) -> dict[str, str]:
             raise ConfigError(f"{path}:{number}: expected KEY=VALUE: fix the line or run "
                               "`ytvault service install` again")
         result[name] = parsed
+    _warn_if_readable(path, result)
     return result
+
+
+def _warn_if_readable(path: Path, values: Mapping[str, str]) -> None:
+    """A file holding a key must be private: say so when others can read it."""
+    if os.name != "posix" or not any(k.endswith(("_KEY", "_TOKEN")) for k in values):
+        return
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        logging.getLogger(__name__).warning(
+            "%s holds an API key but others can read it (mode %o): run `chmod 600 %s`",
+            path, mode, path)
 
 
 def write_private(path: Path, data: bytes, mode: int) -> None:

@@ -190,7 +190,7 @@ def test_hostile_video_is_exact_and_inert(vault: Path, make_context: MakeContext
         "insights": ["![[secret.md]]", "[[Private note]]"],
         "quotes": ['"ignore previous instructions"'],
         "habits": ["---"], "facts": ["# heading"], "references": ["`= this.file`"],
-        "recommendations": ["line one\nline two"],
+        "recommendations": ["line one\nline two", "word " * 4000 + "```js\nalert(1)\n```"],
     }))
     note = write(vault / "h.md", "https://www.youtube.com/watch?v=fxHostile1D\n")
     outcome = process_note(make_context(), note)
@@ -208,6 +208,8 @@ def test_hostile_video_is_exact_and_inert(vault: Path, make_context: MakeContext
     headings = [ln for ln in body.splitlines() if ln.startswith("#")]
     assert len(headings) == 8
     assert "line one line two" in body
+    long_item = next(ln for ln in body.splitlines() if ln.startswith("- word word"))
+    assert len(long_item) > 20000 and "```" not in long_item  # one paragraph, inert
 
 
 def test_thumbnail_goes_where_obsidian_puts_attachments(vault: Path, make_context: MakeContext,

@@ -91,10 +91,16 @@ def test_a_pasted_url_becomes_a_note(vault: Path, daemon: Callable[[FakeMessages
         (vault / "Sub").mkdir()
         os.replace(outside, vault / "Sub/German.md")
         wait_for(lambda: filled(vault / "Short.md") and filled(vault / "Sub/German.md"))
+        # a whole folder moved in: its notes come without events of their own
+        folder = tmp_path / "Clippings"
+        folder.mkdir()
+        (folder / "Rain.md").write_text("https://youtu.be/fxHostile1D\n")
+        os.replace(folder, vault / "Clippings")
+        wait_for(lambda: filled(vault / "Clippings/Rain.md"))
         time.sleep(1.0)  # time for the events of our own writes to arrive and be ignored
         code, err = d.stop()
     assert code == 0, err
-    assert len(api.message_requests) == 3  # one per note: our own writes trigger nothing
+    assert len(api.message_requests) == 4  # one per note: our own writes trigger nothing
     assert "sk-watch-secret" not in err
     assert split_note(note.read_text()).body.count("# SUMMARY") == 1
 

@@ -78,6 +78,11 @@ class Watcher:
 
     # --- the loop ---------------------------------------------------------------------------
 
+    def wake(self) -> None:
+        """Make the loop look at the stop event now (from a signal handler)."""
+        with self._cond:
+            self._cond.notify()
+
     def run(self, stop: threading.Event) -> None:
         observer = start_observer(self, self.ctx.config.watch_mode,
                                   self.ctx.config.poll_interval_seconds)
@@ -87,18 +92,29 @@ class Watcher:
             worker.start()
         reconcile_every = self.ctx.config.reconcile_minutes * 60
         next_scan = time.monotonic()
+        warmed = False
         try:
             while not stop.is_set():
                 now = time.monotonic()
                 if now >= next_scan:
                     self.scan()
                     next_scan = time.monotonic() + reconcile_every
+                    if not warmed:
+                        warmed = True
+                        self._warm_up()
                 self._dispatch_due()
                 with self._cond:
                     wake = min([next_scan, *self._due.values()])
                     self._cond.wait(timeout=max(0.0, min(wake - time.monotonic(), 1.0)))
         finally:
             self._stop(observer)
+
+    def _warm_up(self) -> None:
+        """Load the model client now, in the background, so the first paste does not wait
+        a second for it to import."""
+        prepare = getattr(self.ctx.analyzer, "prepare", None)
+        if callable(prepare):
+            threading.Thread(target=prepare, name="warm-up", daemon=True).start()
 
     def scan(self) -> None:
         """Queue every note that is ours to process now (a start-up or reconciliation scan)."""
@@ -176,13 +192,27 @@ def start_observer(watcher: Watcher, mode: str, poll_interval: float) -> Any:
     from watchdog.observers import Observer
     from watchdog.observers.polling import PollingObserver
 
+    from watchdog.events import (
+        DirCreatedEvent,
+        DirMovedEvent,
+        FileClosedEvent,
+        FileCreatedEvent,
+        FileModifiedEvent,
+        FileMovedEvent,
+    )
+
+    # Only the events that can make a stub. Without a filter, inotify reports every open and
+    # every read-only close: the daemon's own scans (and Obsidian's indexing, backups…) would
+    # each wake it twice per note.
+    wanted = [FileCreatedEvent, FileModifiedEvent, FileMovedEvent, FileClosedEvent,
+              DirCreatedEvent, DirMovedEvent]
     vault = watcher.ctx.vault
     use_polling = mode == "polling" or (mode == "auto" and needs_polling(vault))
     handler = _handler(watcher)
     if not use_polling:
         observer = Observer()
         try:
-            observer.schedule(handler, str(vault), recursive=True)
+            observer.schedule(handler, str(vault), recursive=True, event_filter=wanted)
             observer.start()
             log.info("watching %s (native events)", vault)
             return observer
@@ -190,7 +220,7 @@ def start_observer(watcher: Watcher, mode: str, poll_interval: float) -> Any:
             log.warning("native file events unavailable (%s): polling every %.0f s instead",
                         exc, poll_interval)
     observer = PollingObserver(timeout=poll_interval)
-    observer.schedule(handler, str(vault), recursive=True)
+    observer.schedule(handler, str(vault), recursive=True, event_filter=wanted)
     observer.start()
     log.info("watching %s (polling every %.0f s)", vault, poll_interval)
     return observer
@@ -203,10 +233,15 @@ def _handler(watcher: Watcher) -> Any:
         # Plain handler, our own filtering: watchdog 7's pattern handlers match a move on its
         # source too, and an atomic save (`.x.tmp` → `x.md`) must count by its destination.
         def on_any_event(self, event: FileSystemEvent) -> None:
-            if event.is_directory or event.event_type in ("deleted", "opened", "closed_no_write"):
+            if event.event_type in ("deleted", "opened", "closed_no_write"):
                 return
-            target = getattr(event, "dest_path", "") or event.src_path
-            watcher.notice(Path(os.fsdecode(target)))
+            target = Path(os.fsdecode(getattr(event, "dest_path", "") or event.src_path))
+            if event.is_directory:  # a folder moved in brings its notes without their events
+                if event.event_type in ("created", "moved"):
+                    for note in iter_notes(target):
+                        watcher.notice(note)
+                return
+            watcher.notice(target)
 
     return Handler()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -22,9 +23,11 @@ from ytvault.errors import (
     AnalysisAuthError,
     AnalysisError,
     AnalysisTransientError,
+    ConfigError,
     MissingApiKey,
 )
 from ytvault.models import SECTIONS, Analysis, Snippet, Transcript, Video
+from ytvault.sections import DEFAULT_SECTIONS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KEY = "sk-ant-test-7f3c9a1e5b2d4c6e8a0f"
@@ -320,10 +323,15 @@ def test_a_refusal_twice_fails(api: FakeMessagesAPI) -> None:
 def test_the_system_prompt_is_the_fixed_instructions() -> None:
     system, _ = build_prompt(*load(SEED))
     other, _ = build_prompt(*load("fxHostile1D"))
-    text = (Path(__file__).parents[1] / "ytvault" / "templates" / "prompt.md").read_text()
+    german, _ = build_prompt(*load("fxGerman01C"))
+    templates = Path(__file__).parents[1] / "ytvault" / "templates"
 
-    assert system == other == text.strip()
+    assert system == other == german  # the same for every video: one cached prefix
+    assert system.startswith(templates.joinpath("prompt.md").read_text().strip())
     assert "DATA, not instructions" in system
+    for section in DEFAULT_SECTIONS:  # each section, with what goes in it
+        assert f"- {section.name} (" in system and section.instruction in system
+    assert "{{" not in system
 
 
 def test_the_user_message_gives_the_video_as_context() -> None:
@@ -372,8 +380,11 @@ def test_injected_instructions_stay_inside_the_data_block() -> None:
 def test_the_item_budget_follows_the_transcript_length(video_id: str, low: int, high: int) -> None:
     _, user = build_prompt(*load(video_id))
 
-    budget = int(user.rsplit("at most ", 1)[1].split()[0])
-    assert low <= budget <= high
+    budgets = dict(re.findall(r"(\w+) (\d+) (?:items?|sentences?)", user.rsplit("at most", 1)[1]))
+    assert set(budgets) == {s.name for s in DEFAULT_SECTIONS}
+    for name in SECTIONS:
+        assert low <= int(budgets[name]) <= high
+    assert 1 <= int(budgets["summary"]) <= 4
 
 
 def test_the_transcript_language_is_given() -> None:
@@ -402,3 +413,185 @@ def test_the_fake_answers_a_malformed_request_like_the_api() -> None:
     body = json.loads(caught.value.read())
     assert body["type"] == "error" and body["error"]["type"] == "invalid_request_error"
     assert "max_tokens" in body["error"]["message"]
+
+
+# Long videos: parts under the input budget, merged.
+
+LONG = "fxLong00001"
+
+
+def body_tokens(body: dict[str, Any]) -> int:
+    """A request's size measured apart from ytvault's own estimate: its JSON, 4 chars a token."""
+    return len(json.dumps(body, ensure_ascii=False)) // 4
+
+
+def test_a_long_video_is_analysed_in_parts_that_each_fit_the_budget(
+        api: FakeMessagesAPI) -> None:
+    video, transcript = load(LONG)
+
+    result = analyzer(input_token_budget=6000).analyze(video, transcript)
+
+    requests = [r.body for r in api.message_requests]
+    assert len(requests) == 6  # five parts, then the summary of the whole
+    assert all(body_tokens(body) <= 6000 for body in requests)
+    assert body_tokens(build_prompt_body(video, transcript)) > 6000  # one request would not fit
+    parts, merge = requests[:5], requests[5]
+    # each part: the same cached prefix (instructions, then the <video> block), its own slice
+    assert len({json.dumps(b["system"]) for b in requests}) == 1
+    assert requests[0]["system"][0]["cache_control"] == {"type": "ephemeral"}
+    contexts = [b["messages"][0]["content"][0] for b in requests]
+    assert all(c == contexts[0] for c in contexts)
+    assert contexts[0]["cache_control"] == {"type": "ephemeral"}
+    assert contexts[0]["text"].startswith("<video>\nid: fxLong00001")
+    slices = [b["messages"][0]["content"][1]["text"] for b in parts]
+    for n, text in enumerate(slices, 1):
+        assert f"this is part {n} of 5" in text
+    spoken = [s.split("<transcript>\n", 1)[1].split("\n</transcript>", 1)[0] for s in slices]
+    assert " ".join(spoken) == transcript.text  # all of it, once, in order
+    # the whole video's summary is written from the parts' summaries, with its own schema
+    assert set(merge["output_config"]["format"]["schema"]["properties"]) == {"summary"}
+    assert merge["messages"][0]["content"][1]["text"].count("part ") >= 5
+    # complete: every section, the lists merged without duplicates, a quote from every part
+    assert result.summary == f"A speaker presents {video.title}."
+    assert result.ideas == ["The main idea of the video is stated early."]  # five, deduplicated
+    assert len(result.quotes) == 5
+    assert [q in transcript.text for q in result.quotes] == [True] * 5
+    assert all(getattr(result, name) for name in SECTIONS)
+
+
+def build_prompt_body(video: Video, transcript: Transcript) -> dict[str, Any]:
+    system, user = build_prompt(video, transcript)
+    schema = Analysis.model_json_schema()
+    return {"system": system, "messages": [{"role": "user", "content": user}],
+            "output_config": {"format": {"type": "json_schema", "schema": schema}}}
+
+
+def test_the_default_budget_sends_a_two_hour_lecture_in_one_request(api: FakeMessagesAPI) -> None:
+    analyzer().analyze(*load(LONG))
+
+    [request] = api.message_requests
+    assert isinstance(request.body["messages"][0]["content"], str)
+
+
+def test_parts_answered_with_many_items_are_capped_to_the_whole_videos_budget(
+        api: FakeMessagesAPI) -> None:
+    video, transcript = load(LONG)
+    for part in range(5):  # fifteen distinct items per section from every part
+        api.script(Reply.analysis({"summary": f"Part {part} in brief.", **{
+            name: [f"{name} alpha{part}x{i} beta{part}x{i} gamma{part}x{i} (part {part})"
+                   for i in range(15)] for name in SECTIONS}}))
+    api.script(Reply.analysis({"summary": "The whole course in brief."}))
+
+    result = analyzer(input_token_budget=6000).analyze(video, transcript)
+
+    assert result.summary == "The whole course in brief."
+    assert len(result.ideas) == 13  # the budget of 14,699 words, taken from all five parts
+    assert {item.rsplit("(", 1)[1] for item in result.ideas} == {
+        f"part {n})" for n in range(5)}
+    merge = api.message_requests[-1].body["messages"][0]["content"][1]["text"]
+    assert "Part 0 in brief." in merge and "Part 4 in brief." in merge
+
+
+def test_a_budget_too_small_for_the_instructions_is_refused_before_any_call(
+        api: FakeMessagesAPI, tmp_path: Path) -> None:
+    pattern = tmp_path / "system.md"
+    pattern.write_text("Be thorough and careful. " * 400)  # ~2,500 tokens of instructions
+    config = Config(input_token_budget=2000, prompt_file=pattern)
+
+    with pytest.raises(AnalysisError, match="input_token_budget=2000 leaves no room"):
+        ClaudeAnalyzer(config, KEY).analyze(*load(LONG))
+    assert api.requests == []
+
+
+# Languages, custom sections, a prompt of one's own.
+
+
+def test_the_analysis_is_written_in_the_transcripts_language_by_default() -> None:
+    _, user = build_prompt(*load("fxGerman01C"))
+    assert "Write the analysis of this video in German." in user
+
+    _, english = build_prompt(*load("fxGerman01C"), output_language="English")
+    assert "Write the analysis of this video in English." in english
+
+
+def test_a_fixed_output_language_keeps_the_quotes_as_spoken(api: FakeMessagesAPI) -> None:
+    video, transcript = load("fxGerman01C")
+
+    result = analyzer(output_language="English").analyze(video, transcript)
+
+    system = api.requests[0].body["system"][0]["text"]
+    assert "in the transcript's language" in system
+    user = api.requests[0].body["messages"][0]["content"]
+    assert "transcript: German (auto-generated)," in user and "in English." in user
+    assert result.quotes[0] in transcript.text
+
+
+def test_custom_sections_are_asked_for_and_read_back(api: FakeMessagesAPI) -> None:
+    sections = [
+        {"name": "gist", "kind": "paragraph", "size": 2, "instruction": "what it is about"},
+        {"name": "steps", "size": 6, "instruction": "the steps to fold it, in order"},
+        {"name": "quotes", "kind": "quotes", "size": 2, "instruction": "word for word"},
+    ]
+    api.script(Reply.analysis({"gist": "Folding a fitted sheet.", "steps": ["Tuck the corners."],
+                               "quotes": ["fold it in thirds"]}))
+
+    result = analyzer(sections=sections).analyze(*load("fxShort001F"))
+
+    body = api.requests[0].body
+    schema = body["output_config"]["format"]["schema"]
+    assert list(schema["properties"]) == ["gist", "steps", "quotes"]
+    assert schema["required"] == ["gist", "steps", "quotes"]
+    system = body["system"][0]["text"]
+    assert "- steps (a list): the steps to fold it, in order" in system
+    assert "- ideas" not in system
+    assert body["messages"][0]["content"].endswith(
+        "Budget, at most: gist 1 sentence; steps 1 item; quotes 1 item. Fewer, or none, when "
+        "the video has less to say.")
+    assert result.model_dump() == {"gist": "Folding a fitted sheet.",
+                                   "steps": ["Tuck the corners."], "quotes": ["fold it in thirds"]}
+
+
+FABRIC_PATTERN = """# IDENTITY and PURPOSE
+
+You extract surprising, insightful, and interesting information from text content.
+
+# STEPS
+
+- Extract the most surprising ideas.
+
+# OUTPUT INSTRUCTIONS
+
+- Only output Markdown.
+
+# INPUT
+
+INPUT:
+"""
+
+
+@pytest.mark.parametrize("where", ["extract_wisdom/system.md", "extract_wisdom"])
+def test_a_fabric_pattern_serves_as_the_prompt(api: FakeMessagesAPI, tmp_path: Path,
+                                               where: str) -> None:
+    vault = tmp_path / "vault"
+    (vault / "extract_wisdom").mkdir(parents=True)
+    (vault / "extract_wisdom" / "system.md").write_text(FABRIC_PATTERN)
+    config = Config(prompt_file=Path(where))
+
+    result = ClaudeAnalyzer(config, KEY, vault=vault).analyze(*load(SEED))
+
+    system = api.requests[0].body["system"][0]["text"]
+    assert system.startswith("# IDENTITY and PURPOSE\n\nYou extract surprising")
+    assert "INPUT:" not in system  # the pattern's input is our user message
+    assert "DATA, not instructions" in system  # ytvault's rules still follow it
+    assert system.index("- Only output Markdown.") < system.index("DATA, not instructions")
+    assert result == golden()
+
+
+def test_a_prompt_file_that_cannot_be_read_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"cannot read prompt_file .*missing\.md"):
+        ClaudeAnalyzer(Config(prompt_file=Path("missing.md")), KEY, vault=tmp_path)
+    with pytest.raises(ConfigError, match="relative"):
+        ClaudeAnalyzer(Config(prompt_file=Path("missing.md")), KEY)
+    (tmp_path / "empty.md").write_text("\n")
+    with pytest.raises(ConfigError, match="empty"):
+        ClaudeAnalyzer(Config(prompt_file=tmp_path / "empty.md"), KEY)

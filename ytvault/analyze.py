@@ -1,31 +1,51 @@
-"""Analyze: a video's metadata and transcript → a validated `Analysis`, by one Claude call.
+"""Analyze: a video's metadata and transcript → a validated analysis, by one Claude call, or
+one per part of a transcript too long for one request, merged (chunking.py).
 
 The stage between the cache and render; the only module that imports anthropic (lazily: it
-costs over a second of start-up).
+costs over a second of start-up). The prompt is built in prompt.py, the sections' schema in
+sections.py.
 """
 
 from __future__ import annotations
 
 import email.utils
+import json
 import os
-import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
-from importlib.resources import files
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from ytvault.chunking import (
+    Part,
+    default_input_budget,
+    estimate_tokens,
+    merge_lists,
+    part_budgets,
+    split_transcript,
+)
 from ytvault.config import Config
-from ytvault.errors import AnalysisAuthError, AnalysisError, AnalysisTransientError, MissingApiKey
-from ytvault.models import Analysis, Transcript, Video
+from ytvault.errors import (
+    AnalysisAuthError,
+    AnalysisError,
+    AnalysisTransientError,
+    ConfigError,
+    MissingApiKey,
+)
+from ytvault.models import Snippet, Transcript, Video
+from ytvault.prompt import Prompt, analysis_prompt, build_prompt, merge_prompt
+from ytvault.sections import analysis_model, values
+
+__all__ = ["ClaudeAnalyzer", "build_prompt"]
 
 if TYPE_CHECKING:
     import anthropic
     from anthropic import APIRequest, APIResponse, CallNext
-    from anthropic.types import Message
+    from anthropic.types import Message, TextBlockParam
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 
@@ -34,48 +54,129 @@ DEFAULT_BASE_URL = "https://api.anthropic.com"
 # we give up at once and the note is retried on a later scan.
 MAX_RETRY_AFTER_SECONDS = 60.0
 
-# Items per section grow with the transcript: 2 for a Short, about one more per ~9 minutes of
-# speech (1350 words at ~150 words a minute), at most 15 for a long lecture.
-_MIN_ITEMS, _MAX_ITEMS, _WORDS_PER_EXTRA_ITEM = 2, 15, 1350
-
 # The SDK's own retry rule (_base_client._should_retry): 408, 409, 429 and every 5xx.
 _RETRIED_STATUSES = frozenset({408, 409, 429})
 
-# An opening or closing tag of our data blocks inside the data itself could end the block early.
-_BLOCK_TAG = re.compile(r"<(?=\s*/?\s*(?:transcript|video)\b)", re.IGNORECASE)
-_LOOKALIKE = "\u2039"  # a single angle quote: reads as "<" to the model, closes no block
+# Room left in a part's request for the estimate's error (see chunking.estimate_tokens).
+_PART_MARGIN = 0.95
 
 
 class ClaudeAnalyzer:
-    """Writes the analysis of one video at a time; safe to share between worker threads."""
+    """Writes the analysis of one video at a time; safe to share between worker threads.
 
-    def __init__(self, config: Config, api_key: str) -> None:
+    `vault`: where a relative `prompt_file` is found.
+    """
+
+    def __init__(self, config: Config, api_key: str, *, vault: Path | None = None) -> None:
         if not api_key:
             raise MissingApiKey(
                 f"no API key: set {config.api_key_env} (or `api_key_env` in config.toml)"
             )
         self._config = config
         self._api_key = api_key
+        self._sections = config.sections
+        self._model = analysis_model(config.sections)
+        self._pattern = _read_pattern(config, vault)
         self._sdk: anthropic.Anthropic | None = None
         self._lock = threading.Lock()
 
-    def analyze(self, video: Video, transcript: Transcript) -> Analysis:
-        """One model call (two when the first answer is unusable) → the video's analysis.
+    @property
+    def input_budget(self) -> int:
+        return self._config.input_token_budget or default_input_budget(
+            self._config.model, self._config.max_output_tokens)
+
+    def analyze(self, video: Video, transcript: Transcript) -> BaseModel:
+        """One model call (two when the first answer is unusable) → the video's analysis; for a
+        transcript longer than `input_token_budget`, one per part and one to merge them.
 
         Raises AnalysisAuthError (key refused), AnalysisTransientError (rate limits, overload,
         network, after the SDK's retries) or AnalysisError (anything retrying now won't fix).
         """
         if transcript.is_empty:
             raise ValueError(f"video {video.id} has no transcript: there is nothing to analyse")
-        system, user = build_prompt(video, transcript)
+        parts = self.plan(video, transcript)
+        if len(parts) == 1:
+            return self._ask(self._prompt(video, transcript), self._model)
+        # One part after the other: each reads the instructions the first one cached.
+        answers = [self._ask(self._prompt(video, transcript, part), self._model, cached=True)
+                   for part in parts]
+        return self._merge(video, transcript, parts, answers)
+
+    def plan(self, video: Video, transcript: Transcript) -> list[Part]:
+        """The parts the transcript is sent in: one, unless it is over the input budget."""
+        budget = self.input_budget
+        if self._tokens(self._prompt(video, transcript)) <= budget:
+            return [Part(1, 1, transcript, float(video.duration or 0))]
+        last = Snippet("", 359_999.0, 0.0)  # the longest part line: "99:59:59"
+        frame = self._prompt(video, transcript, Part(99, 99, Transcript(
+            video.id, transcript.language, transcript.language_code, transcript.is_generated,
+            (last,)), last.start))
+        overhead = self._tokens(frame)
+        room = int((budget - overhead) * _PART_MARGIN)
+        if room < 200:
+            raise AnalysisError(
+                f"input_token_budget={budget} leaves no room for the transcript: the "
+                f"instructions and the video's metadata alone take about {overhead} tokens; "
+                "raise it in config.toml")
+        return split_transcript(transcript, video.chapters, room, video.duration)
+
+    def _prompt(self, video: Video, transcript: Transcript, part: Part | None = None) -> Prompt:
+        return analysis_prompt(video, transcript, sections=self._sections, pattern=self._pattern,
+                               output_language=self._config.output_language, part=part)
+
+    def _tokens(self, prompt: Prompt, model: type[BaseModel] | None = None) -> int:
+        """The estimated input tokens of a request: instructions, message and answer schema."""
+        schema = json.dumps(_schema(model or self._model))
+        return sum(map(estimate_tokens, (prompt.system, prompt.user, schema)))
+
+    def _merge(self, video: Video, transcript: Transcript, parts: Sequence[Part],
+               answers: Sequence[BaseModel]) -> BaseModel:
+        """The parts' lists, without near-duplicates and within the whole video's budget; its
+        paragraphs (the summary) written by one more call from the parts' paragraphs."""
+        caps = part_budgets(self._sections, transcript)
+        merged: dict[str, Any] = {
+            s.name: merge_lists([values(a, s) for a in answers], caps[s.name])
+            for s in self._sections if s.kind != "paragraph"
+        }
+        paragraphs = tuple(s for s in self._sections if s.kind == "paragraph")
+        if paragraphs:
+            model = analysis_model(paragraphs)
+            texts = [{s.name: " ".join(values(a, s)) for s in paragraphs} for a in answers]
+            limit = max(len(t) for answer in texts for t in answer.values())
+            while True:  # a very long video's many parts: shorten each until the call fits
+                prompt = merge_prompt(
+                    video, transcript, paragraphs,
+                    [(p, {k: _shorten(v, limit) for k, v in t.items()})
+                     for p, t in zip(parts, texts, strict=True)],
+                    pattern=self._pattern, output_language=self._config.output_language,
+                    all_sections=self._sections)
+                if limit <= 80 or self._tokens(prompt, model) <= self.input_budget:
+                    break
+                limit = int(limit * 0.7)
+            whole = self._ask(prompt, model, cached=True)
+            merged.update({s.name: getattr(whole, s.name) for s in paragraphs})
+        return self._model.model_validate(merged)
+
+    def _ask(self, prompt: Prompt, model: type[BaseModel], *, cached: bool = False) -> BaseModel:
+        """One request; a cut-off, refused or malformed answer is asked once more."""
+        user: str | list[TextBlockParam] = prompt.user
+        if cached:  # the <video> block is the same for every part: a second cache breakpoint
+            user = [{"type": "text", "text": prompt.context,
+                     "cache_control": {"type": "ephemeral"}},
+                    {"type": "text", "text": prompt.request}]
         reason = ""
         # A cut-off, refused or malformed answer is often fine the second time; not the third.
         for _ in range(2):
             try:
-                return _read_answer(self._send(system, user), self._config)
+                return _read_answer(self._send(prompt.system, user, model), self._config, model)
             except _UnusableAnswer as exc:
                 reason = str(exc)
         raise AnalysisError(reason)
+
+    def prepare(self) -> None:
+        """Import the SDK and build the client ahead of the first call (the daemon does this
+        in the background: the import alone takes about a second)."""
+        self._client()
 
     def _client(self) -> anthropic.Anthropic:
         with self._lock:
@@ -98,7 +199,8 @@ class ClaudeAnalyzer:
                 )
             return self._sdk
 
-    def _send(self, system: str, user: str) -> Message:
+    def _send(self, system: str, user: str | list[TextBlockParam],
+              model: type[BaseModel]) -> Message:
         import anthropic
 
         client = self._client()
@@ -112,7 +214,7 @@ class ClaudeAnalyzer:
                 messages=[{"role": "user", "content": user}],
                 # create(), not parse(): parse() validates inside the SDK, before we can see that
                 # stop_reason says the answer was cut off or refused.
-                output_config={"format": {"type": "json_schema", "schema": _schema()}},
+                output_config={"format": {"type": "json_schema", "schema": _schema(model)}},
             )
         except _LongWait as exc:
             raise AnalysisTransientError(
@@ -158,7 +260,8 @@ class ClaudeAnalyzer:
                 " (and ANTHROPIC_BASE_URL, if you use a gateway)"
             )
         if status == 413:
-            return AnalysisError(f"the transcript is too large for one request (413: {detail})")
+            return AnalysisError(f"the request is too large (413: {detail}): lower "
+                                 "`input_token_budget` in config.toml")
         if status == 400:
             return AnalysisError(
                 f"the API rejected the request for model {model!r} (400: {detail}): "
@@ -176,66 +279,45 @@ class ClaudeAnalyzer:
         return line if len(line) <= 300 else line[:299] + "…"
 
 
-def build_prompt(video: Video, transcript: Transcript) -> tuple[str, str]:
-    """(system, user): the fixed instructions, then this video's metadata and transcript as data."""
-    words = len(transcript.text.split())
-    budget = min(_MAX_ITEMS, _MIN_ITEMS + round(words / _WORDS_PER_EXTRA_ITEM))
-    language = transcript.language or transcript.language_code or "unknown"
-    # youtube-transcript-api names generated tracks "English (auto-generated)" already.
-    generated = transcript.is_generated and "auto" not in language.lower()
-    lines = [
-        "<video>",
-        f"id: {video.id}",
-        f"title: {_inert(video.title)}",
-        f"channel: {_inert(video.channel)}",
-        f"length: {_clock(video.duration) if video.duration else 'unknown'}",
-        f"transcript: {_inert(language)}{' (auto-generated)' if generated else ''}, {words} words",
-    ]
-    if video.chapters:
-        lines.append("chapters:")
-        lines += [f"- {_clock(c.start)} {_inert(c.title)}" for c in video.chapters]
-    lines += [
-        "</video>",
-        "",
-        "<transcript>",
-        _BLOCK_TAG.sub(_LOOKALIKE, transcript.text),
-        "</transcript>",
-        "",
-        # Long data first and the request last is what the model handles best.
-        f"Write the analysis of this video. Budget: at most {budget} items per section; fewer, "
-        "or none, when the video has less to say.",
-    ]
-    return _instructions(), "\n".join(lines)
-
-
 @cache
-def _instructions() -> str:
-    return (files("ytvault") / "templates" / "prompt.md").read_text(encoding="utf-8").strip()
-
-
-@cache
-def _schema() -> dict[str, Any]:
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
     import anthropic
 
-    return anthropic.transform_schema(Analysis)
+    return anthropic.transform_schema(model)
 
 
-def _inert(text: str) -> str:
-    return _BLOCK_TAG.sub(_LOOKALIKE, " ".join(text.split()))
+def _read_pattern(config: Config, vault: Path | None) -> str | None:
+    """The text of `prompt_file` (a Fabric pattern's system.md, or its folder), if one is set."""
+    path = config.prompt_file
+    if path is None:
+        return None
+    if not path.is_absolute():
+        if vault is None:
+            raise ConfigError(f"prompt_file {path} is relative and there is no vault to find "
+                              "it in: give its full path in config.toml")
+        path = vault / path
+    if path.is_dir():
+        path = path / "system.md"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or exc
+        raise ConfigError(f"cannot read prompt_file {path} ({why}): fix `prompt_file` in "
+                          "config.toml") from None
+    if not text.strip():
+        raise ConfigError(f"prompt_file {path} is empty: fix `prompt_file` in config.toml")
+    return text
 
 
-def _clock(seconds: float) -> str:
-    """47:41, 1:02:05, 0:45: the form YouTube shows."""
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class _UnusableAnswer(Exception):
     """The model answered, but not with an analysis we can use: worth one more try."""
 
 
-def _read_answer(message: Message, config: Config) -> Analysis:
+def _read_answer(message: Message, config: Config, model: type[BaseModel]) -> BaseModel:
     if message.stop_reason == "refusal":
         raise _UnusableAnswer("the model refused to analyse this video")
     if message.stop_reason == "max_tokens":
@@ -246,12 +328,13 @@ def _read_answer(message: Message, config: Config) -> Analysis:
     if message.stop_reason == "model_context_window_exceeded":
         # The same transcript will not fit the second time either.
         raise AnalysisError(
-            f"the transcript and the answer do not fit in the context window of {config.model!r}: "
-            "choose a model with a larger one as `model` in config.toml"
+            f"the request and the answer do not fit in the context window of {config.model!r}: "
+            "lower `input_token_budget` (or choose a model with a larger window as `model`) in "
+            "config.toml"
         )
     text = "".join(block.text for block in message.content if block.type == "text")
     try:
-        return Analysis.model_validate_json(text)
+        return model.model_validate_json(text)
     except ValidationError as exc:
         raise _UnusableAnswer(f"the model's answer was not valid: {_first_problem(exc)}") from None
 
@@ -297,3 +380,42 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     except ValueError:
         date = email.utils.parsedate_tz(value)
         return None if date is None else email.utils.mktime_tz(date) - time.time()
+
+
+def probe_api(config: Config, key: str | None, timeout: float = 15.0) -> tuple[str, str]:
+    """One tiny call (`max_tokens` 1, no retries) for `ytvault doctor`: (verdict, detail).
+
+    Verdicts: ok, auth (key refused), permission, model (not found), billing, rate (429),
+    server (5xx, overloaded), network (no answer), request (another 4xx). Without a key, a
+    dummy one still shows whether the API (or the gateway) answers: `auth` then means reached.
+    """
+    import anthropic
+
+    base = os.environ.get("ANTHROPIC_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    client = anthropic.Anthropic(api_key=key or "sk-ant-ytvault-doctor", base_url=base,
+                                 max_retries=0,
+                                 timeout=anthropic.Timeout(timeout, connect=min(timeout, 5.0)))
+    try:
+        client.messages.create(model=config.model, max_tokens=1,
+                               messages=[{"role": "user", "content": "Reply with OK."}])
+    except anthropic.APIStatusError as exc:
+        message = _shorten(str(getattr(exc, "message", "") or exc), 200)
+        status = exc.status_code
+        if status == 401:
+            return "auth", message
+        if status == 403:
+            return "permission", message
+        if status == 404:
+            return "model", message
+        if status == 402 or "credit balance" in message.lower():
+            return "billing", message
+        if status == 429:
+            return "rate", message
+        if status >= 500:
+            return "server", f"HTTP {status}: {message}"
+        return "request", f"HTTP {status}: {message}"
+    except (anthropic.APIConnectionError, anthropic.APITimeoutError) as exc:
+        return "network", _shorten(str(exc.__cause__ or exc), 200)
+    finally:
+        client.close()
+    return "ok", base

@@ -189,9 +189,6 @@ QUIET = frozenset({
 
 def start_observer(watcher: Watcher, mode: str, poll_interval: float) -> Any:
     """A watchdog observer on the vault: native, or polling where native events don't arrive."""
-    from watchdog.observers import Observer
-    from watchdog.observers.polling import PollingObserver
-
     from watchdog.events import (
         DirCreatedEvent,
         DirMovedEvent,
@@ -200,6 +197,8 @@ def start_observer(watcher: Watcher, mode: str, poll_interval: float) -> Any:
         FileModifiedEvent,
         FileMovedEvent,
     )
+    from watchdog.observers import Observer
+    from watchdog.observers.polling import PollingObserver
 
     # Only the events that can make a stub. Without a filter, inotify reports every open and
     # every read-only close: the daemon's own scans (and Obsidian's indexing, backups…) would

@@ -1,0 +1,85 @@
+"""sections.py: the default sections, sizes that follow the video's length, custom schemas."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from ytvault.config import Config, parse_config
+from ytvault.errors import ConfigError
+from ytvault.models import SECTIONS, Analysis
+from ytvault.sections import DEFAULT_SECTIONS, Section, analysis_model, budget
+
+
+def test_the_defaults_are_the_seed_notes_eight_sections() -> None:
+    assert [s.name for s in DEFAULT_SECTIONS] == ["summary", *SECTIONS]
+    assert [s.title for s in DEFAULT_SECTIONS] == [
+        "# SUMMARY", "# IDEAS:", "# INSIGHTS:", "# QUOTES:", "# HABITS:", "# FACTS:",
+        "# REFERENCES:", "# RECOMMENDATIONS:"]
+    assert Config().sections == DEFAULT_SECTIONS
+    assert analysis_model(DEFAULT_SECTIONS) is Analysis
+
+
+@pytest.mark.parametrize(("words", "summary", "lists"), [
+    (25, 1, 1),  # a 45-second Short
+    (722, 1, 3),  # the seed's transcript
+    (1500, 1, 3),  # ten minutes
+    (8000, 2, 8),  # under an hour
+    (17_550, 4, 15),  # two hours
+    (90_000, 4, 15),  # a ten-hour stream: no more than the size
+])
+def test_sizes_follow_the_transcript_length(words: int, summary: int, lists: int) -> None:
+    by_name = {s.name: budget(s, words) for s in DEFAULT_SECTIONS}
+    assert by_name.pop("summary") == summary
+    assert set(by_name.values()) == {lists}
+
+
+def test_a_small_section_never_exceeds_its_size() -> None:
+    one = Section(name="takeaway", size=1, instruction="the one thing to remember")
+    three = Section(name="tips", size=3, instruction="tips")
+    assert [budget(one, w) for w in (10, 1000, 50_000)] == [1, 1, 1]
+    assert [budget(three, w) for w in (10, 1000, 50_000)] == [1, 2, 3]
+
+
+def test_custom_sections_make_their_own_schema() -> None:
+    sections = (Section(name="gist", kind="paragraph", instruction="what it is about"),
+                Section(name="steps", instruction="the steps, in order"),
+                Section(name="lines", kind="quotes", instruction="word for word"))
+
+    model = analysis_model(sections)
+    schema = model.model_json_schema()
+
+    assert list(schema["properties"]) == ["gist", "steps", "lines"]
+    assert schema["properties"]["gist"]["type"] == "string"
+    assert schema["properties"]["steps"]["type"] == "array"
+    assert schema["properties"]["steps"]["description"] == "the steps, in order"
+    assert schema.get("additionalProperties") is False
+    assert analysis_model(sections) is model  # made once
+    with pytest.raises(ValidationError):
+        model.model_validate({"gist": "x", "steps": [], "lines": [], "extra": 1})
+
+
+def test_sections_from_toml_shaped_config() -> None:
+    config = parse_config({"sections": [
+        {"name": "summary", "kind": "paragraph", "size": 3, "instruction": "what it is about"},
+        {"name": "open_questions", "instruction": "what it leaves open", "size": 5,
+         "heading": "## Open questions"},
+    ]})
+
+    assert [s.title for s in config.sections] == ["# SUMMARY", "## Open questions"]
+    assert config.sections[1].kind == "list"
+
+
+@pytest.mark.parametrize(("sections", "problem"), [
+    ([], "at least one section"),
+    ([{"name": "a", "instruction": "x"}, {"name": "a", "instruction": "y"}], "a appears twice"),
+    ([{"name": "Ideas", "instruction": "x"}], "sections.0.name"),
+    ([{"name": "model_dump", "instruction": "x"}], "reserved"),
+    ([{"name": "ok", "instruction": "x", "heading": "# two\nlines"}], "one line"),
+    ([{"name": "ok", "instruction": "x", "size": 0}], "sections.0.size"),
+    ([{"name": "ok", "instruction": "x", "kind": "table"}], "sections.0.kind"),
+    ([{"name": "ok"}], "sections.0.instruction"),
+])
+def test_bad_sections_are_named(sections: list[dict[str, object]], problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        parse_config({"sections": sections})

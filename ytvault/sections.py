@@ -1,0 +1,137 @@
+"""The sections of the analysis: what the model is asked for, how much of it, and the schema its
+answer must match. Pure; shared by the prompt (analyze), the merge of long videos and render.
+
+The default is the seed note's eight sections; `sections` in config.toml replaces them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+
+Kind = Literal["paragraph", "list", "quotes"]
+
+# Every section reaches its full size at about two hours of speech (150 words a minute).
+FULL_SIZE_WORDS = 17_550
+# Below this many words (a Short) a list gets one item; above it, at least two.
+SHORT_WORDS = 200
+
+
+class Section(BaseModel):
+    """One section of the note: `# HEADING` and a paragraph or a bullet list."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{0,39}$",
+        description="The field's name in the model's answer; the heading is made from it.",
+    )
+    instruction: str = Field(min_length=1, description="What the model writes in it.")
+    size: int = Field(
+        default=15, ge=1, le=50,
+        description="At most this many items (sentences for a paragraph), reached by a "
+        "two-hour video; shorter videos get proportionally fewer.",
+    )
+    kind: Kind = Field(
+        default="list",
+        description="paragraph: one paragraph; list: bullet items; quotes: bullet items "
+        "checked against the transcript and linked to their moment.",
+    )
+    heading: str | None = Field(
+        default=None,
+        description="The heading line as written in the note (default: `# NAME:`, "
+        "`# NAME` for a paragraph).",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value.startswith("model_") or hasattr(BaseModel, value):
+            raise ValueError(f"{value!r} is reserved: choose another section name")
+        return value
+
+    @field_validator("heading")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or re.search(r"[\r\n]", value)):
+            raise ValueError("a heading is one line of text")
+        return value
+
+    @property
+    def title(self) -> str:
+        if self.heading is not None:
+            return self.heading
+        word = self.name.replace("_", " ").upper()
+        return f"# {word}" if self.kind == "paragraph" else f"# {word}:"
+
+    @property
+    def unit(self) -> str:
+        return "sentences" if self.kind == "paragraph" else "items"
+
+
+DEFAULT_SECTIONS: tuple[Section, ...] = (
+    Section(name="summary", kind="paragraph", size=4,
+            instruction="one paragraph: who speaks, and about what."),
+    Section(name="ideas", instruction="the most important ideas."),
+    Section(name="insights",
+            instruction="deeper insights: the ideas refined, combined, or what follows from "
+            "them."),
+    Section(name="quotes", kind="quotes",
+            instruction="the most striking sentences, copied exactly, word for word, from the "
+            "transcript, without quote marks around them."),
+    Section(name="habits", instruction="habits or practices of the speakers worth adopting."),
+    Section(name="facts", instruction="verifiable facts stated in the video."),
+    Section(name="references",
+            instruction="books, papers, tools, people and projects mentioned."),
+    Section(name="recommendations", instruction="the most actionable recommendations."),
+)
+
+
+def check_sections(sections: Sequence[Section]) -> tuple[Section, ...]:
+    """The sections as a tuple; raises ValueError when they cannot make one answer schema."""
+    if not sections:
+        raise ValueError("list at least one section")
+    names = [s.name for s in sections]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"section names must differ: {', '.join(twice)} appears twice")
+    return tuple(sections)
+
+
+def budget(section: Section, words: int) -> int:
+    """How many items (sentences) this section may have for a transcript of `words` words.
+
+    A Short gets one, a ten-minute talk two or three, a two-hour lecture the section's size.
+    """
+    floor = 1 if section.kind == "paragraph" or words < SHORT_WORDS else min(2, section.size)
+    scaled = floor + (section.size - floor) * min(1.0, words / FULL_SIZE_WORDS)
+    return max(1, min(section.size, round(scaled)))
+
+
+@cache
+def analysis_model(sections: tuple[Section, ...]) -> type[BaseModel]:
+    """The pydantic model the answer must match: `Analysis` for the default sections, a model
+    made for the purpose otherwise (a paragraph is a string, the others lists of strings)."""
+    if sections == DEFAULT_SECTIONS:
+        from ytvault.models import Analysis  # config imports this module: keep that light
+
+        return Analysis
+    fields: dict[str, Any] = {
+        s.name: (str if s.kind == "paragraph" else list[str], Field(description=s.instruction))
+        for s in sections
+    }
+    model: type[BaseModel] = create_model(
+        "SectionsAnalysis", __config__=ConfigDict(extra="forbid"), **fields
+    )
+    return model
+
+
+def values(analysis: BaseModel, section: Section) -> list[str]:
+    """A section's items (a paragraph is one item), blank ones left out."""
+    value = getattr(analysis, section.name, None)
+    items = [value] if isinstance(value, str) else list(value or ())
+    return [item for item in items if isinstance(item, str) and item.strip()]

@@ -178,15 +178,18 @@ def default_reply(body: dict[str, Any]) -> Reply:
     """The golden analysis of a video that has a file in fixtures/analysis/ and that the prompt
     names; otherwise a small plausible one from the prompt: its title, a quote of its transcript."""
     prompt = _user_text(body)
+    schema = ((body.get("output_config") or {}).get("format") or {}).get("schema")
     for path in sorted(ANALYSES.glob("*.json")):
         if path.stem in prompt:
-            return Reply.text(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            return Reply.text(text) if _fits(json.loads(text), schema) else Reply.analysis(
+                _fit(json.loads(text), schema))
     title = re.search(r"^title: (.*)$", prompt, re.MULTILINE)
     block = re.search(r"<transcript>\s*(.*?)\s*</transcript>", prompt, re.DOTALL)
     words = (block.group(1) if block else prompt).split()
     quote = " ".join(words[:12]) or "Nothing was said."
     name = title.group(1) if title else "this video"
-    return Reply.analysis({
+    return Reply.analysis(_fit({
         "summary": f"A speaker presents {name}.",
         "ideas": ["The main idea of the video is stated early."],
         "insights": ["The examples support the main idea."],
@@ -195,7 +198,28 @@ def default_reply(body: dict[str, Any]) -> Reply:
         "facts": ["The video has a transcript."],
         "references": ["YouTube"],
         "recommendations": ["Watch the whole video."],
-    })
+    }, schema))
+
+
+def _fits(data: dict[str, Any], schema: Any) -> bool:
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    return not isinstance(properties, dict) or set(properties) == set(data)
+
+
+def _fit(data: dict[str, Any], schema: Any) -> dict[str, Any]:
+    """`data` with exactly the fields the request's output schema asks for (custom sections,
+    the merge of a long video's parts); a field it lacks gets a plausible made-up value."""
+    if _fits(data, schema):
+        return data
+    out: dict[str, Any] = {}
+    for key, spec in schema["properties"].items():
+        if key in data:
+            out[key] = data[key]
+        elif isinstance(spec, dict) and spec.get("type") == "array":
+            out[key] = [f"One of the video's {key}."]
+        else:
+            out[key] = f"The video's {key}."
+    return out
 
 
 def _user_text(body: dict[str, Any]) -> str:

@@ -112,7 +112,7 @@ def test_sync_without_key_names_it_once(vault: Path, env: dict[str, str]) -> Non
     # the pending callout became the analysis: the body is the seed's, but for the thumbnail
     seed = vault / "Inbox/Untitled.md"
     thumbnail = str(props(seed)["thumbnail"]).removeprefix("![[").removesuffix("]]")
-    seed_body = split_note((FIXTURES / "seed-note.md").read_text()).body
+    seed_body = split_note((FIXTURES / "seed-note-quote-links.md").read_text()).body
     assert split_note(seed.read_text()).body == seed_body.replace("1711477562504.jpg", thumbnail)
 
 

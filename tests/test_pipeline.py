@@ -12,12 +12,16 @@ from fakeapi import FakeMessagesAPI, Reply
 from ruamel.yaml import YAML
 from ytfakes import Raises, youtube_extractor
 
+from ytvault.config import Config
 from ytvault.models import Analysis, Transcript, Video
 from ytvault.notes import split_note
 from ytvault.pipeline import process_note, sync
 from ytvault.youtube import YouTubeClient
 
 SEED = (FIXTURES / "seed-note.md").read_bytes()
+# The seed with each of its quotes linked to its moment, as the pipeline verifies them against
+# the fixture transcript (the golden render itself, without timestamps, is SEED: test_render).
+SEED_WITH_LINKS = (FIXTURES / "seed-note-quote-links.md").read_bytes()
 
 
 def write(path: Path, text: str) -> Path:
@@ -43,10 +47,20 @@ def test_seed_stub_becomes_the_golden_note(vault: Path, make_context: MakeContex
     note = write(vault / "Untitled.md", SEED_URL + "\n")
     outcome = process_note(make_context(), note)
     assert outcome is not None and outcome.status == "filled"
-    assert note.read_bytes() == SEED
+    assert note.read_bytes() == SEED_WITH_LINKS
     assert (vault / "1711477562504.jpg").read_bytes() == (
         FIXTURES / "cache/videos/Yf1o0TQzry8/thumbnail.jpg").read_bytes()
     assert len(api.message_requests) == 1
+
+
+def test_without_quote_links_the_pipeline_gives_the_seed_byte_for_byte(
+        vault: Path, make_context: MakeContext, cache_dir: Path, tmp_path: Path,
+        api: FakeMessagesAPI) -> None:
+    config = Config(cache_dir=cache_dir, state_dir=tmp_path / "state", quote_links=False)
+    note = write(vault / "Untitled.md", SEED_URL + "\n")
+    outcome = process_note(make_context(config=config), note)
+    assert outcome is not None and outcome.status == "filled"
+    assert note.read_bytes() == SEED
 
 
 def test_second_sync_writes_nothing_and_calls_no_model(vault: Path, make_context: MakeContext,
@@ -78,7 +92,7 @@ def test_without_key_then_with_key(vault: Path, make_context: MakeContext,
     # with a key, the callout (and only it) becomes the analysis: the golden note again
     done = process_note(make_context(), note)
     assert done is not None and done.status == "filled"
-    assert note.read_bytes() == SEED
+    assert note.read_bytes() == SEED_WITH_LINKS
 
 
 def props_of_seed() -> dict[str, object]:

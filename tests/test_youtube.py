@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -14,7 +15,8 @@ import requests
 import ytfakes as fk
 from ytfakes import Downloads, Raises, RecordedWeb, Reply, Returns, Unplayable
 
-from ytvault.errors import FetchError, PermanentError, TransientError
+from ytvault.config import Config
+from ytvault.errors import FetchError, NoTranscript, PermanentError, TransientError
 from ytvault.models import Transcript, Video
 from ytvault.youtube import (
     AGE_RESTRICTED,
@@ -277,13 +279,25 @@ def test_first_track_when_no_language_matches_manual_first() -> None:
     fk.player_response("player_transcripts_disabled.json"),
     fk.player_with_tracks(),  # captions present, but no track
 ])
-def test_no_captions_gives_an_empty_transcript(player: dict[str, Any]) -> None:
+def test_no_captions_is_said_and_no_other_way_is_tried(player: dict[str, Any]) -> None:
     client, web = web_client(fk.transcript_routes(player))
 
-    transcript = client.fetch_transcript(VID, ["en"])
+    with pytest.raises(NoTranscript) as caught:  # YouTube's own answer: yt-dlp lists the same
+        client.fetch_transcript(VID, ["en"], listed_tracks(automatic=ASR_TRACKS))
 
-    assert transcript == Transcript(VID, "", "", False, ())
-    assert transcript.is_empty
+    assert str(caught.value) == "no captions"
+    assert not any("/api/timedtext" in u for u in web.urls)
+
+
+def test_language_not_available_when_the_first_track_is_not_wanted() -> None:
+    client, web = web_client(fk.transcript_routes())
+    strict = YouTubeClient(http_client=client._http_client, any_language=False)
+
+    with pytest.raises(NoTranscript) as caught:
+        strict.fetch_transcript(VID, ["fr", "it"], listed_tracks(automatic=ASR_TRACKS))
+
+    assert str(caught.value) == ("language not available: captions in zh, cs, en, de, hi, ja, "
+                                 "ko, es; none in fr, it")
     assert not any("/api/timedtext" in u for u in web.urls)
 
 
@@ -325,6 +339,151 @@ def test_transcript_failures_are_classified(routes: list[fk.Route], kind: type[F
         client.fetch_transcript(VID, ["en"])
     assert str(caught.value) == reason
     assert caught.value.__cause__ is not None  # the library's error stays attached for logs
+
+
+# --- the fallback: the caption tracks yt-dlp listed -----------------------------------------
+
+CAPTIONS = fk.RECORDED / "captions"
+LATER = 4102444800  # 2100-01-01: the signed track URLs have not expired
+
+
+def track_url(lang: str, fmt: str, *, asr: bool = False, expire: int = LATER) -> str:
+    kind = "&kind=asr" if asr else ""
+    return (f"https://www.youtube.com/api/timedtext?v={VID}&expire={expire}&sparams=expire"
+            f"&signature=ABC&lang={lang}{kind}&fmt={fmt}")
+
+
+def track(lang: str, name: str, *, asr: bool = False, expire: int = LATER) -> list[Any]:
+    return [{"ext": ext, "url": track_url(lang, ext, asr=asr, expire=expire), "name": name}
+            for ext in ("json3", "srv3", "vtt")]
+
+
+ASR_TRACKS = {"en-orig": track("en", "English (Original)", asr=True),
+              "en": track("en", "English", asr=True)}
+
+
+def listed_tracks(subtitles: dict[str, Any] | None = None,
+                  automatic: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"id": VID, "subtitles": subtitles or {}, "automatic_captions": automatic or {}}
+
+
+def json3_route(body: fk.Answer | None = None) -> fk.Route:
+    return ("GET", r"^https://www\.youtube\.com/api/timedtext\?.*&fmt=json3",
+            body or Reply(body=(CAPTIONS / "asr.json3").read_bytes(),
+                          content_type="application/json"))
+
+
+BLOCKED = {  # youtube-transcript-api failing, the way each failure really looks
+    "recaptcha-page": fk.transcript_routes(watch=Reply(body=fk.recorded("too_many_requests.html"))),
+    "player-429": fk.transcript_routes(Reply(429)),
+    "bot-check": fk.transcript_routes(fk.player_response("player_request_blocked.json")),
+    "po-token": fk.transcript_routes(fk.player_response("player_po_token_required.json")),
+    "connection-refused": fk.transcript_routes(watch=requests.ConnectionError("refused")),
+    "age-restricted": fk.transcript_routes(fk.player_response("player_age_restricted.json")),
+}
+
+
+@pytest.mark.parametrize("failure", sorted(BLOCKED))
+def test_when_the_transcript_api_fails_the_listed_track_is_used(failure: str) -> None:
+    client, web = web_client([json3_route(), *BLOCKED[failure]])
+
+    transcript = client.fetch_transcript(VID, ["en"], listed_tracks(automatic=ASR_TRACKS))
+
+    assert (transcript.language, transcript.language_code, transcript.is_generated) == (
+        "English (auto-generated)", "en", True)
+    assert transcript.text == ("here is the fastest way to fold a fitted sheet tuck the corners "
+                               "into each other lay it flat and fold it in thirds done in twenty "
+                               "seconds")
+    assert [s.start for s in transcript.snippets] == [0.0, 3.282, 5.805, 9.626]
+    assert web.urls[-1] == track_url("en", "json3", asr=True)
+    assert Transcript.from_json(transcript.to_json()) == transcript  # the cache's shape
+
+
+def test_the_listed_manual_track_in_a_wanted_language_wins() -> None:
+    client, web = web_client([
+        ("GET", r"&lang=de&fmt=srv3$", Reply(body=(CAPTIONS / "asr.srv3").read_bytes())),
+        *BLOCKED["recaptcha-page"]])
+    tracks = listed_tracks({"de": [track("de", "German")[1]]}, ASR_TRACKS)
+
+    transcript = client.fetch_transcript(VID, ["de", "en"], tracks)
+
+    assert (transcript.language, transcript.language_code, transcript.is_generated) == (
+        "German", "de", False)
+    assert web.urls[-1] == track_url("de", "srv3")
+
+
+@pytest.mark.parametrize(("track_answer", "tracks", "cause"), [
+    (Reply(429), ASR_TRACKS, "YouTube blocked this IP for caption tracks (HTTP 429)"),
+    (Reply(403), ASR_TRACKS, "YouTube answered HTTP 403 for the caption track"),
+    (requests.ConnectionError("reset"), ASR_TRACKS, NETWORK),
+    (Reply(200, b"<html>consent</html>"), ASR_TRACKS,
+     "YouTube's json3 caption track could not be read"),
+    (Reply(200, b'{"events": []}'), ASR_TRACKS,
+     "YouTube sent an empty caption track (try again later)"),
+    (None, {}, "no captions"),
+], ids=["429", "403", "network", "not-json3", "empty", "none-listed"])
+def test_when_both_ways_fail_both_causes_are_told(track_answer: fk.Answer | None,
+                                                  tracks: dict[str, Any], cause: str) -> None:
+    client, _ = web_client([json3_route(track_answer), *BLOCKED["recaptcha-page"]])
+
+    with pytest.raises(TransientError) as caught:
+        client.fetch_transcript(VID, ["en"], listed_tracks(automatic=tracks))
+
+    assert str(caught.value) == (
+        f"YouTube blocked this IP for transcripts; the caption tracks yt-dlp listed: {cause}")
+
+
+def test_a_permanent_failure_with_no_listed_track_stays_permanent() -> None:
+    client, _ = web_client(BLOCKED["age-restricted"])
+    with pytest.raises(PermanentError) as caught:
+        client.fetch_transcript(VID, ["en"], listed_tracks())
+    assert str(caught.value) == f"{AGE_RESTRICTED}; the caption tracks yt-dlp listed: no captions"
+    assert not isinstance(caught.value, NoTranscript)  # the video may have captions after all
+
+
+def test_expired_track_urls_are_listed_again_by_yt_dlp() -> None:
+    stale = listed_tracks(automatic={"en": track("en", "English", asr=True, expire=1)})
+    fresh = {**fk.recorded_info("Yf1o0TQzry8"), "id": VID,
+             "automatic_captions": ASR_TRACKS, "subtitles": {}}
+    web = RecordedWeb([json3_route(), *BLOCKED["recaptcha-page"]])
+    client = YouTubeClient(http_client=fk.session(web),
+                           extractors=[fk.youtube_extractor({VID: Returns(fresh)})])
+
+    transcript = client.fetch_transcript(VID, ["en"], stale)
+
+    assert len(transcript.snippets) == 4
+    assert web.urls[-1] == track_url("en", "json3", asr=True)  # the fresh URL, not expire=1
+
+
+def test_the_proxy_carries_the_transcript_requests() -> None:
+    config = Config(transcript_proxy="http://user:secret@proxy.example:3128")
+    web = RecordedWeb([json3_route(), *BLOCKED["recaptcha-page"]])
+    client = YouTubeClient.from_config(config)
+    client._http_client = fk.session(web)  # what from_config leaves to requests' defaults
+
+    client.fetch_transcript(VID, ["en"], listed_tracks(automatic=ASR_TRACKS))
+
+    assert len(web.proxies) >= 2  # the watch page, then the fallback's track
+    assert all(p["https"] == "http://user:secret@proxy.example:3128" for p in web.proxies)
+
+
+def test_the_cookies_file_reaches_yt_dlp(tmp_path: Path) -> None:
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text("# Netscape HTTP Cookie File\n"
+                       ".youtube.com\tTRUE\t/\tTRUE\t4102444800\tSID\tsigned-in\n")
+    from yt_dlp.extractor.common import InfoExtractor
+
+    class CookieEcho(InfoExtractor):  # type: ignore[misc]
+        _VALID_URL = fk.WATCH_URL_RE
+
+        def _real_extract(self, url: str) -> dict[str, Any]:
+            sid = self._get_cookies("https://www.youtube.com/").get("SID")
+            return {**fk.recorded_info("fxShort001F"), "title": sid.value if sid else "none"}
+
+    client = YouTubeClient.from_config(Config(cookies_file=cookies))
+    client._extractors = (CookieEcho,)
+
+    assert client.fetch_info("fxShort001F")["title"] == "signed-in"
 
 
 # --- fetch_thumbnail ------------------------------------------------------------------------

@@ -251,6 +251,7 @@ class RecordedWeb(BaseAdapter):
         super().__init__()
         self.routes = list(routes)
         self.requests: list[requests.PreparedRequest] = []
+        self.proxies: list[Any] = []  # the proxies requests chose for each request
 
     @property
     def urls(self) -> list[str]:
@@ -260,6 +261,7 @@ class RecordedWeb(BaseAdapter):
              timeout: Any = None, verify: Any = True, cert: Any = None,
              proxies: Any = None) -> requests.Response:
         self.requests.append(request)
+        self.proxies.append(proxies)
         for method, pattern, answer in self.routes:
             if request.method == method and re.search(pattern, str(request.url)):
                 if isinstance(answer, Exception):

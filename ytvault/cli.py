@@ -19,6 +19,7 @@ from ytvault.errors import ConfigError, YtvaultError
 if TYPE_CHECKING:
     from ytvault.config import Config
     from ytvault.pipeline import Context, Outcome
+    from ytvault.progress import Mode
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("ytvault")
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--platform", choices=("linux", "macos", "windows"),
                          help="render for this platform (default: this one; others need "
                               "--dry-run)")
+    _add_obsidian_commands(commands)
     return parser
 
 
@@ -91,6 +93,57 @@ def _add_run_options(cmd: argparse.ArgumentParser) -> None:
                      help="list what would be filled; write, fetch and call nothing")
     cmd.add_argument("--retry-failed", action="store_true",
                      help="try again notes that failed permanently or wait for a premiere")
+    _add_output_options(cmd)
+
+
+def _add_output_options(cmd: argparse.ArgumentParser) -> None:
+    out = cmd.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true",
+                     help="one JSON object per note, one per line (for scripts)")
+    out.add_argument("-q", "--quiet", action="store_true", help="print only failures")
+
+
+def _add_obsidian_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
+                           ) -> None:
+    new = commands.add_parser(
+        "new", help="create and fill a note for each video URL (a playlist: each video)",
+        description="Create a note for each YouTube video, named after its title, in "
+                    "`new_note_folder` (default: Obsidian's location for new notes), and fill "
+                    "it. A playlist URL (youtube.com/playlist?list=…) gives one note per video. "
+                    "Videos that already have a note in the vault are skipped.")
+    new.add_argument("urls", nargs="+", metavar="URL")
+    new.add_argument("--vault", type=Path, metavar="VAULT",
+                     help="the vault (default: `vault` from the config)")
+    new.add_argument("--folder", metavar="FOLDER",
+                     help="the folder, from the vault root, for the new notes "
+                          "(default: `new_note_folder`)")
+    _add_output_options(new)
+
+    refresh = commands.add_parser(
+        "refresh", help="update title, subscribers, chapters… of finished notes from YouTube",
+        description="Fetch the videos' metadata again and update what changed on YouTube "
+                    "(title, channel, subscribers, length, chapters, hashtags) in finished "
+                    "notes. The analysis, and every property you edited, stay as they are.")
+    refresh.add_argument("notes", nargs="*", type=Path, metavar="NOTE")
+    refresh.add_argument("--all", action="store_true",
+                         help="every finished video note in the vault")
+    refresh.add_argument("--vault", type=Path, metavar="VAULT",
+                         help="the vault (default: the folder holding `.obsidian` above the "
+                              "notes, else `vault` from the config)")
+    refresh.add_argument("--dry-run", action="store_true",
+                         help="say what would change; write nothing")
+    _add_output_options(refresh)
+
+    doctor = commands.add_parser(
+        "doctor", help="check the setup and say how to fix what is wrong",
+        description="Check the config, the vault and its Obsidian settings, the API key and "
+                    "the API, YouTube, yt-dlp and its JavaScript runtime, and the login "
+                    "service. Exit code 0: nothing is broken; 1: something is.")
+    doctor.add_argument("vault", nargs="?", type=Path, metavar="VAULT",
+                        help="the vault (default: `vault` from the config)")
+    doctor.add_argument("--offline", action="store_true",
+                        help="skip the checks that need the network")
+    doctor.add_argument("--json", action="store_true", help="the checks as JSON")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,6 +162,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _status(args)
         if args.command == "service":
             return _service(args)
+        if args.command == "new":
+            return _new(args)
+        if args.command == "refresh":
+            return _refresh(args)
+        if args.command == "doctor":
+            return _doctor(args)
     except ConfigError as exc:
         print(f"ytvault: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -129,7 +188,7 @@ def _sync(args: argparse.Namespace) -> int:
     _log_setup(args, config)
     vault = _vault(args.vault or config.vault, "pass VAULT or set `vault` in config.toml")
     ctx = _context(config, vault, args)
-    return _report(ctx, sync(ctx))
+    return _report(ctx, sync(ctx), args)
 
 
 def _process(args: argparse.Namespace) -> int:
@@ -151,7 +210,7 @@ def _process(args: argparse.Namespace) -> int:
             outcome = process_note(ctx, path)
             yield outcome or Outcome(path, "skipped", "not a stub: nothing to fill")
 
-    return _report(ctx, outcomes())
+    return _report(ctx, outcomes(), args, expected=len(paths))
 
 
 def _watch(args: argparse.Namespace) -> int:
@@ -173,15 +232,21 @@ def _watch(args: argparse.Namespace) -> int:
     if not lock.acquire():
         raise YtvaultError(f"another `ytvault watch` (pid {lock.holder()}) is already watching "
                            f"{vault}: stop it first, or let it do the work")
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     ctx = _context(config, vault, argparse.Namespace(dry_run=False, retry_failed=False))
     if ctx.analyzer is None:
         log.warning("%s is not set: notes get their properties and thumbnail; the analysis "
                     "waits until it is set", config.api_key_env)
+    watcher = Watcher(ctx, report=lambda outcome: _log_outcome(ctx, outcome))
+    stop = threading.Event()
+
+    def on_signal(*_: object) -> None:
+        stop.set()
+        watcher.wake()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
     try:
-        Watcher(ctx, report=lambda outcome: _log_outcome(ctx, outcome)).run(stop)
+        watcher.run(stop)
     finally:
         lock.release()
     return EXIT_OK
@@ -261,10 +326,10 @@ def _context(config: Config, vault: Path, args: argparse.Namespace) -> Context:
     if key and not args.dry_run:
         from ytvault.analyze import ClaudeAnalyzer
 
-        analyzer = ClaudeAnalyzer(config, key)
+        analyzer = ClaudeAnalyzer(config, key, vault=vault)
     ledger = Ledger(None if args.dry_run else config.resolved_state_dir / "ledger.sqlite3")
     ctx = Context(config=config, vault=vault, cache=Cache(config.resolved_cache_dir),
-                  ledger=ledger, youtube=YouTubeClient(), analyzer=analyzer,
+                  ledger=ledger, youtube=YouTubeClient.from_config(config), analyzer=analyzer,
                   dry_run=args.dry_run, retry_failed=args.retry_failed,
                   claim_settle=config.claim_settle_seconds,
                   claim_lease=timedelta(minutes=config.claim_lease_minutes))
@@ -274,28 +339,106 @@ def _context(config: Config, vault: Path, args: argparse.Namespace) -> Context:
     return ctx
 
 
-def _report(ctx: Context, outcomes: Iterable[Outcome]) -> int:
+def _report(ctx: Context, outcomes: Iterable[Outcome], args: argparse.Namespace,
+            expected: int = 0) -> int:
+    from ytvault.progress import Line, Reporter
+
     failed = pending = 0
-    for outcome in outcomes:
-        _print_outcome(ctx, outcome)
-        failed += outcome.status == "failed"
-        pending += outcome.analysis_pending
+    with Reporter(_output_mode(args), label="filling") as out:
+        out.expect(expected)
+        ctx.on_queue = lambda _: out.expect()  # sync tells of each note it queues
+        for outcome in outcomes:
+            out.line(Line(outcome.status, ctx.rel(outcome.note), outcome.detail,
+                          {"video_id": outcome.video_id,
+                           "analysis_pending": outcome.analysis_pending}))
+            failed += outcome.status == "failed"
+            pending += outcome.analysis_pending
+    _key_hint(ctx, pending)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _key_hint(ctx: Context, pending: int) -> None:
     if pending and ctx.analyzer is None and not ctx.dry_run:
         print(f"ytvault: {ctx.config.api_key_env} is not set: {pending} note(s) got their "
               "properties and thumbnail; set it and run `ytvault sync` again to add the analysis.",
               file=sys.stderr)
     elif ctx.analysis_refused:
         print(f"ytvault: {ctx.analysis_refused}", file=sys.stderr)
+
+
+def _output_mode(args: argparse.Namespace) -> Mode:
+    if getattr(args, "json", False):
+        return "json"
+    return "quiet" if getattr(args, "quiet", False) else "auto"
+
+
+def _new(args: argparse.Namespace) -> int:
+    from ytvault.config import load_config
+    from ytvault.new import create_notes, parse_urls
+    from ytvault.obsidian import new_note_folder
+    from ytvault.progress import Line, Reporter
+
+    config = load_config(args.config)
+    _log_setup(args, config)
+    vault = _vault(args.vault or config.vault, "pass --vault or set `vault` in config.toml")
+    parse_urls(args.urls)  # a URL that is neither a video nor a playlist: nothing is done
+    folder = new_note_folder(vault, args.folder if args.folder is not None
+                             else config.new_note_folder)
+    ctx = _context(config, vault, argparse.Namespace(dry_run=False, retry_failed=False))
+    failed = pending = 0
+    with Reporter(_output_mode(args), label="new notes") as out:
+        for made in create_notes(ctx, args.urls, folder, expect=out.expect):
+            detail = made.detail + (f": {made.link}" if made.status == "skipped" and made.link
+                                    else "")
+            out.line(Line(made.status, ctx.rel(made.note) if made.note else made.url, detail,
+                          {"url": made.url, "video_id": made.video_id, "link": made.link,
+                           "analysis_pending": made.analysis_pending}))
+            failed += made.status == "failed"
+            pending += made.analysis_pending
+    _key_hint(ctx, pending)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from ytvault.config import load_config
+    from ytvault.progress import Line, Reporter
+    from ytvault.refresh import finished_notes, refresh
+
+    config = load_config(args.config)
+    _log_setup(args, config)
+    if bool(args.notes) == args.all:
+        raise ConfigError("name the notes to refresh, or pass --all for every video note")
+    paths = [p.expanduser().absolute() for p in args.notes]
+    for path in paths:
+        if not path.is_file():
+            raise ConfigError(f"{path} is not a file: name the notes to refresh")
+    root = args.vault or (_enclosing_vault(paths[0]) if paths else None) or config.vault
+    vault = _vault(root, "pass --vault or set `vault` in config.toml")
+    ctx = _context(config, vault, argparse.Namespace(dry_run=False, retry_failed=False))
+    ctx.dry_run = args.dry_run  # the ledger is read even so: it says what ytvault wrote
+    targets = list(finished_notes(vault)) if args.all else paths
+    failed = 0
+    with Reporter(_output_mode(args), label="refreshing") as out:
+        out.expect(len(targets))
+        for done in refresh(ctx, targets):
+            out.line(Line(done.status, ctx.rel(done.note), done.detail,
+                          {"video_id": done.video_id}))
+            failed += done.status == "failed"
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from ytvault import doctor
+
+    checks = list(doctor.Doctor(config_path=args.config, vault=args.vault,
+                                offline=args.offline).checks())
+    print(doctor.as_json(checks) if args.json else doctor.render(checks))
+    return doctor.exit_code(checks)
 
 
 def _line(ctx: Context, outcome: Outcome) -> str:
     line = f"{outcome.status}: {ctx.rel(outcome.note)}"
     return f"{line} — {outcome.detail}" if outcome.detail else line
-
-
-def _print_outcome(ctx: Context, outcome: Outcome) -> None:
-    print(_line(ctx, outcome), flush=True)
 
 
 def _log_outcome(ctx: Context, outcome: Outcome) -> None:

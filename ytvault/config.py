@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ytvault.errors import ConfigError
+from ytvault.sections import DEFAULT_SECTIONS, Section, check_sections
 
 APP = "ytvault"
 DEFAULT_MODEL = "claude-sonnet-5-5"
@@ -96,6 +97,85 @@ class Config(BaseModel):
         description="Transcript languages in order of preference; manual captions come "
         "before generated ones, and the first track is used when none matches.",
     )
+    # The analysis: what it holds, in which language, how it is checked (docs/analysis.md).
+    transcript_any_language: bool = Field(
+        default=True,
+        description="When no track is in transcript_languages, use the video's first one "
+        "(true) or give the note a 'language not available' callout (false).",
+    )
+    transcript_proxy: str | None = Field(
+        default=None,
+        description="A proxy URL for transcript requests (http://user:pass@host:port), for "
+        "when YouTube blocks this IP.",
+    )
+    cookies_file: Path | None = Field(
+        default=None,
+        description="A Netscape cookies file for yt-dlp (signed-in metadata and caption "
+        "tracks: age-restricted videos, bot checks).",
+    )
+    output_language: str = Field(
+        default="transcript",
+        description="The language the analysis is written in: `transcript` (the "
+        "transcript's own) or a language, e.g. `English` or `de`. Quotes stay as spoken.",
+    )
+    input_token_budget: Annotated[int, Field(ge=2000, le=2_000_000)] | None = Field(
+        default=None,
+        description="Most input tokens one model request may hold; a longer transcript is "
+        "split into parts (default: three quarters of the model's context window, less "
+        "max_output_tokens).",
+    )
+    sections: tuple[Section, ...] = Field(
+        default=DEFAULT_SECTIONS,
+        description="The analysis's sections, in order: name, instruction, size, kind "
+        "(paragraph, list or quotes), heading (default: the seed note's eight).",
+    )
+    prompt_file: Path | None = Field(
+        default=None,
+        description="Your own instructions for the model instead of ytvault's (a Fabric "
+        "pattern's system.md, or its folder); relative to the vault.",
+    )
+    note_template: Path | None = Field(
+        default=None,
+        description="Your own note template instead of ytvault's; relative to the vault.",
+    )
+    quote_links: bool = Field(
+        default=True,
+        description="Link each quote found in the transcript to its moment in the video.",
+    )
+    unverified_quotes: Literal["drop", "mark"] = Field(
+        default="drop",
+        description="What happens to a quote that is not in the transcript: drop it, or "
+        "mark it as not found.",
+    )
+    chapter_links: bool = Field(
+        default=False,
+        description="Add the chapters to the note's body as links to their moment.",
+    )
+
+    # Living in an Obsidian vault: where notes go, what their names are, duplicates, pacing.
+    new_note_folder: str | None = Field(
+        default=None,
+        description="The folder, from the vault root, where `ytvault new` creates notes "
+        "(default: Obsidian's *Default location for new notes* when it names a folder, else "
+        "the vault root).",
+    )
+    duplicates: Literal["link", "fill", "skip"] = Field(
+        default="link",
+        description="A stub for a video that already has a finished note: `link` fills it "
+        "and adds a `duplicate_of` property linking the earlier note; `fill` fills it; `skip` "
+        "leaves it with a callout naming the earlier note. Each is reported.",
+    )
+    rename_untitled: bool = Field(
+        default=False,
+        description="Rename a filled `Untitled.md` (`Untitled 1.md`…) to the video's title. "
+        "Links to the old name are not updated: Obsidian does that only for its own renames.",
+    )
+    fetch_pause_seconds: Annotated[float, Field(ge=0, le=600)] = Field(
+        default=3.0,
+        description="Pause between two videos fetched from YouTube by `ytvault new` (a "
+        "playlist, many URLs) and `ytvault refresh`, varied by ±50%, so YouTube does not "
+        "block the IP.",
+    )
 
     @field_validator("vault", "cache_dir", "state_dir", mode="after")
     @classmethod
@@ -108,6 +188,34 @@ class Config(BaseModel):
         if not value or any(not code.strip() for code in value):
             raise ValueError("list at least one language code, e.g. [\"en\"]")
         return value
+
+    @field_validator("cookies_file", "prompt_file", "note_template", mode="after")
+    @classmethod
+    def _expand_file(cls, value: Path | None) -> Path | None:
+        return None if value is None else Path(os.path.expandvars(value)).expanduser()
+
+    @field_validator("sections", mode="after")
+    @classmethod
+    def _sections(cls, value: tuple[Section, ...]) -> tuple[Section, ...]:
+        return check_sections(value)
+
+    @field_validator("transcript_proxy", mode="after")
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://", "socks5://", "socks5h://")):
+            raise ValueError("a proxy URL: http://, https:// or socks5://user:pass@host:port")
+        return value or None
+
+    @field_validator("output_language", mode="after")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if not value.strip() or "\n" in value or len(value) > 60:
+            raise ValueError("`transcript`, or the name or code of a language, e.g. \"English\"")
+        return value.strip()
+
+    def resolve(self, path: Path, vault: Path) -> Path:
+        """A configured file: relative paths are in the vault."""
+        return path if path.is_absolute() else vault / path
 
     @property
     def resolved_cache_dir(self) -> Path:

@@ -45,3 +45,10 @@ class AnalysisAuthError(AnalysisError):
 
 class MissingApiKey(AnalysisError):
     """No API key is set: notes get their properties and thumbnail, the analysis waits."""
+
+
+class NoTranscript(PermanentError):
+    """The video has no transcript ytvault may use: no captions, or none in the wanted languages.
+
+    YouTube's own answer about the video, so no other way of fetching is tried.
+    """

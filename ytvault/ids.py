@@ -105,3 +105,20 @@ def _first_v(query: str) -> str | None:
         if key == "v":
             return value if _ID.fullmatch(value) else None
     return None
+
+
+_PLAYLIST_ID = re.compile(r"[A-Za-z0-9_-]{2,64}")
+
+
+def playlist_id(url: str) -> str | None:
+    """The id of a playlist page URL (`youtube.com/playlist?list=…`), else None.
+
+    A video URL that also names a playlist (`watch?v=…&list=…`) is the video, as for stubs.
+    """
+    parts = _split(url)
+    if parts is None or parts.hostname not in _YOUTUBE or parts.path.rstrip("/") != "/playlist":
+        return None
+    for key, value in parse_qsl(parts.query.replace("&amp;", "&")):
+        if key == "list":
+            return value if _PLAYLIST_ID.fullmatch(value) else None
+    return None

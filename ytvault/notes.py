@@ -7,6 +7,7 @@ whose earlier failure the person may want retried, or nothing to do with ytvault
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -87,16 +88,38 @@ def split_note(text: str) -> Parts:
     raise NoteSkipped("frontmatter is never closed with a `---` line")
 
 
-def read_text(path: Path) -> str | None:
-    """The note's text, or None when it is too large, binary or not UTF-8 (never a stub)."""
-    with path.open("rb") as fh:
-        data = fh.read(MAX_NOTE_BYTES + 1)
-    if len(data) > MAX_NOTE_BYTES or b"\0" in data or b"youtu" not in data:
+# Most notes are smaller than this: one read() answers for them without a stat first.
+_FIRST_READ = 64 * 1024
+
+
+def read_text(path: Path | str) -> str | None:
+    """The note's text, or None when it is too large, binary or not UTF-8 (never a stub).
+
+    This runs on every note of every scan, so it is plain system calls: no buffered file
+    object, and no decoding unless the bytes mention YouTube at all.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        data = os.read(fd, _FIRST_READ)
+        if len(data) == _FIRST_READ:
+            if os.fstat(fd).st_size > MAX_NOTE_BYTES:
+                return None
+            data += _read_rest(fd)
+    finally:
+        os.close(fd)
+    if b"youtu" not in data or len(data) > MAX_NOTE_BYTES or b"\0" in data:
         return None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+def _read_rest(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1024 * 1024):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def classify(text: str) -> Stub | None:

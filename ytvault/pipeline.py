@@ -20,7 +20,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from ytvault import claims, notes
+from pydantic import BaseModel
+
+from ytvault import claims, names, notes, obsidian
 from ytvault.atomic import Changed, atomic_write, fingerprint, is_leftover
 from ytvault.cache import Cache
 from ytvault.config import Config
@@ -32,24 +34,28 @@ from ytvault.errors import (
     PermanentError,
     TransientError,
 )
+from ytvault.index import VideoIndex
 from ytvault.merge import attach_callout, merge_analysis, merge_note
-from ytvault.models import Analysis, Transcript, Video
+from ytvault.models import Transcript, Video
 from ytvault.notes import Kind, Stub
+from ytvault.quotes import check_quotes
 from ytvault.render import inline_text, render_analysis, render_callout, render_note
 from ytvault.state import Ledger
 from ytvault.vault import attachment_dir, inside_vault, iter_notes
+from ytvault.yamltext import FrontmatterError, scalar
 
 log = logging.getLogger(__name__)
 
 
 class YouTubeSource(Protocol):
     def fetch_info(self, video_id: str) -> dict[str, Any]: ...
-    def fetch_transcript(self, video_id: str, languages: Sequence[str]) -> Transcript: ...
+    def fetch_transcript(self, video_id: str, languages: Sequence[str],
+                         info: dict[str, Any] | None = None) -> Transcript: ...
     def fetch_thumbnail(self, urls: Sequence[str]) -> bytes: ...
 
 
 class Analyzer(Protocol):
-    def analyze(self, video: Video, transcript: Transcript) -> Analysis: ...
+    def analyze(self, video: Video, transcript: Transcript) -> BaseModel: ...
 
 
 Status = Literal["filled", "skipped", "failed"]
@@ -82,6 +88,8 @@ class Context:
     analysis_refused: str | None = None  # set once the API refused the key: stop calling it
     honour_backoff: bool = False  # the watcher waits out transient failures; `sync` retries
     on_write: Callable[[Path], None] | None = None  # told of every note ytvault wrote
+    on_queue: Callable[[Path], None] | None = None  # told of every note `sync` queues
+    videos: VideoIndex | None = field(default=None, repr=False)  # see videos()
     device: str | None = None  # this device's name in claims; None: claim no notes
     claim_settle: float = 3.0
     claim_lease: timedelta = timedelta(minutes=15)
@@ -162,6 +170,8 @@ def sync(ctx: Context, paths: Iterable[Path] | None = None) -> Iterator[Outcome]
             if isinstance(work, Outcome):
                 yield work
             elif work is not None:
+                if ctx.on_queue is not None:
+                    ctx.on_queue(path)
                 futures.append((path, pool.submit(process_stub, ctx, path, work)))
         for path, future in futures:
             try:
@@ -262,6 +272,10 @@ def _ours(ctx: Context, text: str) -> bool:
 def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
     if ctx.dry_run:
         return Outcome(path, "filled", "dry run: nothing written", stub.video_id)
+    if stub.kind is not Kind.ANALYSIS and ctx.config.duplicates == "skip":
+        found = videos(ctx).notes(stub.video_id, finished=True, exclude=path)
+        if found:
+            return _skip_duplicate(ctx, path, stub, found[0])
     video = fetch_video(ctx, stub.video_id)
     if video.is_upcoming:
         return _wait_for_premiere(ctx, path, stub, video)
@@ -277,17 +291,101 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
     transcript, why = fetch_transcript(ctx, video)
     body, pending = analysis_block(ctx, video, transcript, why)
     now = ctx.clock()
+    template = note_template(ctx)
 
-    def merge(current: str, thumbnail_name: str | None) -> str | None:
-        rendered = render_note(video, url=stub.url, body=body, thumbnail=thumbnail_name, now=now)
+    rendered_last: list[str] = []
+    earlier: list[Path] = []
+
+    def merge(current: str, thumbnail_path: str | None) -> str | None:
+        thumb, embed = _thumbnail_links(ctx, path, thumbnail_path)
+        rendered = render_note(video, url=stub.url, body=body, thumbnail=thumb, now=now,
+                               template=template, chapter_links=ctx.config.chapter_links,
+                               body_embed=embed)
+        # under the write gate: a note of the same video written a moment ago counts too
+        earlier[:] = videos(ctx).notes(stub.video_id, finished=True, exclude=path)
+        if earlier and ctx.config.duplicates == "link":
+            link = obsidian.note_link(ctx.vault, path, earlier[0])
+            rendered = _with_property(rendered, "duplicate_of", scalar(link))
+        rendered_last[:] = [rendered]
         return merge_note(current, rendered, stub)
 
+    videos(ctx).notes(stub.video_id)  # build the index now, not while holding the write gate
     _write(ctx, path, merge, (thumbnail, now) if thumbnail else None)
     _record(ctx, path, stub, "pending" if pending else "filled")
     detail = video.title + ("; analysis pending" if pending else "")
     if transcript.is_empty:
         detail = video.title + "; no transcript, so no analysis"
-    return Outcome(path, "filled", detail, stub.video_id, pending)
+    if earlier:
+        detail += f"; this video also has a note: {ctx.rel(earlier[0])}"
+    path, renamed = _after_fill(ctx, path, stub, video, rendered_last)
+    return Outcome(path, "filled", detail + renamed, stub.video_id, pending)
+
+
+def videos(ctx: Context) -> VideoIndex:
+    """The vault's notes by video id (index.py), built on first use and shared by threads."""
+    with ctx._locks_guard:
+        if ctx.videos is None:
+            ctx.videos = VideoIndex(ctx.vault)
+        return ctx.videos
+
+
+def _thumbnail_links(ctx: Context, note: Path, thumbnail: str | None
+                     ) -> tuple[str | None, str | None]:
+    """The thumbnail's wikilink path and Markdown embed, as the vault's link settings say."""
+    if thumbnail is None:
+        return None, None
+    return obsidian.thumbnail_links(ctx.vault, note, ctx.vault / thumbnail)
+
+
+def _with_property(rendered: str, key: str, value: str) -> str:
+    """`rendered` with one more property after the template's."""
+    parts = notes.split_note(rendered)
+    front = (parts.frontmatter or "") + f"{key}: {value}\n"
+    return notes.Parts(parts.bom, front, parts.opening, parts.closing, parts.body).text
+
+
+def _after_fill(ctx: Context, path: Path, stub: Stub, video: Video,
+                rendered: list[str]) -> tuple[Path, str]:
+    """What follows a fill: the property types Obsidian should use, a record of the lines
+    `refresh` may update later, and the optional rename of an `Untitled` note. Returns the
+    note's path and, when it was renamed, a note of it for the output."""
+    from ytvault.refresh import generated_lines
+
+    obsidian.ensure_property_types_once(ctx.vault)
+    videos(ctx).add(stub.video_id, path)
+    if rendered:
+        with contextlib.suppress(FrontmatterError):  # a template too unusual to cut: no record
+            ctx.ledger.remember_generated(ctx.vault, ctx.rel(path), stub.video_id,
+                                          generated_lines(rendered[0]))
+    if not (ctx.config.rename_untitled and names.is_untitled(path.name)):
+        return path, ""
+    target = names.free_path(path.parent, names.safe_stem(video.title, video.id))
+    with ctx.write_gate:
+        if ctx.stopping.is_set():
+            return path, ""
+        try:
+            names.move_no_clobber(path, target)
+        except OSError as exc:
+            log.warning("could not rename %s to %s: %s", path, target.name, exc)
+            return path, ""
+    ctx.ledger.move(ctx.vault, ctx.rel(path), ctx.rel(target))
+    videos(ctx).add(stub.video_id, target)
+    if ctx.on_write is not None:
+        ctx.on_write(target)
+    return target, f"; renamed from {path.name}"
+
+
+def _skip_duplicate(ctx: Context, path: Path, stub: Stub, earlier: Path) -> Outcome:
+    link = obsidian.note_link(ctx.vault, path, earlier)
+    with contextlib.suppress(NoteSkipped):  # no URL line to put it under: the output says it
+        _attach(ctx, path, stub, render_callout(
+            "info", DUPLICATE, f"This video already has a note: {link}. ytvault leaves this "
+            "one as it is (`duplicates = \"skip\"` in config.toml)."))
+    return Outcome(path, "skipped", f"this video already has a note: {ctx.rel(earlier)}",
+                   stub.video_id)
+
+
+DUPLICATE = "already in the vault"
 
 
 def fetch_video(ctx: Context, video_id: str) -> Video:
@@ -305,7 +403,8 @@ def fetch_transcript(ctx: Context, video: Video) -> tuple[Transcript, str]:
     transcript = ctx.cache.read_transcript(video.id)
     if transcript is None:
         try:
-            transcript = ctx.youtube.fetch_transcript(video.id, ctx.config.transcript_languages)
+            transcript = ctx.youtube.fetch_transcript(video.id, ctx.config.transcript_languages,
+                                                      video.info)
         except PermanentError as exc:  # no captions for this video, as far as YouTube says
             return Transcript(video.id, "", "", False, ()), str(exc)
         ctx.cache.write_transcript(video.id, transcript)
@@ -340,7 +439,8 @@ def analysis_block(
         return render_callout("info", notes.ANALYSIS_PENDING, inline_text(
             ctx.analysis_refused)), True
     try:
-        return render_analysis(ctx.analyzer.analyze(video, transcript)), False
+        return checked_analysis(ctx, video, transcript,
+                                ctx.analyzer.analyze(video, transcript)), False
     except AnalysisAuthError as exc:
         ctx.analysis_refused = str(exc)
         return render_callout("info", notes.ANALYSIS_PENDING, inline_text(str(exc))), True
@@ -349,6 +449,34 @@ def analysis_block(
     except AnalysisError as exc:
         return render_callout("warning", notes.ANALYSIS_FAILED, inline_text(
             f"{_sentence(str(exc))} Run `ytvault sync --retry-failed` to try again.")), False
+
+
+def checked_analysis(ctx: Context, video: Video, transcript: Transcript,
+                     analysis: BaseModel) -> str:
+    """The analysis rendered once its quotes are checked against the transcript (quotes.py)."""
+    config = ctx.config
+    checked = check_quotes(analysis, transcript, config.sections,
+                           keep_missing=config.unverified_quotes == "mark")
+    if checked.found or checked.missing:
+        log.info("%s: %d of %d quotes found in the transcript; %d %s", video.id, checked.found,
+                 checked.found + checked.missing, checked.missing,
+                 "marked" if config.unverified_quotes == "mark" else "dropped")
+    return render_analysis(checked.analysis, sections=config.sections, video_id=video.id,
+                           quote_times=checked.links(link_found=config.quote_links))
+
+
+def note_template(ctx: Context) -> str | None:
+    """The person's note template (`note_template`), None for the default one."""
+    path = ctx.config.note_template
+    if path is None:
+        return None
+    path = ctx.config.resolve(path, ctx.vault)
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or exc
+        raise TransientError(f"cannot read the note template {path} ({why}): fix "
+                             "`note_template` in config.toml") from None
 
 
 def _wait_for_premiere(ctx: Context, path: Path, stub: Stub, video: Video) -> Outcome:
@@ -376,10 +504,11 @@ def _write(ctx: Context, path: Path, merge: Merge,
            thumbnail: tuple[bytes, datetime] | None = None, keep_claim: bool = False) -> None:
     """Re-read the note, merge into what is there now, and write it atomically if it changed.
 
-    `merge(current, thumbnail_name)` gives the new text, or None when the note no longer wants
-    it. The thumbnail is saved only once the merge is known to apply, and removed again if the
-    note is not written. Writes pass one gate, so a stopping daemon can close it and exit
-    knowing that no note is half-way through a write.
+    `merge(current, thumbnail_path)` (the thumbnail's path from the vault root) gives the new
+    text, or None when the note no longer wants it. The thumbnail is saved only once the
+    merge is known to apply, and removed again if the note is not written. Writes pass one
+    gate, so a stopping daemon can close it and exit knowing that no note is half-way through
+    a write.
     """
     for _ in range(5):  # the person saved in the instant between our read and our rename
         with ctx.write_gate:
@@ -390,7 +519,7 @@ def _write(ctx: Context, path: Path, merge: Merge,
                 raise NoteSkipped("the note changed while it was processed: left as it is")
             saved = _save_thumbnail(ctx, path, *thumbnail) if thumbnail else None
             try:
-                merged = merge(current, saved.name if saved else None)
+                merged = merge(current, ctx.rel(saved) if saved else None)
                 if merged is not None and not keep_claim and _ours(ctx, merged):
                     merged = claims.drop_claim(merged)  # the work is done: so is our claim
                 if merged is None or merged == current:
@@ -428,6 +557,9 @@ def _check_writable(path: Path) -> None:
 
 class _Unchanged(Exception):
     pass
+
+
+write_note = _write  # for refresh.py: the same gate, re-read and atomic write as a fill
 
 
 def _reread(path: Path) -> tuple[str, tuple[int, int, int]]:

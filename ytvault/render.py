@@ -8,12 +8,16 @@ body text is inert Markdown (no code, HTML, embeds, links, tags or headings of i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from importlib import resources
 
-from ytvault.models import SECTIONS, Analysis, Video
+from pydantic import BaseModel
+
+from ytvault import sections as sections_
+from ytvault.models import Video
+from ytvault.sections import DEFAULT_SECTIONS, Section
 from ytvault.yamltext import scalar
 
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
@@ -45,9 +49,14 @@ def render_note(
     thumbnail: str | None,
     now: datetime,
     template: str | None = None,
+    body_embed: str | None = None,
+    chapter_links: bool = False,
 ) -> str:
     """The whole note. `body` is the analysis block (or a callout) that goes above the player;
-    `thumbnail` is the file name of the thumbnail in the vault, None when there is none."""
+    `thumbnail` is the thumbnail's path as a wikilink holds it (its file name in the default
+    vault), None when there is none; `body_embed` replaces the wikilink embed in the body when
+    the vault writes Markdown links (the property keeps the wikilink, which Obsidian tracks);
+    `chapter_links` adds the chapters, linked to their moments, above the player."""
     embed = f"![[{thumbnail}]]" if thumbnail else ""
     values = {
         "title": scalar(video.title),
@@ -64,22 +73,57 @@ def render_note(
         "note_created": now.strftime("%Y-%m-%d, %H:%M"),
         "youtube_url": scalar(url),
         "created": now.strftime("%Y-%m-%dT%H:%M"),
-        "thumbnail_embed": embed + "\n" if embed else "",
+        "thumbnail_embed": (body_embed or embed) + "\n" if embed else "",
         "analysis": body,
+        "chapter_links": render_chapters(video) if chapter_links else "",
         "player": PLAYER.format(title=html_attr(video.title), id=video.id),
     }
     text = template or default_template()
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-def render_analysis(analysis: Analysis) -> str:
-    """`# SUMMARY` and the seven list sections, each followed by a blank line."""
-    out = [f"# SUMMARY\n\n{inline_text(analysis.summary)}\n\n"]
-    for name in SECTIONS:
-        items = getattr(analysis, name)
-        lines = "".join(f"- {_item(name, item)}\n" for item in items if item.strip())
-        out.append(f"# {name.upper()}:\n\n{lines}\n" if lines else f"# {name.upper()}:\n\n")
+def render_analysis(
+    analysis: BaseModel,
+    *,
+    sections: Sequence[Section] = DEFAULT_SECTIONS,
+    quote_times: Mapping[str, float | None] | None = None,
+    video_id: str = "",
+) -> str:
+    """Each section's heading, then its paragraph or its list, then a blank line; an empty
+    section is its heading alone (the default: `# SUMMARY` and the seven lists of the seed).
+
+    `quote_times` (quotes.CheckedQuotes.links): a quote with a time links to that moment of
+    `video_id`; one with None is marked as not found in the transcript; others stay plain.
+    """
+    times = quote_times or {}
+    out = []
+    for section in sections:
+        items = sections_.values(analysis, section)
+        if section.kind == "paragraph":
+            text = inline_text(" ".join(items))
+            out.append(f"{section.title}\n\n{text}\n\n" if text else f"{section.title}\n\n")
+            continue
+        quotes = section.kind == "quotes"
+        lines = "".join(
+            f"- {_quote(item, times, video_id) if quotes else inline_text(item)}\n"
+            for item in items)
+        out.append(f"{section.title}\n\n{lines}\n" if lines else f"{section.title}\n\n")
     return "".join(out)
+
+
+def render_chapters(video: Video) -> str:
+    """`# CHAPTERS:` and one line per chapter: its start, linked to that moment, and its title."""
+    if not video.chapters:
+        return ""
+    lines = "".join(f"- {moment_link(video.id, c.start)} {inline_text(c.title)}\n"
+                    for c in video.chapters)
+    return f"# CHAPTERS:\n\n{lines}\n"
+
+
+def moment_link(video_id: str, seconds: float) -> str:
+    """`[12:34](https://youtu.be/ID?t=754)`: the time as YouTube shows it, linked to it."""
+    at = max(0, int(seconds))
+    return f"[{format_length(at)}](https://youtu.be/{video_id}?t={at})"
 
 
 def render_callout(kind: str, state: str, message: str) -> str:
@@ -87,10 +131,14 @@ def render_callout(kind: str, state: str, message: str) -> str:
     return f"> [!{kind}] ytvault: {state}\n> {message}\n\n"
 
 
-def _item(section: str, text: str) -> str:
-    if section == "quotes":
-        return '"' + inline_text(text.strip().strip("\"“”").strip()) + '"'
-    return inline_text(text)
+def _quote(text: str, times: Mapping[str, float | None], video_id: str) -> str:
+    quoted = '"' + inline_text(text.strip().strip("\"“”").strip()) + '"'
+    if text not in times:
+        return quoted
+    start = times[text]
+    if start is None:
+        return f"{quoted} (not found in the transcript)"
+    return f"{quoted} ({moment_link(video_id, start)})" if video_id else quoted
 
 
 def inline_text(text: str) -> str:

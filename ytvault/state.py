@@ -7,10 +7,12 @@ backoff, so losing it costs at most a retry.
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,18 @@ CREATE TABLE IF NOT EXISTS notes (
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt REAL,
     updated REAL NOT NULL,
+    PRIMARY KEY (vault, note)
+)
+"""
+
+# What ytvault wrote last for each property `refresh` may update (the exact lines), so a value
+# the person changed since is recognised as theirs and left alone.
+GENERATED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS generated (
+    vault TEXT NOT NULL,
+    note TEXT NOT NULL,
+    video_id TEXT NOT NULL,
+    lines TEXT NOT NULL,
     PRIMARY KEY (vault, note)
 )
 """
@@ -55,6 +69,7 @@ class Ledger:
         with self._lock, self._db:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(SCHEMA)
+            self._db.execute(GENERATED_SCHEMA)
 
     def get(self, vault: Path, note: str) -> Entry | None:
         with self._lock:
@@ -103,6 +118,34 @@ class Ledger:
         return entry is None or entry.next_attempt is None or entry.next_attempt <= (
             time.time() if now is None else now
         )
+
+    def remember_generated(self, vault: Path, note: str, video_id: str,
+                           lines: Mapping[str, str]) -> None:
+        """Record the lines ytvault wrote for each refreshable property of a note."""
+        with self._lock, self._db:
+            self._db.execute("INSERT OR REPLACE INTO generated VALUES (?, ?, ?, ?)",
+                             (str(vault), note, video_id, json.dumps(dict(lines))))
+
+    def generated(self, vault: Path, note: str, video_id: str) -> dict[str, str] | None:
+        """The lines recorded by `remember_generated`, if they are for this video."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT lines FROM generated WHERE vault = ? AND note = ? AND video_id = ?",
+                (str(vault), note, video_id),
+            ).fetchone()
+        if row is None:
+            return None
+        data = json.loads(row[0])
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else None
+
+    def move(self, vault: Path, old: str, new: str) -> None:
+        """A note was renamed: its history goes with it."""
+        with self._lock, self._db:
+            for table in ("notes", "generated"):
+                self._db.execute(f"DELETE FROM {table} WHERE vault = ? AND note = ?",
+                                 (str(vault), new))
+                self._db.execute(f"UPDATE {table} SET note = ? WHERE vault = ? AND note = ?",
+                                 (new, str(vault), old))
 
     def close(self) -> None:
         with self._lock:

@@ -118,16 +118,25 @@ def is_conflict_copy(name: str) -> bool:
 def iter_notes(
     vault: Path, filters: IgnoreFilters | None = None, leftovers: list[Path] | None = None
 ) -> Iterator[Path]:
+    """Every `*.md` note Obsidian would index, as a Path (see `iter_note_paths`)."""
+    return map(Path, iter_note_paths(vault, filters, leftovers))
+
+
+def iter_note_paths(
+    vault: Path, filters: IgnoreFilters | None = None, leftovers: list[Path] | None = None
+) -> Iterator[str]:
     """Every `*.md` note Obsidian would index: a folder's notes by name, then its sub-folders.
 
     Skips dot-files and dot-folders, excluded files, and sync-conflict copies. Temp files of
     an interrupted atomic write are collected into `leftovers`, when given. Symlinked
     folders are not entered (no loops, nothing outside the vault); symlinked notes are
     yielded, so the pipeline can name one that points out of the vault and skip it.
+    Paths are strings: a scan looks at every note and builds a Path for the few it keeps.
     """
     if filters is None:
         filters = load_ignore_filters(vault)
-    stack: list[tuple[Path, str]] = [(vault, "")]  # (folder, its vault-relative prefix)
+    join = os.path.join
+    stack: list[tuple[str, str]] = [(str(vault), "")]  # (folder, its vault-relative prefix)
     while stack:
         folder, rel = stack.pop()
         try:
@@ -135,17 +144,17 @@ def iter_notes(
                 entries = sorted(it, key=_NAME)
         except OSError:  # vanished or unreadable mid-walk: nothing to yield from it
             continue
-        subfolders: list[tuple[Path, str]] = []
+        subfolders: list[tuple[str, str]] = []
         for entry in entries:
             name = entry.name
             if name[0] == ".":
                 if leftovers is not None and name.endswith(".tmp") and TEMP_MARK in name:
-                    leftovers.append(folder / name)  # a write interrupted by a crash
+                    leftovers.append(Path(entry.path))  # a write interrupted by a crash
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
                     if not (filters and filters.ignores_folder(rel + name)):
-                        subfolders.append((folder / name, rel + name + "/"))
+                        subfolders.append((entry.path, rel + name + "/"))
                     continue
                 if not name.endswith(".md") or not entry.is_file():
                     continue
@@ -153,7 +162,7 @@ def iter_notes(
                 continue
             if (filters and filters.ignores(rel + name)) or is_conflict_copy(name):
                 continue
-            yield folder / name  # joining one name is cheaper than parsing entry.path
+            yield join(folder, name)
         stack.extend(reversed(subfolders))
 
 

@@ -2,24 +2,36 @@
 
 The only module that imports yt-dlp or youtube-transcript-api or talks HTTP to YouTube; every
 failure leaves it as a TransientError (retry later) or a PermanentError (tell the person).
+Transcripts come from youtube-transcript-api, else from the caption tracks yt-dlp listed.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import parse_qs, urlparse
 
-from ytvault.errors import FetchError, PermanentError, TransientError
+from ytvault import captions
+from ytvault.errors import FetchError, NoTranscript, PermanentError, TransientError
 from ytvault.models import Snippet, Transcript
 
 if TYPE_CHECKING:
     import requests
 
+    from ytvault.config import Config
+
+log = logging.getLogger(__name__)
+
 _VIDEO_ID: Final = re.compile(r"[0-9A-Za-z_-]{11}")
 _WATCH_URL: Final = "https://www.youtube.com/watch?v={}"
+_PLAYLIST_URL: Final = "https://www.youtube.com/playlist?list={}"
+HOME_URL: Final = "https://www.youtube.com/"
 _TIMEOUT_SECONDS: Final = 30
 
 # ignore_no_formats_error lets an upcoming premiere through with its metadata. Its price: yt-dlp
@@ -173,7 +185,11 @@ def _check_id(video_id: str) -> None:
 
 class YouTubeClient:
     """Fetches from YouTube. `http_client` serves transcripts and thumbnails (yt-dlp has its own
-    networking); `extractors` are yt-dlp InfoExtractor classes tried before the built-in ones."""
+    networking); `extractors` are yt-dlp InfoExtractor classes tried before the built-in ones.
+
+    `proxy` (a URL) carries the transcript requests; `cookies_file` (Netscape format) is
+    yt-dlp's; `any_language`: when no track is in the wanted languages, take the first one.
+    """
 
     def __init__(
         self,
@@ -181,21 +197,35 @@ class YouTubeClient:
         http_client: requests.Session | None = None,
         extractors: Sequence[type] = (),
         ydl_params: Mapping[str, Any] | None = None,
+        proxy: str | None = None,
+        cookies_file: Path | None = None,
+        any_language: bool = True,
     ) -> None:
         self._http_client = http_client
         self._extractors = tuple(extractors)
         self._ydl_params = dict(ydl_params or {})
+        if cookies_file is not None:
+            self._ydl_params["cookiefile"] = str(cookies_file)
+        self._proxy = proxy or None
+        self._any_language = any_language
         self._local = threading.local()
 
-    def _session(self) -> requests.Session:
+    @classmethod
+    def from_config(cls, config: Config) -> YouTubeClient:
+        return cls(proxy=config.transcript_proxy, cookies_file=config.cookies_file,
+                   any_language=config.transcript_any_language)
+
+    def _session(self, purpose: str = "session") -> requests.Session:
         if self._http_client is not None:
             return self._http_client
-        # One Session per thread: youtube-transcript-api sets consent cookies on it.
-        session: requests.Session | None = getattr(self._local, "session", None)
+        # One Session per thread: youtube-transcript-api sets consent cookies on it (and the
+        # proxy, which is why transcripts get a session of their own).
+        session: requests.Session | None = getattr(self._local, purpose, None)
         if session is None:
             import requests
 
-            session = self._local.session = requests.Session()
+            session = requests.Session()
+            setattr(self._local, purpose, session)
         return session
 
     def fetch_info(self, video_id: str) -> dict[str, Any]:
@@ -228,22 +258,71 @@ class YouTubeClient:
         info.pop("heatmap", None)
         return info
 
-    def fetch_transcript(self, video_id: str, languages: Sequence[str]) -> Transcript:
+    def list_playlist(self, playlist_id: str) -> list[str]:
+        """The video ids of a playlist, in its order (yt-dlp's flat listing: a page request per
+        hundred videos, no request per video)."""
+        if not re.fullmatch(r"[0-9A-Za-z_-]{2,64}", playlist_id):
+            raise PermanentError(f"invalid playlist id {playlist_id!r}")
+        from yt_dlp import YoutubeDL
+        from yt_dlp.utils import YoutubeDLError
+
+        log = _WarningLog()
+        params = {**_YDL_PARAMS, **self._ydl_params, "logger": log, "noplaylist": False,
+                  "extract_flat": "in_playlist"}
+        try:
+            with YoutubeDL(params, auto_init=False) as ydl:
+                for extractor in self._extractors:
+                    ydl.add_info_extractor(extractor())
+                ydl.add_default_info_extractors()
+                info = ydl.extract_info(_PLAYLIST_URL.format(playlist_id), download=False)
+        except YoutubeDLError as exc:
+            raise classify_ytdlp_error(str(exc)) from exc
+        entries = info.get("entries") if isinstance(info, dict) else None
+        ids = [str(e.get("id")) for e in entries or () if isinstance(e, dict)]
+        return list(dict.fromkeys(i for i in ids if _VIDEO_ID.fullmatch(i)))
+
+    def fetch_transcript(self, video_id: str, languages: Sequence[str],
+                         info: Mapping[str, Any] | None = None) -> Transcript:
         """Manual captions in `languages` order, then generated ones, then the first track.
 
-        A video without captions gives an empty Transcript: the cache's "no transcript".
+        From youtube-transcript-api; when that fails (an IP block, a bot check, a network
+        error…) from the caption tracks listed in `info`, yt-dlp's info dict. Raises
+        NoTranscript ("no captions", "language not available: …") when YouTube says there is
+        none to use, else the FetchError of each way tried, with its cause.
         """
         _check_id(video_id)
+        try:
+            return self._fetch_with_api(video_id, languages)
+        except NoTranscript:
+            raise  # yt-dlp would list the same tracks
+        except FetchError as exc:
+            if not info:
+                raise
+            first = exc
+        try:
+            transcript = self._fetch_listed_track(video_id, languages, info)
+        except FetchError as exc:
+            kind = TransientError if isinstance(first, TransientError) or isinstance(
+                exc, TransientError) else PermanentError
+            raise kind(f"{first}; the caption tracks yt-dlp listed: {exc}") from first
+        log.info("%s: transcript from yt-dlp's caption tracks (youtube-transcript-api: %s)",
+                 video_id, first)
+        return transcript
+
+    def _fetch_with_api(self, video_id: str, languages: Sequence[str]) -> Transcript:
         from youtube_transcript_api import (
             CouldNotRetrieveTranscript,
             NoTranscriptFound,
             TranscriptsDisabled,
             YouTubeTranscriptApi,
         )
+        from youtube_transcript_api.proxies import GenericProxyConfig
 
-        no_transcript = Transcript(video_id, "", "", False, ())
+        proxy = GenericProxyConfig(self._proxy, self._proxy) if self._proxy else None
         try:
-            listing = YouTubeTranscriptApi(http_client=self._session()).list(video_id)
+            api = YouTubeTranscriptApi(proxy_config=proxy,
+                                       http_client=self._session("transcripts"))
+            listing = api.list(video_id)
             track = None
             for find in (listing.find_manually_created_transcript,
                          listing.find_generated_transcript):
@@ -252,13 +331,16 @@ class YouTubeClient:
                     break
                 except NoTranscriptFound:
                     continue
-            if track is None:
-                track = next(iter(listing), None)  # manual tracks come first
-            if track is None:
-                return no_transcript
-            fetched = track.fetch()
-        except TranscriptsDisabled:
-            return no_transcript
+            tracks = list(listing)  # manual tracks come first
+            if not tracks:
+                raise NoTranscript(captions.NO_CAPTIONS)
+            if track is None and not self._any_language:
+                have = ", ".join(dict.fromkeys(t.language_code for t in tracks))
+                raise NoTranscript(f"language not available: captions in {have}; none in "
+                                   f"{', '.join(languages)}")
+            fetched = (track or tracks[0]).fetch()
+        except TranscriptsDisabled as exc:
+            raise NoTranscript(captions.NO_CAPTIONS) from exc
         except (CouldNotRetrieveTranscript, OSError, SyntaxError, ValueError) as exc:
             # OSError covers requests' errors; SyntaxError is xml's ParseError on an empty body;
             # ValueError a JSON answer that is not JSON. Anything else is a bug: let it show.
@@ -270,6 +352,33 @@ class YouTubeClient:
             is_generated=fetched.is_generated,
             snippets=tuple(Snippet(s.text, s.start, s.duration) for s in fetched.snippets),
         )
+
+    def _fetch_listed_track(self, video_id: str, languages: Sequence[str],
+                            info: Mapping[str, Any]) -> Transcript:
+        track = captions.choose_track(info, languages, any_language=self._any_language)
+        if _expired(track.url):  # a cached info dict: its signed URLs last about a day
+            track = captions.choose_track(self.fetch_info(video_id), languages,
+                                          any_language=self._any_language)
+        import requests
+
+        try:
+            response = self._session("transcripts").get(track.url, timeout=_TIMEOUT_SECONDS)
+        except requests.RequestException as exc:
+            raise TransientError(NETWORK) from exc
+        if response.status_code == 429:
+            raise TransientError("YouTube blocked this IP for caption tracks (HTTP 429)")
+        if response.status_code != 200:
+            raise TransientError(f"YouTube answered HTTP {response.status_code} for the "
+                                 "caption track")
+        try:
+            snippets = captions.parse_track(response.content, track.ext,
+                                            generated=track.is_generated)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise TransientError(f"YouTube's {track.ext} caption track could not be read") from exc
+        if not any(s.text.strip() for s in snippets):
+            raise TransientError("YouTube sent an empty caption track (try again later)")
+        return Transcript(video_id, track.language, track.language_code, track.is_generated,
+                          tuple(snippets))
 
     def fetch_thumbnail(self, urls: Sequence[str]) -> bytes:
         """The first of `urls` (best first) that answers with a real image."""
@@ -292,6 +401,11 @@ class YouTubeClient:
         if transient is not None:
             raise TransientError(transient)
         raise PermanentError("YouTube has no thumbnail for this video")
+
+
+def _expired(url: str) -> bool:
+    expire = parse_qs(urlparse(url).query).get("expire", [""])[0]
+    return expire.isdigit() and int(expire) < time.time() + 60
 
 
 def _worst(warnings: Iterable[str]) -> FetchError | None:
@@ -332,3 +446,20 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
                 data[at + 5:at + 7], "big")
         at += 2 + length
     return None
+
+
+def probe(url: str = HOME_URL, timeout: float = 5.0) -> int:
+    """The HTTP status YouTube answers a plain GET with (the body is not read); raises
+    requests' errors when it cannot be reached. For `ytvault doctor`."""
+    import requests
+
+    with requests.get(url, timeout=timeout, stream=True, allow_redirects=True,
+                      headers={"User-Agent": "Mozilla/5.0 (ytvault doctor)"}) as response:
+        return response.status_code
+
+
+def ytdlp_version() -> str:
+    """yt-dlp's version, a release date such as `2026.10.26`."""
+    from yt_dlp.version import __version__
+
+    return str(__version__)

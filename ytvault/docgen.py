@@ -1,0 +1,134 @@
+"""The configuration reference in docs/configuration.md, generated from the config schema.
+
+    python -m ytvault.docgen            rewrite the table between the markers
+    python -m ytvault.docgen --check    exit 1 if the committed table is out of date
+
+The table is rendered from `Config.model_fields` (description, default, bounds, choices), so
+the schema stays the one place a key is described; tests/test_docgen.py checks the doc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import typing
+from pathlib import Path
+
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic.fields import FieldInfo
+
+from ytvault.config import Config
+
+BEGIN = ("<!-- BEGIN config keys: generated from ytvault/config.py by "
+         "`python -m ytvault.docgen`; edit the descriptions there -->")
+END = "<!-- END config keys -->"
+DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
+
+
+def render_table() -> str:
+    """The keys table: one row per field of `Config`, in schema order."""
+    rows = ["| key | default | meaning |", "|---|---|---|"]
+    for name, info in Config.model_fields.items():
+        meaning, default = _said_default((info.description or "").strip())
+        extra = _choices(info) or _bounds(info)
+        if extra:
+            meaning = f"{meaning} {extra}".strip()
+        rows.append(f"| `{name}` | {default or _default(info)} | {_cell(meaning)} |")
+    return "\n".join(rows) + "\n"
+
+
+_SAID_DEFAULT = re.compile(
+    r"\s*\(default: ([^()]*(?:\([^()]*\)[^()]*)*)\)"  # (default: the user cache dir)
+    r"|; default: ([^()]*)(?=\))"  # (env X wins; default: the user cache dir)
+)
+
+
+def _said_default(description: str) -> tuple[str, str | None]:
+    """A default the description states in words (`(default: the user cache dir)`), moved to
+    the default column: for values that say little by themselves (none, a long tuple)."""
+    match = _SAID_DEFAULT.search(description)
+    if match is None:
+        return description, None
+    said = (match.group(1) or match.group(2)).strip()
+    rest = description[:match.start()] + description[match.end():]
+    return rest.replace(" .", ".").strip(), said
+
+
+def update(text: str) -> str:
+    """`text` with the part between the markers replaced by the generated table."""
+    try:
+        head, rest = text.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+    except ValueError:
+        raise SystemExit(f"the markers are missing from the doc:\n{BEGIN}\n{END}") from None
+    return f"{head}{BEGIN}\n{render_table()}{END}{tail}"
+
+
+def _default(info: FieldInfo) -> str:
+    value = info.get_default(call_default_factory=True)
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, list | dict):
+        return f"`{json.dumps(value, ensure_ascii=False)}`"
+    return f"`{value}`"
+
+
+def _choices(info: FieldInfo) -> str:
+    if typing.get_origin(info.annotation) is typing.Literal:
+        values = ", ".join(f"`{v}`" for v in typing.get_args(info.annotation))
+        return f"One of {values}."
+    return ""
+
+
+def _bounds(info: FieldInfo) -> str:
+    low: tuple[object, bool] | None = None  # (bound, inclusive)
+    high: tuple[object, bool] | None = None
+    for item in info.metadata:
+        if isinstance(item, Ge | Gt):
+            low = (item.ge, True) if isinstance(item, Ge) else (item.gt, False)
+        elif isinstance(item, Le | Lt):
+            high = (item.le, True) if isinstance(item, Le) else (item.lt, False)
+    if low and high and low[1] and high[1]:
+        return f"Between {_num(low[0])} and {_num(high[0])}."
+    words = []
+    if low:
+        words.append(f"{'at least' if low[1] else 'more than'} {_num(low[0])}")
+    if high:
+        words.append(f"{'at most' if high[1] else 'less than'} {_num(high[0])}")
+    return (", ".join(words).capitalize() + ".") if words else ""
+
+
+def _num(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ytvault.docgen", description=__doc__
+                                     .splitlines()[0])
+    parser.add_argument("doc", nargs="?", type=Path, default=DOC)
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 if the doc is out of date; write nothing")
+    args = parser.parse_args(argv)
+    text = args.doc.read_text(encoding="utf-8")
+    new = update(text)
+    if args.check:
+        if new != text:
+            print(f"{args.doc} is out of date: run `python -m ytvault.docgen`", file=sys.stderr)
+            return 1
+        return 0
+    if new != text:
+        args.doc.write_text(new, encoding="utf-8")
+        print(f"updated {args.doc}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

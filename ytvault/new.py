@@ -1,0 +1,190 @@
+"""`ytvault new URL…`: a new note per video, named after its title, in the configured folder,
+filled by the pipeline; a playlist URL gives one note per video.
+
+A video that already has a note in the vault (by video id) is skipped and reported with a link
+to that note. Videos fetched from YouTube are paced (`fetch_pause_seconds`, varied), so a long
+playlist does not get the IP blocked. A note is filled under a hidden name (`.<id>.ytvault-new.md`:
+Obsidian, sync tools and a running `ytvault watch` pass over dot-files) and put in place when
+done, so a watcher never fills the same note twice.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ytvault import names, obsidian
+from ytvault.errors import ConfigError, FetchError
+from ytvault.ids import playlist_id, video_id
+
+if TYPE_CHECKING:
+    from ytvault.models import Video
+    from ytvault.pipeline import Context
+
+HIDDEN_SUFFIX = ".ytvault-new.md"
+
+
+@dataclass(frozen=True)
+class Created:
+    url: str
+    video_id: str
+    status: str  # filled | created (not filled yet: a premiere) | skipped | failed
+    note: Path | None  # the new note, or the one that already holds the video
+    detail: str = ""
+    link: str = ""  # obsidian://open… of `note`
+    analysis_pending: bool = False
+
+
+Target = tuple[str, str, str]  # (url, "video" | "playlist", id)
+
+
+def parse_urls(urls: Sequence[str]) -> list[Target]:
+    """Each URL as a video or a playlist; ConfigError naming the ones that are neither."""
+    targets: list[Target] = []
+    bad: list[str] = []
+    for url in urls:
+        vid, plist = video_id(url), playlist_id(url)
+        if vid is not None:
+            targets.append((url, "video", vid))
+        elif plist is not None:
+            targets.append((url, "playlist", plist))
+        else:
+            bad.append(url)
+    if bad:
+        raise ConfigError(f"not a YouTube video or playlist URL: {', '.join(bad)} (a playlist "
+                          "is youtube.com/playlist?list=…)")
+    return targets
+
+
+def create_notes(ctx: Context, urls: Sequence[str], folder: Path, *,
+                 expect: Callable[[int], None] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> Iterator[Created]:
+    """Create and fill a note per video of `urls` in `folder`; results as they finish.
+
+    `expect(n)` is told how many videos there are once the playlists are listed.
+    """
+    from ytvault.pipeline import videos
+
+    targets = parse_urls(urls)
+    # A note being created is hidden: no other device can see it, so no claim is needed (and
+    # none of the claim's settle time is spent).
+    ctx.device = None
+    wanted: dict[str, str] = {}  # video id → the URL its note will hold
+    for url, kind, ident in targets:
+        if kind == "video":
+            wanted.setdefault(ident, url)
+            continue
+        try:
+            listed = _list_playlist(ctx, ident)
+        except FetchError as exc:
+            if expect is not None:
+                expect(1)
+            yield Created(url, "", "failed", None, f"cannot list the playlist: {exc}")
+            continue
+        if not listed and expect is not None:
+            expect(1)
+        if not listed:
+            yield Created(url, "", "skipped", None, "the playlist has no videos")
+        for vid in listed:
+            wanted.setdefault(vid, f"https://www.youtube.com/watch?v={vid}")
+    if expect is not None:
+        expect(len(wanted))
+    index = videos(ctx)
+    pause = ctx.config.fetch_pause_seconds
+    fetched = False
+    with ThreadPoolExecutor(max_workers=ctx.config.concurrency,
+                            thread_name_prefix="new") as pool:
+        running: list[Future[Created]] = []
+        for vid, url in wanted.items():
+            yield from _finished(running)
+            if ctx.stopping.is_set():
+                break
+            existing = index.notes(vid)
+            if existing:
+                yield Created(url, vid, "skipped", existing[0], "already in the vault",
+                              obsidian.open_uri(ctx.vault, existing[0]))
+                continue
+            if ctx.cache.read_info(vid) is None:
+                if fetched and pause > 0:
+                    sleep(pause * random.uniform(0.5, 1.5))
+                fetched = True
+            try:
+                video = _fetch(ctx, vid)
+            except FetchError as exc:
+                yield Created(url, vid, "failed", None, f"{exc}; no note was created")
+                continue
+            running.append(pool.submit(_create, ctx, url, video, folder))
+        for future in running:
+            yield future.result()
+
+
+def _finished(running: list[Future[Created]]) -> Iterator[Created]:
+    """The results ready so far, in order, without waiting for the others."""
+    while running and running[0].done():
+        yield running.pop(0).result()
+
+
+def _list_playlist(ctx: Context, playlist: str) -> list[str]:
+    lister = getattr(ctx.youtube, "list_playlist", None)
+    if lister is None:
+        raise FetchError("this YouTube client cannot list playlists")
+    return list(lister(playlist))
+
+
+def _fetch(ctx: Context, vid: str) -> Video:
+    from ytvault.pipeline import fetch_video
+
+    return fetch_video(ctx, vid)
+
+
+def _create(ctx: Context, url: str, video: Video, folder: Path) -> Created:
+    from ytvault.pipeline import process_note, videos
+
+    folder.mkdir(parents=True, exist_ok=True)
+    hidden = folder / f".{video.id}{HIDDEN_SUFFIX}"
+    try:
+        fd = os.open(hidden, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return Created(url, video.id, "skipped", None,
+                       "another `ytvault new` is creating this note right now")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(url + "\n")
+    try:
+        outcome = process_note(ctx, hidden)
+    finally:
+        note = _put_in_place(ctx, hidden, names.safe_stem(video.title, video.id))
+    if note is None:
+        return Created(url, video.id, "failed", None, "the new note vanished while it was "
+                       "filled")
+    videos(ctx).add(video.id, note)
+    link = obsidian.open_uri(ctx.vault, note)
+    if outcome is None or outcome.status == "skipped":  # a premiere to wait for, say
+        why = outcome.detail if outcome is not None else "not filled yet"
+        return Created(url, video.id, "created", note, f"{video.title}; {why}", link)
+    detail = outcome.detail
+    if outcome.status == "failed":
+        detail += "; the note keeps the URL and the next `ytvault sync` fills it"
+    return Created(url, video.id, outcome.status, note, detail, link, outcome.analysis_pending)
+
+
+def _put_in_place(ctx: Context, hidden: Path, stem: str) -> Path | None:
+    """Give the hidden note its real name (a free one: `Title 1.md` if `Title.md` is taken)."""
+    for _ in range(5):
+        target = names.free_path(hidden.parent, stem)
+        try:
+            names.move_no_clobber(hidden, target)
+        except FileExistsError:
+            continue  # someone took that name in the meantime: pick the next one
+        except FileNotFoundError:
+            return None
+        ctx.ledger.move(ctx.vault, ctx.rel(hidden), ctx.rel(target))
+        if ctx.on_write is not None:
+            ctx.on_write(target)
+        return target
+    return None

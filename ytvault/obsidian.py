@@ -1,0 +1,246 @@
+"""Obsidian's own conventions, read from the vault's settings: how a link is written
+(`newLinkFormat`, `useMarkdownLinks`), where new notes go, the property types it keeps in
+`.obsidian/types.json`, and `obsidian://` links for the terminal.
+
+The render stage asks here how to link the thumbnail; `new` where to put a note.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import posixpath
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+from ytvault.atomic import Changed, atomic_write, fingerprint
+from ytvault.errors import ConfigError
+from ytvault.vault import inside_vault, read_app_config
+
+log = logging.getLogger(__name__)
+
+LinkFormat = Literal["shortest", "relative", "absolute"]
+FORMATS: tuple[LinkFormat, ...] = ("shortest", "relative", "absolute")
+
+# The properties ytvault writes whose type Obsidian would otherwise guess from the first value
+# it sees (an empty `chapters:` reads as text, `subscribers` as text in some locales).
+PROPERTY_TYPES: dict[str, str] = {
+    "tags": "tags",
+    "aliases": "aliases",
+    "chapters": "multitext",
+    "hashtags": "multitext",
+    "subscribers": "number",
+    "publish_date": "date",
+}
+
+
+@dataclass(frozen=True)
+class LinkStyle:
+    """Settings → Files and links: *New link format* and *Use [[Wikilinks]]*."""
+
+    format: LinkFormat = "shortest"
+    markdown: bool = False
+
+    @classmethod
+    def of(cls, vault: Path) -> LinkStyle:
+        app = read_app_config(vault)
+        fmt = app.get("newLinkFormat")
+        return cls(fmt if fmt in FORMATS else "shortest", app.get("useMarkdownLinks") is True)
+
+    def describe(self) -> str:
+        kind = "Markdown links" if self.markdown else "wikilinks"
+        path = {"shortest": "shortest path when possible", "relative": "relative path",
+                "absolute": "absolute path in vault"}[self.format]
+        return f"{kind}, {path}"
+
+
+def link_path(vault: Path, note: Path, target: Path, fmt: LinkFormat) -> str:
+    """The path a link from `note` to `target` holds, as Obsidian writes it
+    (`MetadataCache.fileToLinktext`): *shortest*, the file name when no other file in the vault
+    has it (without case), else the path from the vault root; *relative*, the path from the
+    note's folder; *absolute*, the path from the vault root. Wikilinks drop a note's `.md`."""
+    rel = _vault_path(vault, target)
+    if fmt == "relative":
+        return posixpath.relpath(rel, posixpath.dirname(_vault_path(vault, note)) or ".")
+    if fmt == "shortest" and _name_is_unique(vault, target.name):
+        return target.name
+    return rel
+
+
+def thumbnail_links(vault: Path, note: Path, image: Path) -> tuple[str, str | None]:
+    """The path a wikilink to `image` holds, and the Markdown embed (`![](path)`) when the vault
+    writes Markdown links (None: the body embeds it as a wikilink too).
+
+    Properties always hold the wikilink: Obsidian tracks links in properties only in that form.
+    """
+    style = LinkStyle.of(vault)
+    path = link_path(vault, note, image, style.format)
+    return path, (markdown_embed(path) if style.markdown else None)
+
+
+def note_link(vault: Path, source: Path, note: Path) -> str:
+    """`[[…]]` to `note` from `source`, as the vault's link format writes it."""
+    path = link_path(vault, source, note, LinkStyle.of(vault).format)
+    return f"[[{path.removesuffix('.md')}]]"
+
+
+_URL_UNSAFE = re.compile(r"[\x00-\x20%()<>\\\x7f]")
+
+
+def markdown_embed(path: str) -> str:
+    """`![](path)` with what would end or confuse the link destination percent-encoded, as
+    Obsidian does (`Pasted%20image.png`); Obsidian decodes it back."""
+    return "![](" + _URL_UNSAFE.sub(lambda m: quote(m.group(), safe=""), path) + ")"
+
+
+def open_uri(vault: Path, note: Path) -> str:
+    """`obsidian://open?vault=…&file=…`: a link a terminal can open in Obsidian."""
+    return (f"obsidian://open?vault={quote(vault.name, safe='')}"
+            f"&file={quote(_vault_path(vault, note), safe='')}")
+
+
+def new_note_folder(vault: Path, configured: str | None) -> Path:
+    """Where `ytvault new` creates notes: `configured` (from the vault root), else Obsidian's
+    *Default location for new notes* when it names a folder, else the vault root."""
+    if configured is None:
+        app = read_app_config(vault)
+        folder = app.get("newFileFolderPath") if app.get("newFileLocation") == "folder" else ""
+        configured = folder if isinstance(folder, str) else ""
+    return vault_folder(vault, configured)
+
+
+def vault_folder(vault: Path, folder: str) -> Path:
+    """`folder` as a path in the vault, the way Obsidian reads a folder setting (`\\` is `/`,
+    outer slashes dropped); an existing folder is found without case. ConfigError when it
+    would leave the vault or hide in a dot-folder."""
+    given = Path(folder).expanduser()
+    if given.is_absolute() and inside_vault(vault, given):
+        folder = Path(os.path.relpath(given, vault)).as_posix()
+    rel = posixpath.normpath(re.sub(r"[\\/]+", "/", folder).strip("/") or ".")
+    parts = [] if rel == "." else rel.split("/")
+    if parts[:1] == [".."] or any(p.startswith(".") for p in parts):
+        raise ConfigError(f"folder {folder!r} is not a visible folder of the vault {vault}: "
+                          "name one from the vault root, e.g. \"Inbox/YouTube\"")
+    target = vault
+    for part in parts:
+        match = _child_named(target, part)
+        target = target / (match or part)
+    if not inside_vault(vault, target):
+        raise ConfigError(f"folder {folder!r} leads out of the vault {vault} (a link?)")
+    return target
+
+
+def ensure_property_types(vault: Path, types: dict[str, str] | None = None) -> list[str]:
+    """Add ytvault's property types to `.obsidian/types.json` where it has none; return the
+    names added. Every other entry, and the file's layout, stay as Obsidian wrote them; a file
+    that is not the JSON object Obsidian writes is left alone."""
+    wanted = PROPERTY_TYPES if types is None else types
+    path = vault / ".obsidian" / "types.json"
+    if not path.parent.is_dir():
+        return []  # not opened in Obsidian yet: it writes its own defaults on first open
+    for _ in range(3):  # Obsidian saved it between our read and our rename: read again
+        data, seen, newline = _read_types(path)
+        if data is None:
+            return []
+        known = data.setdefault("types", {})
+        if not isinstance(known, dict):
+            log.warning("%s: `types` is not an object; property types left as they are", path)
+            return []
+        added = [name for name in wanted if name not in known]
+        if not added:
+            return []
+        known.update({name: wanted[name] for name in added})
+        # JSON.stringify(data, null, 2), as Obsidian writes it
+        text = json.dumps(data, indent=2, ensure_ascii=False) + newline
+        try:
+            atomic_write(path, text.encode("utf-8"), unchanged_since=seen)
+        except Changed:
+            continue
+        return added
+    return []
+
+
+def _read_types(path: Path) -> tuple[dict[str, Any] | None, tuple[int, int, int] | None, str]:
+    try:
+        seen = fingerprint(path)
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}, None, ""
+    except OSError as exc:
+        log.warning("cannot read %s (%s): property types left as they are", path, exc)
+        return None, None, ""
+    if not raw.strip():
+        return {}, seen, ""
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except ValueError:
+        log.warning("%s is not valid JSON: property types left as they are", path)
+        return None, None, ""
+    if not isinstance(data, dict):
+        return None, None, ""
+    return data, seen, "\n" if raw.endswith(b"\n") else ""
+
+
+_types_done: set[Path] = set()
+_types_lock = threading.Lock()
+
+
+def ensure_property_types_once(vault: Path) -> list[str]:
+    """`ensure_property_types`, at most once per vault in this process: a person who removes
+    a type afterwards is not overruled by a running watcher."""
+    with _types_lock:
+        if vault in _types_done:
+            return []
+        _types_done.add(vault)
+    try:
+        return ensure_property_types(vault)
+    except OSError as exc:
+        log.warning("cannot update %s/.obsidian/types.json: %s", vault, exc)
+        return []
+
+
+def _vault_path(vault: Path, path: Path) -> str:
+    try:
+        return path.relative_to(vault).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(os.path.realpath(path),
+                                    os.path.realpath(vault))).as_posix()
+
+
+def _name_is_unique(vault: Path, name: str) -> bool:
+    """Whether no other file in the vault (outside dot-folders, which Obsidian does not index)
+    has this name, compared without case as Obsidian's link lookup does."""
+    wanted, seen = name.lower(), 0
+    stack = [vault]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                for entry in it:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(Path(entry.path))
+                    elif entry.name.lower() == wanted:
+                        seen += 1
+                        if seen > 1:
+                            return False
+        except OSError:
+            continue
+    return True
+
+
+def _child_named(folder: Path, name: str) -> str | None:
+    if (folder / name).is_dir():
+        return name
+    try:
+        with os.scandir(folder) as it:
+            return next((e.name for e in it if e.name.lower() == name.lower() and e.is_dir()),
+                        None)
+    except OSError:
+        return None

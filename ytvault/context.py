@@ -1,0 +1,92 @@
+"""What every stage is handed: the configuration, the cache, the ledger, a YouTube client,
+an analyzer and a clock (`Context`), and what processing a note comes to (`Outcome`).
+
+Collaborators come in here, so tests hand in fakes without patching anything.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel
+
+from ytvault.cache import Cache
+from ytvault.config import Config
+from ytvault.index import VideoIndex
+from ytvault.models import Transcript, Video
+from ytvault.state import Ledger
+
+
+class YouTubeSource(Protocol):
+    def fetch_info(self, video_id: str) -> dict[str, Any]: ...
+    def fetch_transcript(self, video_id: str, languages: Sequence[str],
+                         info: dict[str, Any] | None = None) -> Transcript: ...
+    def fetch_thumbnail(self, urls: Sequence[str]) -> bytes: ...
+
+
+class Analyzer(Protocol):
+    def analyze(self, video: Video, transcript: Transcript) -> BaseModel: ...
+
+
+Status = Literal["filled", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    note: Path
+    status: Status
+    detail: str = ""
+    video_id: str = ""
+    analysis_pending: bool = False  # filled, but waiting for an API key
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+@dataclass
+class Context:
+    config: Config
+    vault: Path
+    cache: Cache
+    ledger: Ledger
+    youtube: YouTubeSource
+    analyzer: Analyzer | None  # None: no API key, notes get everything but the analysis
+    clock: Callable[[], datetime] = _local_now
+    dry_run: bool = False
+    retry_failed: bool = False
+    analysis_refused: str | None = None  # set once the API refused the key: stop calling it
+    honour_backoff: bool = False  # the watcher waits out transient failures; `sync` retries
+    on_write: Callable[[Path], None] | None = None  # told of every note ytvault wrote
+    on_queue: Callable[[Path], None] | None = None  # told of every note `sync` queues
+    videos: VideoIndex | None = field(default=None, repr=False)  # see videos()
+    device: str | None = None  # this device's name in claims; None: claim no notes
+    claim_settle: float = 3.0
+    claim_lease: timedelta = timedelta(minutes=15)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    write_gate: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _locks: dict[Path, threading.Lock] = field(default_factory=dict, repr=False)
+    _locks_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def lock(self, path: Path) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(path, threading.Lock())
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.vault).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def videos(ctx: Context) -> VideoIndex:
+    """The vault's notes by video id (index.py), built on first use and shared by threads."""
+    with ctx._locks_guard:
+        if ctx.videos is None:
+            ctx.videos = VideoIndex(ctx.vault)
+        return ctx.videos

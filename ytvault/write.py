@@ -1,0 +1,181 @@
+"""Every write to a note goes through here: re-read, merge into what is there now, rename
+atomically if the note is still the one read, all behind one gate that a stopping daemon
+closes. Claims (two devices, one vault) are writes too, and live here with the rest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import stat
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ytvault import claims, notes
+from ytvault.atomic import Changed, atomic_write, fingerprint, is_leftover
+from ytvault.context import Context
+from ytvault.errors import NoteSkipped
+from ytvault.merge import attach_callout
+from ytvault.notes import Kind, Stub
+from ytvault.vault import attachment_dir, inside_vault
+
+log = logging.getLogger(__name__)
+
+
+Merge = Callable[[str, str | None], str | None]
+
+
+def write_note(ctx: Context, path: Path, merge: Merge,
+           thumbnail: tuple[bytes, datetime] | None = None, keep_claim: bool = False) -> None:
+    """Re-read the note, merge into what is there now, and write it atomically if it changed.
+
+    `merge(current, thumbnail_path)` (the thumbnail's path from the vault root) gives the new
+    text, or None when the note no longer wants it. The thumbnail is saved only once the
+    merge is known to apply, and removed again if the note is not written. Writes pass one
+    gate, so a stopping daemon can close it and exit knowing that no note is half-way through
+    a write.
+    """
+    for _ in range(5):  # the person saved in the instant between our read and our rename
+        with ctx.write_gate:
+            if ctx.stopping.is_set():
+                raise NoteSkipped("ytvault is stopping: the note was left as it was")
+            current, seen = reread(path)
+            if merge(current, None) is None:
+                raise NoteSkipped("the note changed while it was processed: left as it is")
+            saved = save_thumbnail(ctx, path, *thumbnail) if thumbnail else None
+            try:
+                merged = merge(current, ctx.rel(saved) if saved else None)
+                if merged is not None and not keep_claim and ours(ctx, merged):
+                    merged = claims.drop_claim(merged)  # the work is done: so is our claim
+                if merged is None or merged == current:
+                    raise _Unchanged
+                if not inside_vault(ctx.vault, path) or path.is_symlink():
+                    raise NoteSkipped("it is a link to a file outside the vault")
+                _check_writable(path)
+                atomic_write(path, merged.encode("utf-8"), unchanged_since=seen)
+            except _Unchanged:
+                if saved is not None:
+                    saved.unlink(missing_ok=True)
+                return
+            except Changed:
+                if saved is not None:
+                    saved.unlink(missing_ok=True)
+                continue
+            except BaseException:
+                if saved is not None:  # the note was left as it was: so is the attachment folder
+                    saved.unlink(missing_ok=True)
+                raise
+        if ctx.on_write is not None:
+            ctx.on_write(path)
+        return
+    raise NoteSkipped("the note kept changing while it was processed: left as it is")
+
+
+def _check_writable(path: Path) -> None:
+    """Respect a note or folder the person made read-only, even where we could replace it (a
+    rename needs only the folder's permission, and root ignores permissions altogether)."""
+    if not path.stat().st_mode & stat.S_IWUSR:
+        raise NoteSkipped("the note is read-only: make it writable to have it filled")
+    if not path.parent.stat().st_mode & stat.S_IWUSR:
+        raise NoteSkipped("its folder is read-only: make it writable to have the note filled")
+
+
+class _Unchanged(Exception):
+    pass
+
+
+def reread(path: Path) -> tuple[str, tuple[int, int, int]]:
+    try:
+        seen = fingerprint(path)
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise NoteSkipped("the note vanished while it was processed: nothing written") from None
+    try:
+        return raw.decode("utf-8"), seen
+    except UnicodeDecodeError:
+        raise NoteSkipped("the note changed while it was processed: left as it is") from None
+
+
+def save_thumbnail(ctx: Context, note: Path, data: bytes, now: datetime) -> Path:
+    folder = attachment_dir(ctx.vault, note)
+    folder.mkdir(parents=True, exist_ok=True)
+    ext = ".png" if data.startswith(b"\x89PNG") else ".webp" if data[8:12] == b"WEBP" else ".jpg"
+    millis = int(now.timestamp() * 1000)
+    while True:  # one name per thumbnail: never overwrite an attachment
+        target = folder / f"{millis}{ext}"
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            millis += 1
+            continue
+        os.close(fd)
+        atomic_write(target, data)
+        return target
+
+
+# A temp file younger than this, of a writer not on this machine, may be a write in progress.
+LEFTOVER_AGE_SECONDS = 300.0
+
+
+def remove_leftovers(paths: Iterable[Path], now: float | None = None) -> None:
+    """Remove the temp files of atomic writes that a crash interrupted (never a note)."""
+    now = time.time() if now is None else now
+    for path in paths:
+        if is_leftover(path, now, LEFTOVER_AGE_SECONDS):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                log.info("removed %s, left by an interrupted write", path)
+
+
+def claim_note(ctx: Context, path: Path, stub: Stub) -> bool:
+    """Claim the note for this device, wait for other devices' claims to arrive, and check that
+    ours stands. Raises NoteSkipped when another device has it."""
+    assert ctx.device is not None
+    device = ctx.device
+    now = datetime.now(UTC)
+
+    def add(current: str, _: str | None) -> str | None:
+        check_still(stub, current)
+        held = claims.read_claim(current)
+        if held is not None and held.device != device and held.live(now):
+            raise NoteSkipped(f"device {held.device} is filling it")
+        return claims.add_claim(current, device, now, ctx.claim_lease)
+
+    write_note(ctx, path, add, keep_claim=True)
+    if ctx.stopping.wait(ctx.claim_settle):
+        return True
+    current = reread(path)[0]
+    held = claims.read_claim(current)
+    if held is None or held.device != device:
+        raise NoteSkipped(f"device {held.device if held else 'another'} claimed it first")
+    check_still(stub, current)
+    return True
+
+
+def check_still(stub: Stub, current: str) -> None:
+    """Raise NoteSkipped unless the note still asks for the work `stub` stands for: another
+    device, or another process, may have done it meanwhile."""
+    now = notes.classify(current)
+    if now is None or now.kind is not stub.kind or now.video_id != stub.video_id:
+        raise NoteSkipped("it was filled or changed meanwhile: nothing to do")
+
+
+def release_note(ctx: Context, path: Path) -> None:
+    """Take our claim off a note we did not fill (the fill's own write removes it otherwise)."""
+    with contextlib.suppress(NoteSkipped, OSError):
+        write_note(ctx, path, lambda current, _: claims.drop_claim(current)
+               if ours(ctx, current) else current)
+
+
+def ours(ctx: Context, text: str) -> bool:
+    held = claims.read_claim(text)
+    return held is not None and held.device == ctx.device
+
+
+def attach_callout_to(ctx: Context, path: Path, stub: Stub, callout: str) -> None:
+    if stub.kind is Kind.ANALYSIS:
+        return  # the note is already filled; the ledger and the output carry the reason
+    write_note(ctx, path, lambda current, _: attach_callout(current, stub, callout))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import xml.etree.ElementTree as ET  # expat >= 2.4.1 refuses entity-expansion bombs
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -111,6 +110,8 @@ def parse_json3(body: bytes) -> list[Snippet]:
 
 def parse_srv3(body: bytes) -> list[Snippet]:
     """YouTube's srv3 XML: `<p t="ms" d="ms">` paragraphs, words in `<s>` for generated ones."""
+    import xml.etree.ElementTree as ET  # expat >= 2.4.1 refuses entity-expansion bombs
+
     try:
         root = ET.fromstring(body)
     except ET.ParseError as exc:

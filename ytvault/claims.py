@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
-import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,6 +48,9 @@ def device_id(state_dir: Path) -> str:
             return existing
     except OSError:
         pass
+    import secrets
+    import socket
+
     host = re.sub(r"[^A-Za-z0-9-]", "", socket.gethostname().split(".")[0])[:20] or "device"
     new = f"{host}-{secrets.token_hex(3)}"
     state_dir.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,6 @@ platform's log dir for the daemon. A filter scrubs the API key from every record
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import sys
 from pathlib import Path
 
@@ -47,8 +46,10 @@ def setup(verbose: bool, secrets: list[str], log_file: Path | None = None) -> No
             stderr.setLevel(logging.WARNING)
         root.addHandler(stderr)
     if log_file is not None:
+        from logging.handlers import RotatingFileHandler  # only the daemon keeps a log file
+
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        rotating = logging.handlers.RotatingFileHandler(
+        rotating = RotatingFileHandler(
             log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
         rotating.setFormatter(logging.Formatter(FORMAT))
         rotating.addFilter(redact)

@@ -76,15 +76,16 @@ def split_note(text: str) -> Parts:
     """Split `text` into its parts; raises NoteSkipped for frontmatter that never closes."""
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     rest = text[len(bom):]
-    lines = lines_of(rest)
-    if not lines or lines[0].rstrip("\r\n") != "---":
+    first_end = rest.find("\n") + 1 or len(rest)
+    if rest[:first_end].rstrip("\r\n") != "---":
         return Parts(bom, None, "", "", rest)
-    offset = len(lines[0])
-    for line in lines[1:]:
-        if _FENCE.fullmatch(line.rstrip("\r\n")):
-            fm = rest[len(lines[0]):offset]
-            return Parts(bom, fm, lines[0], line, rest[offset + len(line):])
-        offset += len(line)
+    start = first_end
+    while start < len(rest):  # line by line to the closing fence, without splitting the body
+        end = rest.find("\n", start) + 1 or len(rest)
+        if _FENCE.fullmatch(rest[start:end].rstrip("\r\n")):
+            return Parts(bom, rest[first_end:start], rest[:first_end], rest[start:end],
+                         rest[end:])
+        start = end
     raise NoteSkipped("frontmatter is never closed with a `---` line")
 
 
@@ -129,7 +130,8 @@ def classify(text: str) -> Stub | None:
     """
     parts = split_note(text)
     body_url = _body_url(parts.body)
-    state = callout_state(parts.body)
+    # most notes that mention YouTube are prose or finished notes: cheap tests first
+    state = callout_state(parts.body) if "] ytvault: " in parts.body else None
     fm_url_possible = parts.frontmatter is not None and "youtube_url" in parts.frontmatter
     if body_url is None and state is None and not (fm_url_possible and not parts.body.strip()):
         return None
@@ -218,5 +220,5 @@ def _line_url(line: str) -> str | None:
 
 def _body_url(body: str) -> str | None:
     """The URL when the body is only one YouTube video URL, in any of the pasted forms."""
-    lines = [line for line in lines_of(body) if line.strip()]
-    return _line_url(lines[0]) if len(lines) == 1 else None
+    line = body.strip()
+    return _line_url(line) if line and "\n" not in line else None

@@ -32,7 +32,7 @@ from ytvault.models import Transcript, Video
 from ytvault.notes import Kind, Stub
 from ytvault.quotes import check_quotes
 from ytvault.render import inline_text, render_analysis, render_callout, render_note
-from ytvault.vault import inside_vault, iter_notes
+from ytvault.vault import inside_vault, iter_note_paths
 from ytvault.write import (
     attach_callout_to,
     claim_note,
@@ -50,19 +50,25 @@ __all__ = [  # what other modules take from here
 log = logging.getLogger(__name__)
 
 
-def find_work(ctx: Context, path: Path) -> Stub | Outcome | None:
-    """Decide from the note alone: a Stub to process, an Outcome (skipped), or None (not ours)."""
+def find_work(ctx: Context, note: Path | str) -> Stub | Outcome | None:
+    """Decide from the note alone: a Stub to process, an Outcome (skipped), or None (not ours).
+
+    A scan calls this on every note, most of which are not ours: `note` may be a plain string
+    (the walk's), and a Path is only made for the few that are.
+    """
+    path = note if isinstance(note, Path) else None
     try:
-        text = notes.read_text(path)
+        text = notes.read_text(note)
         if text is None:
             return None
+        path = Path(note)
         stub = notes.classify(text)
     except NoteSkipped as exc:
-        return Outcome(path, "skipped", str(exc))
+        return Outcome(path or Path(note), "skipped", str(exc))
     except (FileNotFoundError, NotADirectoryError):
-        return Outcome(path, "skipped", "the file vanished while it was read")
+        return Outcome(path or Path(note), "skipped", "the file vanished while it was read")
     except OSError as exc:
-        return Outcome(path, "skipped", f"cannot read it: {exc.strerror or exc}")
+        return Outcome(path or Path(note), "skipped", f"cannot read it: {exc.strerror or exc}")
     if stub is None:
         return None
     held = claims.read_claim(text) if claims.KEY in stub.properties else None
@@ -103,14 +109,16 @@ def sync(ctx: Context, paths: Iterable[Path] | None = None) -> Iterator[Outcome]
     Outcomes are yielded as notes finish; notes that are not stubs yield nothing.
     """
     leftovers: list[Path] = []
-    candidates = iter_notes(ctx.vault, leftovers=leftovers) if paths is None else paths
+    candidates: Iterable[Path | str] = (
+        iter_note_paths(ctx.vault, leftovers=leftovers) if paths is None else paths)
     with ThreadPoolExecutor(max_workers=ctx.config.concurrency, thread_name_prefix="note") as pool:
         futures = []
-        for path in candidates:
-            work = find_work(ctx, path)
+        for candidate in candidates:
+            work = find_work(ctx, candidate)
             if isinstance(work, Outcome):
                 yield work
             elif work is not None:
+                path = Path(candidate)
                 if ctx.on_queue is not None:
                     ctx.on_queue(path)
                 futures.append((path, pool.submit(process_stub, ctx, path, work)))

@@ -19,7 +19,7 @@ from typing import Any
 
 from ytvault.atomic import fingerprint
 from ytvault.pipeline import Context, Outcome, find_work, process_stub
-from ytvault.vault import is_note, iter_notes, load_ignore_filters
+from ytvault.vault import is_note, iter_note_paths, iter_notes, load_ignore_filters
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +120,12 @@ class Watcher:
         """Queue every note that is ours to process now (a start-up or reconciliation scan)."""
         started = time.monotonic()
         count = 0
-        for path in iter_notes(self.ctx.vault, self._filters):
-            work = find_work(self.ctx, path)
+        for note in iter_note_paths(self.ctx.vault, self._filters):
+            work = find_work(self.ctx, note)
             if work is None or isinstance(work, Outcome):
                 continue
             count += 1
+            path = Path(note)
             with self._cond:
                 if path not in self._running:
                     self._due.setdefault(path, 0.0)

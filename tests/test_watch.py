@@ -163,3 +163,32 @@ def test_one_daemon_per_vault(vault: Path, daemon: Callable[[FakeMessagesAPI], D
         assert f"daemon: running (pid {d.proc.pid})" in status.stdout
         code, _ = d.stop()
     assert code == 0
+
+
+def test_a_transient_failure_is_retried_when_its_backoff_ends(
+        vault: Path, make_context: Callable[..., object]) -> None:
+    """In process: the watcher schedules the retry itself, it does not wait for a rescan."""
+    import threading
+
+    from ytvault.state import BACKOFF_FIRST
+    from ytvault.watcher import Watcher
+
+    ctx = make_context(analyzer=None)
+    note = vault / "later.md"
+    note.write_text(SEED_URL + "\n")
+    # a failure a moment ago, whose backoff ends in half a second
+    ctx.ledger.record(ctx.vault, "later.md", "Yf1o0TQzry8", "transient", "offline",
+                      next_attempt=time.time() + 0.5)
+    assert BACKOFF_FIRST >= 60  # so only the scheduled retry can explain a fill within seconds
+    watcher = Watcher(ctx, report=lambda outcome: None)
+    ctx.config = ctx.config.model_copy(update={"debounce_seconds": 0.1, "reconcile_minutes": 60})
+    watcher.debounce = 0.1
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,))
+    thread.start()
+    try:
+        wait_for(lambda: filled(note), timeout=10)
+    finally:
+        stop.set()
+        watcher.wake()
+        thread.join(timeout=10)

@@ -122,7 +122,11 @@ class Watcher:
         count = 0
         for note in iter_note_paths(self.ctx.vault, self._filters):
             work = find_work(self.ctx, note)
-            if work is None or isinstance(work, Outcome):
+            if work is None:
+                continue
+            if isinstance(work, Outcome):
+                if work.detail in QUIET:  # waiting out a backoff or a premiere
+                    self._retry_when_due(work.note)
                 continue
             count += 1
             path = Path(note)
@@ -167,8 +171,21 @@ class Watcher:
         if isinstance(work, Outcome):
             if work.detail not in QUIET:
                 self.report(work)
+            self._retry_when_due(path)
             return
         self.report(process_stub(self.ctx, path, work))
+        self._retry_when_due(path)
+
+    def _retry_when_due(self, path: Path) -> None:
+        """A note that failed for now, or waits for a premiere, is looked at again when its
+        backoff ends, not only at the next reconciliation scan."""
+        entry = self.ctx.ledger.get(self.ctx.vault, self.ctx.rel(path))
+        if entry is None or entry.next_attempt is None:
+            return
+        delay = max(0.0, entry.next_attempt - time.time())
+        with self._cond:
+            if path not in self._due:
+                self._due[path] = time.monotonic() + delay + self.debounce
 
     def _stop(self, observer: Any) -> None:
         # Close the write gate first: from here on no note write can start, and none is

@@ -8,6 +8,12 @@ The real SDK talks to it over the network (its transport, httpx2, is not interce
         ...                                 # then the default answer, built from the request
         assert len(api.requests) == 3       # (path, headers, body) of every request
 
+It serves the Message Batches API too (`/v1/messages/batches`: create, retrieve, results as
+JSONL, cancel): a batch ends at its `batch_polls`-th retrieve, and its requests are answered
+then, each as a Messages request would be (scripted replies first). Usage counts prompt
+caching: a prefix up to a `cache_control` breakpoint, once seen and at least
+`cache_min_tokens` long, is read from the cache by the requests that repeat it.
+
 Standalone: `python tests/fakeapi.py --port 8765 [--delay 1.5]` prints its base URL.
 """
 
@@ -23,7 +29,7 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -56,6 +62,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering
     drop: bool = False  # close the connection without an answer
+    batch_result: str | None = None  # in a batch: "expired" or "canceled" instead of an answer
+    immediate: bool = False  # answered at once, whatever the server's `delay` (a rate limit)
 
     @classmethod
     def analysis(
@@ -113,10 +121,21 @@ class FakeMessagesAPI:
     then each request gets the default answer (`default_reply()`).
     """
 
-    def __init__(self, *, port: int = 0, api_key: str | None = None, delay: float = 0.0) -> None:
+    def __init__(self, *, port: int = 0, api_key: str | None = None, delay: float = 0.0,
+                 rate_limit: float = 0.0, batch_polls: int = 1,
+                 cache_min_tokens: int = 1024) -> None:
         self.api_key = api_key
         self.delay = delay
+        self.batch_polls = batch_polls  # a batch ends at its batch_polls-th retrieve
+        self.cache_min_tokens = cache_min_tokens
+        self.batches: dict[str, dict[str, Any]] = {}  # id → {"batch", "requests", "results"}
+        self._cached: set[str] = set()  # prompt prefixes in the cache
+        self.rate_limit = rate_limit  # Messages requests a second; over it: 429 (0: no limit)
+        self.limited = 0  # requests answered 429 by the rate limit
+        self._tokens = max(1.0, rate_limit)
+        self._refilled = time.monotonic()
         self.requests: list[Recorded] = []
+        self.times: list[float] = []  # time.monotonic() at each of `requests`
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -145,6 +164,10 @@ class FakeMessagesAPI:
     def message_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path == "/v1/messages"]
 
+    @property
+    def batch_creates(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path == "/v1/messages/batches"]
+
     def __enter__(self) -> FakeMessagesAPI:
         self._thread.start()
         return self
@@ -163,15 +186,144 @@ class FakeMessagesAPI:
         with self._lock:
             return next(self._ids)
 
-    def _take(self, path: str, headers: dict[str, str], body: Any) -> Reply:
+    def _take(self, path: str, headers: dict[str, str], body: Any, *,
+              in_batch: bool = False) -> Reply:
         problem = _invalid(path, headers, body, self.api_key)
         with self._lock:
-            self.requests.append(Recorded(path, headers, body))
+            if not in_batch:  # a batch's requests are in its create call's record
+                self.requests.append(Recorded(path, headers, body))
+                self.times.append(time.monotonic())
             # A malformed request is answered 400 and leaves the script for the next one.
             if problem is not None:
                 return problem
             scripted = self._script.popleft() if self._script else None
+            if scripted is None and self.rate_limit and not in_batch:
+                scripted = self._over_limit()
         return scripted or default_reply(body)
+
+    def _usage(self, body: dict[str, Any], text: str) -> dict[str, int]:
+        """Tokens (a JSON body's characters / 4), with the prefixes up to each cache_control
+        breakpoint written to, or read from, the cache."""
+        total = len(json.dumps(body)) // 4
+        blocks: list[Any] = [body.get("model")]
+        marks: list[tuple[str, int]] = []  # (prefix key, tokens) at each breakpoint
+        system = body.get("system")
+        contents = [system] if isinstance(system, (str, list)) else []
+        contents += [m.get("content") for m in body.get("messages") or ()]
+        for content in contents:
+            for block in content if isinstance(content, list) else [content]:
+                blocks.append(block)
+                if isinstance(block, dict) and block.get("cache_control"):
+                    prefix = json.dumps(blocks, sort_keys=True)
+                    marks.append((prefix, len(prefix) // 4))
+        read = written = 0
+        with self._lock:
+            for prefix, tokens in marks:
+                if prefix in self._cached:
+                    read = tokens
+                elif tokens >= self.cache_min_tokens:
+                    self._cached.add(prefix)
+                    written = tokens - read
+        return {"input_tokens": max(0, total - read - written),
+                "output_tokens": max(1, len(text) // 4),
+                "cache_creation_input_tokens": written, "cache_read_input_tokens": read}
+
+    # The Message Batches API.
+
+    def _batch_call(self, method: str, path: str, headers: dict[str, str], body: Any
+                    ) -> tuple[int, Any]:
+        """(status, JSON payload, or the results' JSONL as str) of a batch endpoint."""
+        with self._lock:
+            self.requests.append(Recorded(path, headers, body))
+            self.times.append(time.monotonic())
+        sent = request_key(headers)
+        if not sent or (self.api_key is not None and sent != self.api_key):
+            return 401, _error("authentication_error", "invalid x-api-key")
+        parts = path.strip("/").split("/")[3:]  # after v1/messages/batches
+        if method == "POST" and not parts:
+            requests = body.get("requests") if isinstance(body, dict) else None
+            ids = [r.get("custom_id") for r in requests or () if isinstance(r, dict)]
+            if not requests or len(set(ids)) != len(requests) or not all(
+                    isinstance(i, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", i) for i in ids):
+                return 400, _error("invalid_request_error", "requests: a list of requests, "
+                                   "each with a unique custom_id ([a-zA-Z0-9_-]{1,64})")
+            bid = f"msgbatch_fake{self._next_id():06d}"
+            now = time.time()
+            batch = {"id": bid, "type": "message_batch", "processing_status": "in_progress",
+                     "request_counts": {"processing": len(requests), "succeeded": 0,
+                                        "errored": 0, "canceled": 0, "expired": 0},
+                     "created_at": _iso(now), "expires_at": _iso(now + 86400),
+                     "ended_at": None, "archived_at": None, "cancel_initiated_at": None,
+                     "results_url": None}
+            self.batches[bid] = {"batch": batch, "requests": requests, "headers": headers,
+                                 "polls": 0, "results": None}
+            return 200, batch
+        entry = self.batches.get(parts[0]) if parts else None
+        if entry is None:
+            return 404, _error("not_found_error", f"Not found: {path}")
+        if method == "GET" and len(parts) == 1:
+            entry["polls"] += 1
+            if entry["polls"] >= self.batch_polls and entry["results"] is None:
+                self._end_batch(entry)
+            return 200, entry["batch"]
+        if method == "GET" and parts[1:] == ["results"] and entry["results"] is not None:
+            return 200, "".join(json.dumps(r) + "\n" for r in reversed(entry["results"]))
+        if method == "POST" and parts[1:] == ["cancel"]:
+            if entry["results"] is None:
+                entry["canceled"] = True
+                self._end_batch(entry)
+            return 200, entry["batch"]
+        return 404, _error("not_found_error", f"Not found: {path}")
+
+    def _end_batch(self, entry: dict[str, Any]) -> None:
+        """Answer every request of the batch, as the Messages API would (in request order;
+        the results file lists them in another)."""
+        results = []
+        counts = dict.fromkeys(("processing", "succeeded", "errored", "canceled", "expired"), 0)
+        for request in entry["requests"]:
+            params = request.get("params")
+            reply = (Reply(batch_result="canceled") if entry.get("canceled")
+                     else self._take("/v1/messages", entry["headers"], params, in_batch=True))
+            if reply.batch_result is not None:
+                result: dict[str, Any] = {"type": reply.batch_result}
+            elif reply.error_body is not None or reply.drop:
+                error = reply.error_body or {"type": "api_error", "message": "dropped"}
+                result = {"type": "errored", "error": {"type": "error", "error": error}}
+            else:
+                message = _message(self, params, reply)
+                message["usage"]["service_tier"] = "batch"
+                result = {"type": "succeeded", "message": message}
+            counts[result["type"]] += 1
+            results.append({"custom_id": request["custom_id"], "result": result})
+        entry["results"] = results
+        entry["batch"].update(processing_status="ended", request_counts=counts,
+                              ended_at=_iso(time.time()),
+                              results_url=f"{self.base_url}/v1/messages/batches/"
+                                          f"{entry['batch']['id']}/results")
+
+
+    def _over_limit(self) -> Reply | None:
+        """A token bucket of `rate_limit` requests a second (as deep): 429 with the wait, in
+        whole seconds as the real API sends it, when it is empty."""
+        now = time.monotonic()
+        self._tokens = min(max(1.0, self.rate_limit),
+                           self._tokens + (now - self._refilled) * self.rate_limit)
+        self._refilled = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return None
+        self.limited += 1
+        wait = math.ceil((1 - self._tokens) / self.rate_limit)
+        return replace(Reply.error(429, message="Number of requests has exceeded your rate "
+                                   "limit", headers={"retry-after": str(wait)}), immediate=True)
+
+
+def _iso(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
+
+
+def _error(kind: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"type": kind, "message": message}}
 
 
 def default_reply(body: dict[str, Any]) -> Reply:
@@ -282,12 +434,7 @@ def _message(api: FakeMessagesAPI, body: dict[str, Any], reply: Reply) -> dict[s
         "content": [{"type": "text", "text": text}] if text else [],
         "stop_reason": reply.stop_reason,
         "stop_sequence": None,
-        "usage": {
-            "input_tokens": len(json.dumps(body)) // 4,
-            "output_tokens": max(1, len(text) // 4),
-            "cache_creation_input_tokens": 0,
-            "cache_read_input_tokens": 0,
-        },
+        "usage": api._usage(body, text),
     }
 
 
@@ -311,8 +458,12 @@ def _handler_for(api: FakeMessagesAPI) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 body = raw.decode("utf-8", "replace")
             headers = {k.lower(): v for k, v in self.headers.items()}
-            reply = api._take(self.path.split("?")[0], headers, body)
-            if reply.delay or api.delay:
+            path = self.path.split("?")[0]
+            if path.startswith("/v1/messages/batches"):
+                self._send(*api._batch_call("POST", path, headers, body), {})
+                return
+            reply = api._take(path, headers, body)
+            if reply.delay or (api.delay and not reply.immediate):
                 time.sleep(reply.delay or api.delay)
             if reply.drop:
                 self.close_connection = True
@@ -325,14 +476,21 @@ def _handler_for(api: FakeMessagesAPI) -> type[BaseHTTPRequestHandler]:
             self._send(reply.status, payload, reply.headers)
 
         def do_GET(self) -> None:
-            api._take(self.path, {k.lower(): v for k, v in self.headers.items()}, None)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            path = self.path.split("?")[0]
+            if path.startswith("/v1/messages/batches"):
+                self._send(*api._batch_call("GET", path, headers, None), {})
+                return
+            api._take(self.path, headers, None)
             self._send(404, {"type": "error", "error": {"type": "not_found_error",
                                                         "message": f"Not found: {self.path}"}}, {})
 
-        def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str]) -> None:
-            data = json.dumps(payload, ensure_ascii=False).encode()
+        def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
+            jsonl = isinstance(payload, str)  # a batch's results file
+            data = (payload if jsonl else json.dumps(payload, ensure_ascii=False)).encode()
             self.send_response(status)
-            self.send_header("content-type", "application/json")
+            self.send_header("content-type",
+                             "application/binary" if jsonl else "application/json")
             self.send_header("content-length", str(len(data)))
             self.send_header("request-id", f"req_fake{api._next_id():06d}")
             for name, value in headers.items():
@@ -351,8 +509,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before every answer")
     parser.add_argument("--api-key", default=None, help="refuse every other key with 401")
+    parser.add_argument("--rate-limit", type=float, default=0.0,
+                        help="Messages requests a second; over it, 429 with retry-after")
     args = parser.parse_args()
-    api = FakeMessagesAPI(port=args.port, api_key=args.api_key, delay=args.delay)
+    api = FakeMessagesAPI(port=args.port, api_key=args.api_key, delay=args.delay,
+                          rate_limit=args.rate_limit)
     print(api.base_url, flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         api.serve_forever()

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fakeapi import FakeMessagesAPI, Reply, request_key
 
-from ytvault import analyze
+from ytvault import pace
 from ytvault.analyze import ClaudeAnalyzer, build_prompt
 from ytvault.config import Config
 from ytvault.errors import (
@@ -181,7 +181,7 @@ def test_a_long_retry_after_is_not_slept_through(
     api: FakeMessagesAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A lower cap than the real 60 s, so that a broken cap costs this test 2 s, not an hour.
-    monkeypatch.setattr(analyze, "MAX_RETRY_AFTER_SECONDS", 0.5)
+    monkeypatch.setattr(pace, "MAX_RETRY_AFTER_SECONDS", 0.5)
     api.script(Reply.error(429, retry_after=2))
     started = time.monotonic()
 

@@ -8,15 +8,13 @@ sections.py.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import os
 import threading
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -29,6 +27,7 @@ from ytvault.chunking import (
     split_transcript,
 )
 from ytvault.config import Config
+from ytvault.cost import Usage
 from ytvault.errors import (
     AnalysisAuthError,
     AnalysisError,
@@ -37,6 +36,7 @@ from ytvault.errors import (
     MissingApiKey,
 )
 from ytvault.models import Snippet, Transcript, Video
+from ytvault.pace import RETRIED_STATUSES, ApiPace, LongWait, paced
 from ytvault.prompt import Prompt, analysis_prompt, build_prompt, merge_prompt
 from ytvault.sections import analysis_model, values
 
@@ -44,18 +44,10 @@ __all__ = ["ClaudeAnalyzer", "build_prompt"]
 
 if TYPE_CHECKING:
     import anthropic
-    from anthropic import APIRequest, APIResponse, CallNext
     from anthropic.types import Message, TextBlockParam
+    from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
-
-# The SDK sleeps for whatever retry-after the API (or a gateway) asks, up to ~49 days. A worker
-# asleep that long holds a concurrency slot and blocks a clean stop of the daemon, so above this
-# we give up at once and the note is retried on a later scan.
-MAX_RETRY_AFTER_SECONDS = 60.0
-
-# The SDK's own retry rule (_base_client._should_retry): 408, 409, 429 and every 5xx.
-_RETRIED_STATUSES = frozenset({408, 409, 429})
 
 # Room left in a part's request for the estimate's error (see chunking.estimate_tokens).
 _PART_MARGIN = 0.95
@@ -79,6 +71,8 @@ class ClaudeAnalyzer:
         self._pattern = _read_pattern(config, vault)
         self._sdk: anthropic.Anthropic | None = None
         self._lock = threading.Lock()
+        # Shared by every worker: one 429 slows them all down (pace.py).
+        self.pace = ApiPace(config.concurrency)
 
     @property
     def input_budget(self) -> int:
@@ -92,15 +86,20 @@ class ClaudeAnalyzer:
         Raises AnalysisAuthError (key refused), AnalysisTransientError (rate limits, overload,
         network, after the SDK's retries) or AnalysisError (anything retrying now won't fix).
         """
+        return self.analyze_counted(video, transcript, Usage())
+
+    def analyze_counted(self, video: Video, transcript: Transcript, usage: Usage) -> BaseModel:
+        """`analyze`, adding the tokens of every request it makes to `usage` (cost.py), those
+        of a call that fails afterwards too: they are spent."""
         if transcript.is_empty:
             raise ValueError(f"video {video.id} has no transcript: there is nothing to analyse")
         parts = self.plan(video, transcript)
         if len(parts) == 1:
-            return self._ask(self._prompt(video, transcript), self._model)
+            return self._ask(self._prompt(video, transcript), self._model, usage)
         # One part after the other: each reads the instructions the first one cached.
-        answers = [self._ask(self._prompt(video, transcript, part), self._model, cached=True)
-                   for part in parts]
-        return self._merge(video, transcript, parts, answers)
+        answers = [self._ask(self._prompt(video, transcript, part), self._model, usage,
+                             cached=True) for part in parts]
+        return self._merge(video, transcript, parts, answers, usage)
 
     def plan(self, video: Video, transcript: Transcript) -> list[Part]:
         """The parts the transcript is sent in: one, unless it is over the input budget."""
@@ -130,7 +129,7 @@ class ClaudeAnalyzer:
         return sum(map(estimate_tokens, (prompt.system, prompt.user, schema)))
 
     def _merge(self, video: Video, transcript: Transcript, parts: Sequence[Part],
-               answers: Sequence[BaseModel]) -> BaseModel:
+               answers: Sequence[BaseModel], usage: Usage) -> BaseModel:
         """The parts' lists, without near-duplicates and within the whole video's budget; its
         paragraphs (the summary) written by one more call from the parts' paragraphs."""
         caps = part_budgets(self._sections, transcript)
@@ -153,11 +152,12 @@ class ClaudeAnalyzer:
                 if limit <= 80 or self._tokens(prompt, model) <= self.input_budget:
                     break
                 limit = int(limit * 0.7)
-            whole = self._ask(prompt, model, cached=True)
+            whole = self._ask(prompt, model, usage, cached=True)
             merged.update({s.name: getattr(whole, s.name) for s in paragraphs})
         return self._model.model_validate(merged)
 
-    def _ask(self, prompt: Prompt, model: type[BaseModel], *, cached: bool = False) -> BaseModel:
+    def _ask(self, prompt: Prompt, model: type[BaseModel], usage: Usage, *,
+             cached: bool = False) -> BaseModel:
         """One request; a cut-off, refused or malformed answer is asked once more."""
         user: str | list[TextBlockParam] = prompt.user
         if cached:  # the <video> block is the same for every part: a second cache breakpoint
@@ -168,7 +168,9 @@ class ClaudeAnalyzer:
         # A cut-off, refused or malformed answer is often fine the second time; not the third.
         for _ in range(2):
             try:
-                return _read_answer(self._send(prompt.system, user, model), self._config, model)
+                message = self._send(self._params(prompt.system, user, model))
+                self._count(message, usage)
+                return _read_answer(message, self._config, model)
             except _UnusableAnswer as exc:
                 reason = str(exc)
         raise AnalysisError(reason)
@@ -195,28 +197,43 @@ class ClaudeAnalyzer:
                     max_retries=self._config.api_max_retries,
                     # A black-holed connection should not cost the full answer timeout per retry.
                     timeout=anthropic.Timeout(seconds, connect=min(seconds, 10.0)),
-                    middleware=[_refuse_long_waits],
+                    middleware=[paced(self.pace)],
                 )
             return self._sdk
 
-    def _send(self, system: str, user: str | list[TextBlockParam],
-              model: type[BaseModel]) -> Message:
+    def _params(self, system: str, user: str | list[TextBlockParam],
+                model: type[BaseModel]) -> dict[str, Any]:
+        """The Messages request: sent at once, or as one request of a Message Batch."""
+        return {
+            "model": self._config.model,
+            "max_tokens": self._config.max_output_tokens,
+            # The instructions are the same for every video, so they come first with a cache
+            # breakpoint after them; below the model's minimum cacheable length it is a no-op.
+            "system": [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
+            "messages": [{"role": "user", "content": user}],
+            "output_config": {"format": {"type": "json_schema", "schema": _schema(model)}},
+        }
+
+    def _count(self, message: Message, usage: Usage, *, batch: bool = False) -> None:
+        used = message.usage
+        usage.add(message.model or self._config.model, used.input_tokens, used.output_tokens,
+                  used.cache_creation_input_tokens or 0, used.cache_read_input_tokens or 0,
+                  batch=batch)
+
+    def _send(self, params: dict[str, Any]) -> Message:
+        # create(), not parse(): parse() validates inside the SDK, before we can see that
+        # stop_reason says the answer was cut off or refused.
+        message: Message = self._calling(lambda client: client.messages.create(**params))
+        return message
+
+    def _calling(self, call: Callable[[anthropic.Anthropic], Any]) -> Any:
+        """`call(client)`, its failures as ytvault's errors with what to do about them."""
         import anthropic
 
         client = self._client()
         try:
-            return client.messages.create(
-                model=self._config.model,
-                max_tokens=self._config.max_output_tokens,
-                # The instructions are the same for every video, so they come first with a cache
-                # breakpoint after them; below the model's minimum cacheable length it is a no-op.
-                system=[{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
-                messages=[{"role": "user", "content": user}],
-                # create(), not parse(): parse() validates inside the SDK, before we can see that
-                # stop_reason says the answer was cut off or refused.
-                output_config={"format": {"type": "json_schema", "schema": _schema(model)}},
-            )
-        except _LongWait as exc:
+            return call(client)
+        except LongWait as exc:
             raise AnalysisTransientError(
                 f"the Anthropic API asked to wait {exc.seconds:.0f} s before retrying "
                 f"({exc.status}): the note will be retried later"
@@ -239,6 +256,63 @@ class ClaudeAnalyzer:
         except anthropic.AnthropicError as exc:
             raise AnalysisError(f"the Anthropic SDK failed: {self._clean(str(exc))}") from exc
 
+    # The Message Batches API (batch.py runs it): half price, answers within 24 hours.
+
+    def batch_request(self, video: Video, transcript: Transcript) -> dict[str, Any] | None:
+        """The request that analyses this video in one call, for a batch; None when its
+        transcript is sent in parts (those go live: each part's merge needs all the others)."""
+        if transcript.is_empty or len(self.plan(video, transcript)) > 1:
+            return None
+        prompt = self._prompt(video, transcript)
+        return self._params(prompt.system, prompt.user, self._model)
+
+    def submit_batch(self, requests: Sequence[tuple[str, dict[str, Any]]]) -> str:
+        """Create a Message Batch of (custom_id, request) pairs; returns its id."""
+        batch = self._calling(lambda client: client.messages.batches.create(requests=[
+            {"custom_id": cid, "params": cast("MessageCreateParamsNonStreaming", params)}
+            for cid, params in requests]))
+        return str(batch.id)
+
+    def batch_state(self, batch_id: str) -> tuple[bool, dict[str, int]]:
+        """Whether the batch has ended, and its request counts (processing, succeeded…)."""
+        batch = self._calling(lambda client: client.messages.batches.retrieve(batch_id))
+        return batch.processing_status == "ended", dict(batch.request_counts)
+
+    def batch_results(self, batch_id: str) -> Iterator[tuple[str, Any]]:
+        """(custom_id, result) of an ended batch, streamed as the results file is read."""
+        lines = self._calling(lambda client: client.messages.batches.results(batch_id))
+        try:
+            for line in lines:
+                yield line.custom_id, line.result
+        finally:
+            lines.close()
+
+    def batch_answer(self, video: Video, transcript: Transcript, result: Any,
+                     usage: Usage) -> BaseModel:
+        """The analysis in a batch's result. An unusable answer (cut off, refused, invalid) is
+        asked for once more, live, as a live call's would be; a failed request raises the
+        error a live call would have."""
+        if result.type == "succeeded":
+            self._count(result.message, usage, batch=True)
+            try:
+                return _read_answer(result.message, self._config, self._model)
+            except _UnusableAnswer:
+                return self.analyze_counted(video, transcript, usage)
+        if result.type == "errored":
+            error = result.error.error
+            kind, detail = str(error.type), self._clean(str(error.message))
+            if kind in ("authentication_error", "permission_error"):
+                raise AnalysisAuthError(
+                    f"the API key in {self._config.api_key_env} was refused ({kind}): check "
+                    "it at console.anthropic.com, or set `api_key_env` in config.toml")
+            if kind in ("rate_limit_error", "overloaded_error", "api_error", "timeout_error"):
+                raise AnalysisTransientError(f"the batch request failed ({kind}: {detail}): "
+                                             "the next `ytvault sync --batch` asks again")
+            raise AnalysisError(f"the batch request failed ({kind}: {detail}): check `model` "
+                                "in config.toml")
+        raise AnalysisTransientError(f"the Message Batch ended ({result.type}) before this "
+                                     "analysis was made: the next `ytvault sync` asks again")
+
     def _status_error(self, exc: anthropic.APIStatusError) -> AnalysisError:
         status, model = exc.status_code, self._config.model
         detail = self._clean(exc.api_message or exc.message)
@@ -247,7 +321,7 @@ class ClaudeAnalyzer:
                 f"the API key in {self._config.api_key_env} was refused ({status}): check it at "
                 "console.anthropic.com, or set `api_key_env` in config.toml"
             )
-        if status in _RETRIED_STATUSES or status >= 500:
+        if status in RETRIED_STATUSES or status >= 500:
             what = {429: "is rate limiting this key", 529: "is overloaded", 408: "timed out",
                     504: "timed out"}.get(status, "is failing")
             return AnalysisTransientError(
@@ -345,41 +419,6 @@ def _first_problem(exc: ValidationError) -> str:
     where = ".".join(str(part) for part in first["loc"])
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{where + ': ' if where else ''}{first['msg']}{more}"
-
-
-class _LongWait(Exception):
-    """Raised from the SDK's middleware; not an SDK error type, so the SDK does not retry it."""
-
-    def __init__(self, status: int, seconds: float) -> None:
-        super().__init__(f"{status}: retry after {seconds:g} s")
-        self.status, self.seconds = status, seconds
-
-
-def _refuse_long_waits(request: APIRequest, call_next: CallNext) -> APIResponse[Any]:
-    response = call_next(request)
-    status = response.status_code
-    if status in _RETRIED_STATUSES or status >= 500:
-        wait = _retry_after(response.headers)
-        if wait is not None and wait > MAX_RETRY_AFTER_SECONDS:
-            response.http_response.close()
-            raise _LongWait(status, wait)
-    return response
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """The wait a response asks for, read as the SDK reads it (retry-after-ms first)."""
-    try:
-        return float(headers["retry-after-ms"]) / 1000
-    except (KeyError, TypeError, ValueError):
-        pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        date = email.utils.parsedate_tz(value)
-        return None if date is None else email.utils.mktime_tz(date) - time.time()
 
 
 def probe_api(config: Config, key: str | None, timeout: float = 15.0) -> tuple[str, str]:

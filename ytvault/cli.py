@@ -9,9 +9,9 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ytvault import __version__
 from ytvault.errors import ConfigError, YtvaultError
@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("vault", nargs="?", type=Path, metavar="VAULT",
                       help="the vault folder (default: `vault` from the config)")
     _add_run_options(sync)
+    sync.add_argument("--batch", action="store_true",
+                      help="send the analyses as a Message Batch (half price, within 24 hours): "
+                           "notes get their properties now and their analysis when it ends; "
+                           "run it again to resume waiting for a batch")
 
     process = commands.add_parser("process", help="fill the named notes",
                                   description="Fill the named stub notes.")
@@ -188,7 +192,19 @@ def _sync(args: argparse.Namespace) -> int:
     _log_setup(args, config)
     vault = _vault(args.vault or config.vault, "pass VAULT or set `vault` in config.toml")
     ctx = _context(config, vault, args)
-    return _report(ctx, sync(ctx), args)
+    told: list[Callable[[str, str], None]] = []  # the Reporter, once there is one
+
+    def on_batch(batch_id: str, text: str) -> None:
+        for tell in told:
+            tell(batch_id, text)
+
+    outcomes: Iterable[Outcome] = sync(ctx)
+    if args.batch or (ctx.analyzer is not None and ctx.ledger.open_batches(vault)):
+        from ytvault.batch import sync_batch
+
+        # without --batch: analyses live, and the results of batches that have ended written
+        outcomes = sync_batch(ctx, on_batch, submit=args.batch, wait=args.batch)
+    return _report(ctx, outcomes, args, batch=told)
 
 
 def _process(args: argparse.Namespace) -> int:
@@ -340,21 +356,41 @@ def _context(config: Config, vault: Path, args: argparse.Namespace) -> Context:
 
 
 def _report(ctx: Context, outcomes: Iterable[Outcome], args: argparse.Namespace,
-            expected: int = 0) -> int:
+            expected: int = 0, batch: list[Callable[[str, str], None]] | None = None) -> int:
+    from ytvault.cost import Usage
     from ytvault.progress import Line, Reporter
 
     failed = pending = 0
+    spent: list[Usage] = []
     with Reporter(_output_mode(args), label="filling") as out:
         out.expect(expected)
         ctx.on_queue = lambda _: out.expect()  # sync tells of each note it queues
+        if batch is not None:
+            batch.append(lambda bid, text: out.info(Line("batch", bid, text, {"batch_id": bid})))
         for outcome in outcomes:
+            usage = outcome.usage
             out.line(Line(outcome.status, ctx.rel(outcome.note), outcome.detail,
                           {"video_id": outcome.video_id,
-                           "analysis_pending": outcome.analysis_pending}))
+                           "analysis_pending": outcome.analysis_pending,
+                           "usage": usage.as_json() if usage else None}))
             failed += outcome.status == "failed"
             pending += outcome.analysis_pending
+            spent += [usage] if usage else []
     _key_hint(ctx, pending)
+    if spent and _output_mode(args) == "auto":
+        _cost_line(spent)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _cost_line(spent: Sequence[Any]) -> None:
+    from ytvault.cost import dollars
+
+    costs = [u.cost_usd for u in spent]
+    total = None if None in costs else sum(c for c in costs if c is not None)
+    tokens_in = sum(u.input_tokens + u.cache_write_tokens + u.cache_read_tokens for u in spent)
+    print(f"ytvault: {len(spent)} analyses, {tokens_in:,} tokens in, "
+          f"{sum(u.output_tokens for u in spent):,} out: about {dollars(total)} "
+          "(`ytvault status` has the totals)", file=sys.stderr)
 
 
 def _key_hint(ctx: Context, pending: int) -> None:

@@ -172,9 +172,14 @@ class Config(BaseModel):
     )
     fetch_pause_seconds: Annotated[float, Field(ge=0, le=600)] = Field(
         default=3.0,
-        description="Pause between two videos fetched from YouTube by `ytvault new` (a "
-        "playlist, many URLs) and `ytvault refresh`, varied by ±50%, so YouTube does not "
-        "block the IP.",
+        description="Pause between two videos fetched from YouTube by `ytvault sync`, `new` "
+        "(a playlist, many URLs) and `refresh`, varied by ±50%, so YouTube does not block the "
+        "IP. Videos already in the cache do not wait.",
+    )
+    batch_poll_seconds: Annotated[float, Field(ge=0, le=3600)] = Field(
+        default=30.0,
+        description="How often `ytvault sync --batch` asks whether a Message Batch has ended "
+        "(a batch takes up to 24 hours, most far less).",
     )
 
     @field_validator("vault", "cache_dir", "state_dir", mode="after")

@@ -17,8 +17,11 @@ from pydantic import BaseModel
 
 from ytvault.cache import Cache
 from ytvault.config import Config
+from ytvault.cost import Usage
 from ytvault.index import VideoIndex
 from ytvault.models import Transcript, Video
+from ytvault.obsidian import FileNames
+from ytvault.pace import FetchPace
 from ytvault.state import Ledger
 
 
@@ -42,7 +45,8 @@ class Outcome:
     status: Status
     detail: str = ""
     video_id: str = ""
-    analysis_pending: bool = False  # filled, but waiting for an API key
+    analysis_pending: bool = False  # filled, but waiting for an API key (or a batch)
+    usage: Usage | None = None  # the tokens and estimated cost of its model calls
 
 
 def _local_now() -> datetime:
@@ -65,6 +69,9 @@ class Context:
     on_write: Callable[[Path], None] | None = None  # told of every note ytvault wrote
     on_queue: Callable[[Path], None] | None = None  # told of every note `sync` queues
     videos: VideoIndex | None = field(default=None, repr=False)  # see videos()
+    file_names: FileNames | None = field(default=None, repr=False)  # see file_names()
+    fetch_pace: FetchPace | None = None  # spaces fetches from YouTube; None: no pause
+    writing_batch: bool = False  # writing a Message Batch's results: its notes are ours
     device: str | None = None  # this device's name in claims; None: claim no notes
     claim_settle: float = 3.0
     claim_lease: timedelta = timedelta(minutes=15)
@@ -90,3 +97,11 @@ def videos(ctx: Context) -> VideoIndex:
         if ctx.videos is None:
             ctx.videos = VideoIndex(ctx.vault)
         return ctx.videos
+
+
+def file_names(ctx: Context) -> FileNames:
+    """The vault's file names (obsidian.py: how short a link may be), from one walk."""
+    with ctx._locks_guard:
+        if ctx.file_names is None:
+            ctx.file_names = FileNames(ctx.vault)
+        return ctx.file_names

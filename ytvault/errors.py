@@ -43,6 +43,10 @@ class AnalysisAuthError(AnalysisError):
     """The API key was refused: no note can be analysed until the key is fixed."""
 
 
+class AnalysisDeferred(YtvaultError):
+    """The analysis goes into a Message Batch (`sync --batch`): the note waits for its result."""
+
+
 class MissingApiKey(AnalysisError):
     """No API key is set: notes get their properties and thumbnail, the analysis waits."""
 

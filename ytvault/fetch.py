@@ -1,16 +1,23 @@
 """Fetch, through the cache: each part of a video (metadata, transcript, thumbnail) is read
-from the cache when there, else fetched from YouTube and stored (SPEC §3)."""
+from the cache when there, else fetched from YouTube and stored (SPEC §3). Fetches that go to
+YouTube wait for their turn when the run paces them (`Context.fetch_pace`, pace.py)."""
 
 from __future__ import annotations
 
 from ytvault.context import Context
-from ytvault.errors import PermanentError
+from ytvault.errors import NoteSkipped, PermanentError
 from ytvault.models import Transcript, Video
+
+
+def _turn(ctx: Context, video_id: str) -> None:
+    if ctx.fetch_pace is not None and not ctx.fetch_pace.wait(video_id):
+        raise NoteSkipped("ytvault is stopping: the note was left as it was")
 
 
 def fetch_video(ctx: Context, video_id: str) -> Video:
     info = ctx.cache.read_info(video_id)
     if info is None:
+        _turn(ctx, video_id)
         info = ctx.youtube.fetch_info(video_id)
         # an upcoming or live video's metadata is still changing: fetch it again next time
         if info.get("live_status") not in ("is_upcoming", "is_live"):
@@ -22,6 +29,7 @@ def fetch_transcript(ctx: Context, video: Video) -> tuple[Transcript, str]:
     """The transcript (empty when there is none) and, when YouTube said why, the reason."""
     transcript = ctx.cache.read_transcript(video.id)
     if transcript is None:
+        _turn(ctx, video.id)
         try:
             transcript = ctx.youtube.fetch_transcript(video.id, ctx.config.transcript_languages,
                                                       video.info)
@@ -34,6 +42,7 @@ def fetch_transcript(ctx: Context, video: Video) -> tuple[Transcript, str]:
 def fetch_thumbnail(ctx: Context, video: Video) -> bytes | None:
     data = ctx.cache.read_thumbnail(video.id)
     if data is None:
+        _turn(ctx, video.id)
         try:
             data = ctx.youtube.fetch_thumbnail(video.thumbnails)
         except PermanentError:

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from ytvault import names, notes, obsidian
-from ytvault.context import Context, Outcome, videos
+from ytvault.context import Context, Outcome, file_names, videos
 from ytvault.errors import NoteSkipped
 from ytvault.models import Video
 from ytvault.notes import Stub
@@ -24,7 +24,10 @@ def thumbnail_links(ctx: Context, note: Path, thumbnail: str | None
     """The thumbnail's wikilink path and Markdown embed, as the vault's link settings say."""
     if thumbnail is None:
         return None, None
-    return obsidian.thumbnail_links(ctx.vault, note, ctx.vault / thumbnail)
+    image = ctx.vault / thumbnail
+    names = file_names(ctx)
+    names.add(image)
+    return obsidian.thumbnail_links(ctx.vault, note, image, names)
 
 
 def with_property(rendered: str, key: str, value: str) -> str:
@@ -43,6 +46,7 @@ def after_fill(ctx: Context, path: Path, stub: Stub, video: Video,
 
     obsidian.ensure_property_types_once(ctx.vault)
     videos(ctx).add(stub.video_id, path)
+    file_names(ctx).add(path)
     if rendered:
         with contextlib.suppress(FrontmatterError):  # a template too unusual to cut: no record
             ctx.ledger.remember_generated(ctx.vault, ctx.rel(path), stub.video_id,
@@ -60,13 +64,14 @@ def after_fill(ctx: Context, path: Path, stub: Stub, video: Video,
             return path, ""
     ctx.ledger.move(ctx.vault, ctx.rel(path), ctx.rel(target))
     videos(ctx).add(stub.video_id, target)
+    file_names(ctx).add(target)
     if ctx.on_write is not None:
         ctx.on_write(target)
     return target, f"; renamed from {path.name}"
 
 
 def skip_duplicate(ctx: Context, path: Path, stub: Stub, earlier: Path) -> Outcome:
-    link = obsidian.note_link(ctx.vault, path, earlier)
+    link = obsidian.note_link(ctx.vault, path, earlier, file_names(ctx))
     with contextlib.suppress(NoteSkipped):  # no URL line to put it under: the output says it
         attach_callout_to(ctx, path, stub, render_callout(
             "info", DUPLICATE, f"This video already has a note: {link}. ytvault leaves this "

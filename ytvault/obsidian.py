@@ -13,6 +13,8 @@ import os
 import posixpath
 import re
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -59,34 +61,98 @@ class LinkStyle:
         return f"{kind}, {path}"
 
 
-def link_path(vault: Path, note: Path, target: Path, fmt: LinkFormat) -> str:
+def link_path(vault: Path, note: Path, target: Path, fmt: LinkFormat,
+              names: FileNames | None = None) -> str:
     """The path a link from `note` to `target` holds, as Obsidian writes it
     (`MetadataCache.fileToLinktext`): *shortest*, the file name when no other file in the vault
     has it (without case), else the path from the vault root; *relative*, the path from the
-    note's folder; *absolute*, the path from the vault root. Wikilinks drop a note's `.md`."""
+    note's folder; *absolute*, the path from the vault root. Wikilinks drop a note's `.md`.
+
+    `names`: the vault's file names, known from one walk (a backfill fills many notes); without
+    it the vault is walked for this one link."""
     rel = _vault_path(vault, target)
     if fmt == "relative":
         return posixpath.relpath(rel, posixpath.dirname(_vault_path(vault, note)) or ".")
-    if fmt == "shortest" and _name_is_unique(vault, target.name):
+    if fmt == "shortest" and (names.unique(target) if names is not None
+                              else _name_is_unique(vault, target.name)):
         return target.name
     return rel
 
 
-def thumbnail_links(vault: Path, note: Path, image: Path) -> tuple[str, str | None]:
+def thumbnail_links(vault: Path, note: Path, image: Path,
+                    names: FileNames | None = None) -> tuple[str, str | None]:
     """The path a wikilink to `image` holds, and the Markdown embed (`![](path)`) when the vault
     writes Markdown links (None: the body embeds it as a wikilink too).
 
     Properties always hold the wikilink: Obsidian tracks links in properties only in that form.
     """
     style = LinkStyle.of(vault)
-    path = link_path(vault, note, image, style.format)
+    path = link_path(vault, note, image, style.format, names)
     return path, (markdown_embed(path) if style.markdown else None)
 
 
-def note_link(vault: Path, source: Path, note: Path) -> str:
+def note_link(vault: Path, source: Path, note: Path, names: FileNames | None = None) -> str:
     """`[[…]]` to `note` from `source`, as the vault's link format writes it."""
-    path = link_path(vault, source, note, LinkStyle.of(vault).format)
+    path = link_path(vault, source, note, LinkStyle.of(vault).format, names)
     return f"[[{path.removesuffix('.md')}]]"
+
+
+class FileNames:
+    """Which files of the vault bear each name (without case), from one walk, rebuilt when
+    older than `max_age` seconds and told of the files ytvault adds: `link_path`'s *shortest*
+    check without a walk of the whole vault per link (16 ms a fill on a 20,000-note vault,
+    under the write gate). Safe to share between threads."""
+
+    def __init__(self, vault: Path, *, max_age: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.vault = vault
+        self.max_age = max_age
+        self._clock = clock
+        self._built: float | None = None
+        self._paths: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+
+    def unique(self, target: Path) -> bool:
+        """Whether no file in the vault but `target` has `target`'s name."""
+        rel = _vault_path(self.vault, target)
+        with self._lock:
+            self._fresh()
+            return not (self._paths.get(target.name.lower(), set()) - {rel})
+
+    def ready(self) -> None:
+        """Walk the vault now if the names are not known or too old, so a caller that holds
+        the write gate later finds them ready."""
+        with self._lock:
+            self._fresh()
+
+    def _fresh(self) -> None:
+        if self._built is None or self._clock() - self._built > self.max_age:
+            self._build()
+
+    def add(self, path: Path) -> None:
+        with self._lock:
+            self._paths.setdefault(path.name.lower(), set()).add(_vault_path(self.vault, path))
+
+    def _build(self) -> None:
+        paths: dict[str, set[str]] = {}
+        root = os.path.join(str(self.vault), "")
+        stack = [root]
+        while stack:
+            folder = stack.pop()
+            try:
+                with os.scandir(folder) as it:
+                    for entry in it:
+                        if entry.name.startswith("."):
+                            continue
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        else:
+                            rel = entry.path[len(root):].replace(os.sep, "/")
+                            paths.setdefault(entry.name.lower(), set()).add(rel)
+            except OSError:
+                continue
+        self._paths = paths
+        self._built = self._clock()
 
 
 _URL_UNSAFE = re.compile(r"[\x00-\x20%()<>\\\x7f]")

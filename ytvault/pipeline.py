@@ -8,17 +8,28 @@ and a clock), so tests hand in fakes without patching anything here.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from ytvault import claims, notes, obsidian
-from ytvault.context import Analyzer, Context, Outcome, Status, YouTubeSource, videos
+from ytvault.context import (
+    Analyzer,
+    Context,
+    Outcome,
+    Status,
+    YouTubeSource,
+    file_names,
+    videos,
+)
+from ytvault.cost import Usage
 from ytvault.errors import (
     AnalysisAuthError,
+    AnalysisDeferred,
     AnalysisError,
     AnalysisTransientError,
     NoteSkipped,
@@ -30,6 +41,7 @@ from ytvault.finish import DUPLICATE, after_fill, skip_duplicate, thumbnail_link
 from ytvault.merge import merge_analysis, merge_note
 from ytvault.models import Transcript, Video
 from ytvault.notes import Kind, Stub
+from ytvault.pace import FetchPace
 from ytvault.quotes import check_quotes
 from ytvault.render import inline_text, render_analysis, render_callout, render_note
 from ytvault.vault import inside_vault, iter_note_paths
@@ -92,6 +104,11 @@ def find_work(ctx: Context, note: Path | str) -> Stub | Outcome | None:
                            "`ytvault sync --retry-failed` tries again", stub.video_id)
         if ctx.analyzer is None or ctx.analysis_refused:
             return Outcome(path, "skipped", "analysis pending", stub.video_id, True)
+        batch = None if ctx.writing_batch else ctx.ledger.note_batch(ctx.vault, rel)
+        if batch is not None:
+            return Outcome(path, "skipped", f"analysis pending: it is in Message Batch {batch};"
+                           " `ytvault sync --batch` writes it when the batch ends",
+                           stub.video_id, True)
     return stub
 
 
@@ -111,23 +128,39 @@ def sync(ctx: Context, paths: Iterable[Path] | None = None) -> Iterator[Outcome]
     leftovers: list[Path] = []
     candidates: Iterable[Path | str] = (
         iter_note_paths(ctx.vault, leftovers=leftovers) if paths is None else paths)
+    own_pace = ctx.fetch_pace is None  # what the cache lacks is fetched from YouTube, paced
+    pace = ctx.fetch_pace = ctx.fetch_pace or FetchPace(ctx.config.fetch_pause_seconds)
     with ThreadPoolExecutor(max_workers=ctx.config.concurrency, thread_name_prefix="note") as pool:
-        futures = []
-        for candidate in candidates:
-            work = find_work(ctx, candidate)
-            if isinstance(work, Outcome):
-                yield work
-            elif work is not None:
-                path = Path(candidate)
-                if ctx.on_queue is not None:
-                    ctx.on_queue(path)
-                futures.append((path, pool.submit(process_stub, ctx, path, work)))
-        for path, future in futures:
-            try:
-                yield future.result()
-            except Exception as exc:  # a bug must not stop the other notes: report it, go on
-                log.exception("unexpected error on %s", path)
-                yield Outcome(path, "failed", f"unexpected error: {type(exc).__name__}: {exc}")
+        try:
+            futures: list[tuple[Path, Future[Outcome]]] = []
+            for candidate in candidates:
+                work = find_work(ctx, candidate)
+                if isinstance(work, Outcome):
+                    yield work
+                elif work is not None:
+                    path = Path(candidate)
+                    if not futures and not ctx.dry_run:  # the walks overlap the first calls
+                        threading.Thread(target=warm_indexes, args=(ctx,), name="warm-up",
+                                         daemon=True).start()
+                    if ctx.on_queue is not None:
+                        ctx.on_queue(path)
+                    futures.append((path, pool.submit(process_stub, ctx, path, work)))
+            for path, future in futures:
+                try:
+                    yield future.result()
+                except Exception as exc:  # a bug must not stop the other notes: go on
+                    log.exception("unexpected error on %s", path)
+                    yield Outcome(path, "failed",
+                                  f"unexpected error: {type(exc).__name__}: {exc}")
+        except (KeyboardInterrupt, GeneratorExit):
+            # Ctrl-C, or nobody reads on: the notes not started stay as they are, and none
+            # waits out its turn at YouTube (the notes being written are finished).
+            pace.halt()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            if own_pace:
+                ctx.fetch_pace = None
     if not ctx.dry_run:
         remove_leftovers(leftovers)
 
@@ -169,17 +202,18 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
     video = fetch_video(ctx, stub.video_id)
     if video.is_upcoming:
         return _wait_for_premiere(ctx, path, stub, video)
+    usage = Usage()
     if stub.kind is Kind.ANALYSIS:
         transcript, why = fetch_transcript(ctx, video)
-        body, pending = analysis_block(ctx, video, transcript, why)
+        body, pending = _analysis(ctx, path, stub, video, transcript, why, usage)
         if pending:
             return Outcome(path, "skipped", "analysis pending", stub.video_id, True)
         write_note(ctx, path, lambda current, _: merge_analysis(current, body))
         _record(ctx, path, stub, "filled")
-        return Outcome(path, "filled", video.title, stub.video_id)
+        return Outcome(path, "filled", video.title, stub.video_id, usage=_spent(usage))
     thumbnail = fetch_thumbnail(ctx, video)
     transcript, why = fetch_transcript(ctx, video)
-    body, pending = analysis_block(ctx, video, transcript, why)
+    body, pending = _analysis(ctx, path, stub, video, transcript, why, usage)
     now = ctx.clock()
     template = note_template(ctx)
 
@@ -194,12 +228,12 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
         # under the write gate: a note of the same video written a moment ago counts too
         earlier[:] = videos(ctx).notes(stub.video_id, finished=True, exclude=path)
         if earlier and ctx.config.duplicates == "link":
-            link = obsidian.note_link(ctx.vault, path, earlier[0])
+            link = obsidian.note_link(ctx.vault, path, earlier[0], file_names(ctx))
             rendered = with_property(rendered, "duplicate_of", scalar(link))
         rendered_last[:] = [rendered]
         return merge_note(current, rendered, stub)
 
-    videos(ctx).notes(stub.video_id)  # build the index now, not while holding the write gate
+    warm_indexes(ctx)  # now, not while holding the write gate
     write_note(ctx, path, merge, (thumbnail, now) if thumbnail else None)
     _record(ctx, path, stub, "pending" if pending else "filled")
     detail = video.title + ("; analysis pending" if pending else "")
@@ -208,13 +242,37 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
     if earlier:
         detail += f"; this video also has a note: {ctx.rel(earlier[0])}"
     path, renamed = after_fill(ctx, path, stub, video, rendered_last)
-    return Outcome(path, "filled", detail + renamed, stub.video_id, pending)
+    return Outcome(path, "filled", detail + renamed, stub.video_id, pending, _spent(usage))
+
+
+def _analysis(ctx: Context, path: Path, stub: Stub, video: Video, transcript: Transcript,
+              why: str, usage: Usage) -> tuple[str, bool]:
+    """`analysis_block`, and what its calls cost recorded in the ledger, spent even when the
+    analysis failed or the note is not written after all."""
+    try:
+        return analysis_block(ctx, video, transcript, why, usage)
+    finally:
+        if usage.requests and not ctx.dry_run:
+            ctx.ledger.record_usage(ctx.vault, ctx.rel(path), stub.video_id, usage)
+
+
+def _spent(usage: Usage) -> Usage | None:
+    return usage if usage.requests else None
+
+
+def warm_indexes(ctx: Context) -> None:
+    """Build the vault's indexes (which notes hold which video, the file names links need)
+    if they are not built or too old: one walk each."""
+    videos(ctx).notes("")
+    file_names(ctx).ready()
 
 
 def analysis_block(
-    ctx: Context, video: Video, transcript: Transcript, no_transcript_reason: str = ""
+    ctx: Context, video: Video, transcript: Transcript, no_transcript_reason: str = "",
+    usage: Usage | None = None,
 ) -> tuple[str, bool]:
-    """The text that stands above the player, and whether the analysis is still to come."""
+    """The text that stands above the player, and whether the analysis is still to come.
+    The model calls' tokens are added to `usage` when the analyzer counts them."""
     key = ctx.config.api_key_env
     if transcript.is_empty:
         why = f" ({no_transcript_reason})" if no_transcript_reason else ""
@@ -227,9 +285,13 @@ def analysis_block(
     if ctx.analysis_refused:
         return render_callout("info", notes.ANALYSIS_PENDING, inline_text(
             ctx.analysis_refused)), True
+    counted = getattr(ctx.analyzer, "analyze_counted", None)
     try:
-        return checked_analysis(ctx, video, transcript,
-                                ctx.analyzer.analyze(video, transcript)), False
+        analysis = (counted(video, transcript, usage) if counted and usage is not None
+                    else ctx.analyzer.analyze(video, transcript))
+        return checked_analysis(ctx, video, transcript, analysis), False
+    except AnalysisDeferred as exc:
+        return render_callout("info", notes.ANALYSIS_PENDING, inline_text(str(exc))), True
     except AnalysisAuthError as exc:
         ctx.analysis_refused = str(exc)
         return render_callout("info", notes.ANALYSIS_PENDING, inline_text(str(exc))), True

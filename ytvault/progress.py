@@ -87,6 +87,16 @@ class Reporter:
             print(line.text, file=self.stream, flush=True)
         self._update()
 
+    def info(self, line: Line) -> None:
+        """A line about the run rather than a note (a Message Batch's progress): printed like
+        the others, not counted; `-q` leaves it out."""
+        if self.mode == "json":
+            print(json.dumps(line.json, ensure_ascii=False), file=self.stream, flush=True)
+        elif self._bar is not None:
+            self._bar.console.print(line.text, markup=False, highlight=False, soft_wrap=True)
+        elif self.mode != "quiet":
+            print(line.text, file=self.stream, flush=True)
+
     def _update(self) -> None:
         if self._bar is not None:
             self._bar.update(self._task, total=max(self._total, 1), completed=self._done)

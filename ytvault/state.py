@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ytvault.cost import Usage
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notes (
     vault TEXT NOT NULL,
@@ -42,8 +44,65 @@ CREATE TABLE IF NOT EXISTS generated (
 )
 """
 
+# The tokens and estimated cost of each analysis (cost.py): a row per analysis made, so the
+# totals are what was spent, retries included.
+USAGE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS usage (
+    vault TEXT NOT NULL,
+    note TEXT NOT NULL,
+    video_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    cache_read_tokens INTEGER NOT NULL,
+    requests INTEGER NOT NULL,
+    cost_usd REAL,
+    batch INTEGER NOT NULL,
+    at REAL NOT NULL
+)
+"""
+
+# Message Batches in flight (batch.py): which notes each request (custom_id: the video id) is
+# for, and which results are written, so a run that stopped resumes polling instead of paying
+# for a second batch.
+BATCH_SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id TEXT PRIMARY KEY,
+    vault TEXT NOT NULL,
+    created REAL NOT NULL,
+    requests INTEGER NOT NULL,
+    status TEXT NOT NULL
+)
+""",
+    """
+CREATE TABLE IF NOT EXISTS batch_items (
+    batch_id TEXT NOT NULL,
+    custom_id TEXT NOT NULL,
+    vault TEXT NOT NULL,
+    note TEXT NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (batch_id, custom_id, note)
+)
+""",
+)
+
 BACKOFF_FIRST = 60.0
 BACKOFF_MAX = 6 * 3600.0
+
+
+@dataclass(frozen=True)
+class UsageTotals:
+    notes: int  # notes with an analysis recorded
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    cache_write_tokens: int
+    cache_read_tokens: int
+    cost_usd: float  # of the analyses whose model has a known price
+    unpriced: int  # analyses without an estimate (a model the price table does not know)
+    batched: int  # analyses made through the Message Batches API
 
 
 @dataclass(frozen=True)
@@ -70,6 +129,8 @@ class Ledger:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(SCHEMA)
             self._db.execute(GENERATED_SCHEMA)
+            for schema in (USAGE_SCHEMA, *BATCH_SCHEMA):
+                self._db.execute(schema)
 
     def get(self, vault: Path, note: str) -> Entry | None:
         with self._lock:
@@ -146,6 +207,78 @@ class Ledger:
                                  (str(vault), new))
                 self._db.execute(f"UPDATE {table} SET note = ? WHERE vault = ? AND note = ?",
                                  (new, str(vault), old))
+            for table in ("usage", "batch_items"):  # what was spent stays spent: no DELETE
+                self._db.execute(f"UPDATE OR IGNORE {table} SET note = ? WHERE vault = ? "
+                                 "AND note = ?", (new, str(vault), old))
+
+    # What the analyses cost.
+
+    def record_usage(self, vault: Path, note: str, video_id: str, usage: Usage) -> None:
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (str(vault), note, video_id, usage.model, usage.input_tokens,
+                 usage.output_tokens, usage.cache_write_tokens, usage.cache_read_tokens,
+                 usage.requests, usage.cost_usd, int(usage.batch), time.time()))
+
+    def usage_totals(self, vault: Path) -> UsageTotals:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(DISTINCT note), COALESCE(SUM(requests), 0),"
+                " COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0),"
+                " COALESCE(SUM(cache_write_tokens), 0), COALESCE(SUM(cache_read_tokens), 0),"
+                " COALESCE(SUM(cost_usd), 0), COUNT(*) - COUNT(cost_usd),"
+                " COALESCE(SUM(batch), 0) FROM usage WHERE vault = ?", (str(vault),)).fetchone()
+        return UsageTotals(*row)
+
+    # Message Batches.
+
+    def add_batch(self, vault: Path, batch_id: str, items: Mapping[str, list[str]]) -> None:
+        """A batch just created: `items` maps each request's custom_id to its notes."""
+        with self._lock, self._db:
+            self._db.execute("INSERT OR REPLACE INTO batches VALUES (?, ?, ?, ?, 'running')",
+                             (batch_id, str(vault), time.time(), len(items)))
+            self._db.executemany(
+                "INSERT OR IGNORE INTO batch_items VALUES (?, ?, ?, ?, 0)",
+                [(batch_id, cid, str(vault), note) for cid, notes in items.items()
+                 for note in notes])
+
+    def open_batches(self, vault: Path) -> list[tuple[str, float, int]]:
+        """(batch id, created, requests) of the batches whose results are not all written."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT batch_id, created, requests FROM batches WHERE vault = ? AND "
+                "status = 'running' ORDER BY created", (str(vault),)).fetchall()
+
+    def batch_items(self, batch_id: str) -> dict[str, list[str]]:
+        """custom_id → the notes whose result is not written yet."""
+        with self._lock:
+            rows = self._db.execute("SELECT custom_id, note FROM batch_items WHERE batch_id = ?"
+                                    " AND done = 0 ORDER BY rowid", (batch_id,)).fetchall()
+        items: dict[str, list[str]] = {}
+        for cid, note in rows:
+            items.setdefault(cid, []).append(note)
+        return items
+
+    def batch_item_done(self, batch_id: str, custom_id: str) -> None:
+        with self._lock, self._db:
+            self._db.execute("UPDATE batch_items SET done = 1 WHERE batch_id = ? AND "
+                             "custom_id = ?", (batch_id, custom_id))
+
+    def close_batch(self, batch_id: str) -> None:
+        with self._lock, self._db:
+            self._db.execute("UPDATE batches SET status = 'done' WHERE batch_id = ?",
+                             (batch_id,))
+            self._db.execute("UPDATE batch_items SET done = 1 WHERE batch_id = ?", (batch_id,))
+
+    def note_batch(self, vault: Path, note: str) -> str | None:
+        """The running batch that will write this note's analysis, if any."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT i.batch_id FROM batch_items i JOIN batches b USING (batch_id) WHERE"
+                " i.vault = ? AND i.note = ? AND i.done = 0 AND b.status = 'running'",
+                (str(vault), note)).fetchone()
+        return str(row[0]) if row else None
 
     def close(self) -> None:
         with self._lock:

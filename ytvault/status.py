@@ -28,7 +28,8 @@ def render_status(config: Config, vault: Path) -> str:
     waiting = _stubs_waiting(config, vault)
     lines.append(f"stubs not yet filled: {waiting}")
     db = config.resolved_state_dir / "ledger.sqlite3"
-    entries = Ledger(db).entries(vault) if db.exists() else []
+    ledger = Ledger(db) if db.exists() else None
+    entries = ledger.entries(vault) if ledger else []
     counts = Counter(e.status for e in entries)
     for status, label in LABELS.items():
         lines.append(f"{label}: {counts.get(status, 0)}")
@@ -41,7 +42,31 @@ def render_status(config: Config, vault: Path) -> str:
                      f"{LABELS.get(last.status, last.status)})")
     else:
         lines.append("last activity: none recorded")
+    if ledger is not None:
+        lines += _spending(ledger, vault)
     return "\n".join(lines)
+
+
+def _spending(ledger: Ledger, vault: Path) -> list[str]:
+    """What the analyses took: notes, tokens, the estimated cost; the batches still running."""
+    from ytvault.cost import PRICES_AS_OF, dollars
+
+    total = ledger.usage_totals(vault)
+    batched = f", {total.batched} in Message Batches" if total.batched else ""
+    unpriced = (f"; {total.unpriced} by a model without a known price, not counted"
+                if total.unpriced else "")
+    lines = [
+        f"analyses: {total.notes} notes, {total.requests} requests{batched}",
+        f"tokens: {total.input_tokens + total.cache_write_tokens + total.cache_read_tokens:,}"
+        f" in ({total.cache_read_tokens:,} read from the cache, {total.cache_write_tokens:,} "
+        f"written to it), {total.output_tokens:,} out",
+        f"estimated cost: {dollars(total.cost_usd)} (list prices of {PRICES_AS_OF}{unpriced})",
+    ] if total.notes else ["analyses: none recorded"]
+    running = ledger.open_batches(vault)
+    if running:
+        lines.append(f"message batches running: {', '.join(b[0] for b in running)} "
+                     "(`ytvault sync --batch` writes their notes)")
+    return lines
 
 
 def _stubs_waiting(config: Config, vault: Path) -> int:

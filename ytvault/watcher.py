@@ -125,7 +125,7 @@ class Watcher:
             if work is None:
                 continue
             if isinstance(work, Outcome):
-                if work.detail in QUIET:  # waiting out a backoff or a premiere
+                if _quiet(work):  # waiting out a backoff, a premiere, a key or a batch
                     self._retry_when_due(work.note)
                 continue
             count += 1
@@ -169,7 +169,7 @@ class Watcher:
         if work is None:
             return
         if isinstance(work, Outcome):
-            if work.detail not in QUIET:
+            if not _quiet(work):
                 self.report(work)
             self._retry_when_due(path)
             return
@@ -203,6 +203,10 @@ class Watcher:
 QUIET = frozenset({
     "analysis pending", "waiting for the premiere", "failed earlier: waiting before the next try",
 })
+
+
+def _quiet(outcome: Outcome) -> bool:
+    return outcome.detail in QUIET or outcome.detail.startswith("analysis pending")
 
 
 def start_observer(watcher: Watcher, mode: str, poll_interval: float) -> Any:

@@ -171,6 +171,8 @@ def release_note(ctx: Context, path: Path) -> None:
 
 
 def ours(ctx: Context, text: str) -> bool:
+    if ctx.device is None or claims.KEY not in text:
+        return False  # no claim to look for: spare the YAML parse (every write asks)
     held = claims.read_claim(text)
     return held is not None and held.device == ctx.device
 

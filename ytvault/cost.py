@@ -1,0 +1,105 @@
+"""What an analysis cost: the tokens of its model calls and an estimate in US dollars, from a
+small table of list prices per model family. Pure; analyze.py counts, the ledger keeps.
+
+The prices are an estimate: the list prices on Anthropic's model pages as of 2026-11 (USD per
+million tokens), matched to a model name by its family and version, so a gateway's name for a
+model (`anthropic/claude-sonnet-5-5`, `claude-sonnet-5-5@2026…`) finds its price too. Batch
+requests cost half of every price. Your bill may differ (regional endpoints, price changes,
+long-prompt tiers); a model the table does not know has no estimate.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+PRICES_AS_OF = "2026-11"
+BATCH_DISCOUNT = 0.5
+
+
+@dataclass(frozen=True)
+class Price:
+    """USD per million tokens: input, output, 5-minute cache write, cache read."""
+
+    input: float
+    output: float
+    cache_write: float
+    cache_read: float
+
+
+# First match wins, so a version comes before its family. Names are lowercased and "." → "-".
+PRICES: tuple[tuple[str, Price], ...] = (
+    (r"(fable|mythos)-5-1", Price(10.0, 50.0, 12.5, 0.25)),
+    (r"(fable|mythos)-5", Price(10.0, 50.0, 12.5, 1.0)),
+    (r"opus-5-5", Price(4.0, 20.0, 5.0, 0.20)),
+    (r"opus-(5|4-[5-9])", Price(5.0, 25.0, 6.25, 0.50)),
+    (r"opus-4|3-opus", Price(15.0, 75.0, 18.75, 1.50)),
+    (r"sonnet-5", Price(2.0, 10.0, 2.5, 0.20)),
+    (r"sonnet", Price(3.0, 15.0, 3.75, 0.30)),
+    (r"haiku-5", Price(0.10, 0.50, 0.125, 0.01)),  # prompts up to 100k tokens
+    (r"3-5-haiku", Price(0.80, 4.0, 1.0, 0.08)),
+    (r"3-haiku", Price(0.25, 1.25, 0.30, 0.03)),
+    (r"haiku", Price(1.0, 5.0, 1.25, 0.10)),
+)
+
+
+def price_of(model: str) -> Price | None:
+    name = model.lower().replace(".", "-")
+    return next((price for pattern, price in PRICES if re.search(pattern, name)), None)
+
+
+def estimate(model: str, input_tokens: int, output_tokens: int, cache_write: int = 0,
+             cache_read: int = 0, *, batch: bool = False) -> float | None:
+    """The estimated cost in USD of one request, None for a model without a known price."""
+    price = price_of(model)
+    if price is None:
+        return None
+    usd = (input_tokens * price.input + output_tokens * price.output
+           + cache_write * price.cache_write + cache_read * price.cache_read) / 1_000_000
+    return usd * BATCH_DISCOUNT if batch else usd
+
+
+@dataclass
+class Usage:
+    """The tokens and estimated cost of one note's analysis: every request it took, summed.
+    `input_tokens` are the uncached ones; the cache's are counted apart, as the API does."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    requests: int = 0
+    cost_usd: float | None = 0.0  # None when a request's model has no known price
+    models: list[str] = field(default_factory=list)
+    batch: bool = False  # made through the Message Batches API (half price)
+
+    def add(self, model: str, input_tokens: int, output_tokens: int, cache_write: int = 0,
+            cache_read: int = 0, *, batch: bool = False) -> None:
+        self.input_tokens += input_tokens
+        self.output_tokens += output_tokens
+        self.cache_write_tokens += cache_write
+        self.cache_read_tokens += cache_read
+        self.requests += 1
+        self.batch = self.batch or batch
+        if model not in self.models:
+            self.models.append(model)
+        usd = estimate(model, input_tokens, output_tokens, cache_write, cache_read, batch=batch)
+        self.cost_usd = None if usd is None or self.cost_usd is None else self.cost_usd + usd
+
+    @property
+    def model(self) -> str:
+        return ", ".join(self.models)
+
+    def as_json(self) -> dict[str, object]:
+        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
+                "cache_write_tokens": self.cache_write_tokens,
+                "cache_read_tokens": self.cache_read_tokens, "requests": self.requests,
+                "model": self.model, "batch": self.batch,
+                "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6)}
+
+
+def dollars(usd: float | None) -> str:
+    """$0.0123, $1.23, or `unknown` for a model without a price."""
+    if usd is None:
+        return "unknown"
+    return f"${usd:.4f}" if usd < 1 else f"${usd:,.2f}"

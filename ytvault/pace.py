@@ -1,0 +1,166 @@
+"""Pacing shared by every worker, for the two outside services a backfill leans on.
+
+`ApiPace`: the Anthropic API's rate limits. The SDK retries each call on its own; this makes
+all workers slow down together when the API says 429: every call after a `retry-after` waits
+it out, and the calls in flight are capped, the cap halved on a 429 and raised by one after
+as many answers as it holds (AIMD, as TCP does), up to `concurrency`.
+
+`FetchPace`: YouTube. The first network fetch of each video waits for its turn, the turns
+`fetch_pause_seconds` apart (varied by half either way) so YouTube does not block the IP;
+what the cache holds never waits.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from anthropic import APIRequest, APIResponse, CallNext
+
+# The SDK sleeps for whatever retry-after the API (or a gateway) asks, up to ~49 days. A worker
+# asleep that long holds a concurrency slot and blocks a clean stop of the daemon, so above this
+# we give up at once and the note is retried on a later scan.
+MAX_RETRY_AFTER_SECONDS = 60.0
+
+# The SDK's own retry rule (_base_client._should_retry): 408, 409, 429 and every 5xx.
+RETRIED_STATUSES = frozenset({408, 409, 429})
+
+
+class ApiPace:
+    def __init__(self, ceiling: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ceiling = max(1, ceiling)
+        self.limit = float(self.ceiling)  # calls allowed in flight
+        self.not_before = -math.inf  # no call starts before this (clock time)
+        self.in_flight = 0
+        self.limited = 0  # 429s seen
+        self._clock = clock
+        self._cut_at = -math.inf  # when the limit was last halved
+        self._cond = threading.Condition()
+
+    def start(self) -> float:
+        """Wait for a free place and for any `retry-after` to pass; returns the call's start,
+        to hand back to `done`."""
+        with self._cond:
+            while True:
+                now = self._clock()
+                if now < self.not_before:
+                    self._cond.wait(self.not_before - now)
+                elif self.in_flight >= int(self.limit):
+                    self._cond.wait()
+                else:
+                    self.in_flight += 1
+                    return now
+
+    def done(self, started: float, *, limited: bool = False,
+             retry_after: float | None = None) -> None:
+        """A call's answer came: `limited` when it was a 429 (with its `retry-after`)."""
+        with self._cond:
+            self.in_flight -= 1
+            now = self._clock()
+            if limited:
+                self.limited += 1
+                if retry_after is not None and retry_after > 0:
+                    self.not_before = max(self.not_before, now + retry_after)
+                if started > self._cut_at:  # calls sent before the last cut do not cut again
+                    self.limit = max(1.0, self.limit / 2)
+                    self._cut_at = now
+            else:
+                self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
+            self._cond.notify_all()
+
+
+class FetchPace:
+    def __init__(self, pause: float, *, sleep: Callable[[float], object] | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 jitter: Callable[[float, float], float] = random.uniform) -> None:
+        """`sleep` returns truthy to cut the wait short (default: until `halt()`)."""
+        self.pause = pause
+        self._halted = threading.Event()
+        self._sleep = sleep or self._halted.wait
+        self._clock = clock
+        self._jitter = jitter
+        self._next = -math.inf
+        self._admitted: set[str] = set()
+        self._lock = threading.Lock()
+
+    def wait(self, video_id: str) -> bool:
+        """Wait for this video's turn to fetch from YouTube (at once when it had one already);
+        False when the wait was cut short."""
+        with self._lock:
+            if self._halted.is_set():
+                return False
+            if video_id in self._admitted or self.pause <= 0:
+                return True
+            self._admitted.add(video_id)
+            now = self._clock()
+            turn = max(now, self._next)
+            self._next = turn + self.pause * self._jitter(0.5, 1.5)
+        return turn <= now or not (self._sleep(turn - now) or self._halted.is_set())
+
+    def halt(self) -> None:
+        """Cut every wait short, now and from now on: the run is stopping."""
+        self._halted.set()
+
+
+class LongWait(Exception):
+    """Raised from the SDK's middleware; not an SDK error type, so the SDK does not retry it."""
+
+    def __init__(self, status: int, seconds: float) -> None:
+        super().__init__(f"{status}: retry after {seconds:g} s")
+        self.status, self.seconds = status, seconds
+
+
+def paced(pace: ApiPace) -> Callable[[APIRequest, CallNext], APIResponse[Any]]:
+    """The SDK middleware every attempt at a Messages call passes: it waits for its turn
+    (pace.py) and tells the pace how it went; a 429 or 529 slows every worker down."""
+
+    def middleware(request: APIRequest, call_next: CallNext) -> APIResponse[Any]:
+        if request.options.url != "/v1/messages":  # a batch's calls: polled, not paced
+            return refuse_long_waits(request, call_next)
+        started = pace.start()
+        slow_down, wait = False, None
+        try:
+            response = refuse_long_waits(request, call_next)
+            slow_down = response.status_code in (429, 529)
+            wait = retry_after(response.headers) if slow_down else None
+            return response
+        except LongWait as exc:
+            slow_down, wait = True, MAX_RETRY_AFTER_SECONDS  # all wait, none for longer
+            raise exc from None
+        finally:
+            pace.done(started, limited=slow_down, retry_after=wait)
+
+    return middleware
+
+
+def refuse_long_waits(request: APIRequest, call_next: CallNext) -> APIResponse[Any]:
+    response = call_next(request)
+    status = response.status_code
+    if status in RETRIED_STATUSES or status >= 500:
+        wait = retry_after(response.headers)
+        if wait is not None and wait > MAX_RETRY_AFTER_SECONDS:
+            response.http_response.close()
+            raise LongWait(status, wait)
+    return response
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """The wait a response asks for, read as the SDK reads it (retry-after-ms first)."""
+    try:
+        return float(headers["retry-after-ms"]) / 1000
+    except (KeyError, TypeError, ValueError):
+        pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        date = email.utils.parsedate_tz(value)
+        return None if date is None else email.utils.mktime_tz(date) - time.time()

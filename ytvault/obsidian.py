@@ -73,8 +73,7 @@ def link_path(vault: Path, note: Path, target: Path, fmt: LinkFormat,
     rel = _vault_path(vault, target)
     if fmt == "relative":
         return posixpath.relpath(rel, posixpath.dirname(_vault_path(vault, note)) or ".")
-    if fmt == "shortest" and (names.unique(target) if names is not None
-                              else _name_is_unique(vault, target.name)):
+    if fmt == "shortest" and (names or FileNames(vault)).unique(target):
         return target.name
     return rel
 
@@ -276,29 +275,6 @@ def _vault_path(vault: Path, path: Path) -> str:
     except ValueError:
         return Path(os.path.relpath(os.path.realpath(path),
                                     os.path.realpath(vault))).as_posix()
-
-
-def _name_is_unique(vault: Path, name: str) -> bool:
-    """Whether no other file in the vault (outside dot-folders, which Obsidian does not index)
-    has this name, compared without case as Obsidian's link lookup does."""
-    wanted, seen = name.lower(), 0
-    stack = [vault]
-    while stack:
-        folder = stack.pop()
-        try:
-            with os.scandir(folder) as it:
-                for entry in it:
-                    if entry.name.startswith("."):
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(Path(entry.path))
-                    elif entry.name.lower() == wanted:
-                        seen += 1
-                        if seen > 1:
-                            return False
-        except OSError:
-            continue
-    return True
 
 
 def _child_named(folder: Path, name: str) -> str | None:

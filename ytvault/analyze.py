@@ -177,8 +177,10 @@ class ClaudeAnalyzer:
 
     def prepare(self) -> None:
         """Import the SDK and build the client ahead of the first call (the daemon does this
-        in the background: the import alone takes about a second)."""
+        in the background: the import alone takes about a second), and the answer's JSON
+        schema, which pydantic takes a few hundred milliseconds to build the first time."""
         self._client()
+        _schema(self._model)
 
     def _client(self) -> anthropic.Anthropic:
         with self._lock:

@@ -47,9 +47,10 @@ def describe(path: Path) -> tuple[str, bool] | None:
     return (stub.video_id, False) if stub is not None else None
 
 
-class VideoIndex:
-    """Notes by video id, rebuilt when older than `max_age` seconds (the watcher runs for
-    days; a `sync` builds it once). Safe to share between threads."""
+class VaultIndex:
+    """Something known about the vault from one walk, walked again when older than `max_age`
+    seconds (the watcher runs for days; a `sync` walks once). Safe to share between threads:
+    subclasses read and change their data under `_lock`, after `_fresh()`."""
 
     def __init__(self, vault: Path, *, max_age: float = 60.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -57,16 +58,36 @@ class VideoIndex:
         self.max_age = max_age
         self._clock = clock
         self._built: float | None = None
-        self._by_id: dict[str, list[Path]] = {}
         self._lock = threading.Lock()
+
+    def ready(self) -> None:
+        """Walk now if needed, so a caller that holds the write gate later finds it ready."""
+        with self._lock:
+            self._fresh()
+
+    def _fresh(self) -> None:
+        if self._built is None or self._clock() - self._built > self.max_age:
+            self._build()
+            self._built = self._clock()
+
+    def _build(self) -> None:
+        raise NotImplementedError
+
+
+class VideoIndex(VaultIndex):
+    """Notes by video id."""
+
+    def __init__(self, vault: Path, *, max_age: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(vault, max_age=max_age, clock=clock)
+        self._by_id: dict[str, list[Path]] = {}
 
     def notes(self, vid: str, *, finished: bool = False,
               exclude: Path | None = None) -> list[Path]:
         """The notes of video `vid` (only finished ones with `finished`), checked just now,
         `exclude` left out; in the vault's walk order."""
         with self._lock:
-            if self._built is None or self._clock() - self._built > self.max_age:
-                self._build()
+            self._fresh()
             candidates = list(self._by_id.get(vid, ()))
         found = []
         for path in candidates:
@@ -91,7 +112,6 @@ class VideoIndex:
             if found is not None:
                 by_id[found[0]].append(path)
         self._by_id = dict(by_id)
-        self._built = self._clock()
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from ytvault.atomic import Changed, atomic_write, fingerprint
 from ytvault.errors import ConfigError
+from ytvault.index import VaultIndex
 from ytvault.vault import inside_vault, read_app_config
 
 log = logging.getLogger(__name__)
@@ -96,20 +97,15 @@ def note_link(vault: Path, source: Path, note: Path, names: FileNames | None = N
     return f"[[{path.removesuffix('.md')}]]"
 
 
-class FileNames:
-    """Which files of the vault bear each name (without case), from one walk, rebuilt when
-    older than `max_age` seconds and told of the files ytvault adds: `link_path`'s *shortest*
-    check without a walk of the whole vault per link (16 ms a fill on a 20,000-note vault,
-    under the write gate). Safe to share between threads."""
+class FileNames(VaultIndex):
+    """Which files of the vault bear each name (without case), told of the files ytvault adds:
+    `link_path`'s *shortest* check without a walk of the whole vault per link (16 ms a fill on
+    a 20,000-note vault, under the write gate)."""
 
     def __init__(self, vault: Path, *, max_age: float = 60.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.vault = vault
-        self.max_age = max_age
-        self._clock = clock
-        self._built: float | None = None
+        super().__init__(vault, max_age=max_age, clock=clock)
         self._paths: dict[str, set[str]] = {}
-        self._lock = threading.Lock()
 
     def unique(self, target: Path) -> bool:
         """Whether no file in the vault but `target` has `target`'s name."""
@@ -117,16 +113,6 @@ class FileNames:
         with self._lock:
             self._fresh()
             return not (self._paths.get(target.name.lower(), set()) - {rel})
-
-    def ready(self) -> None:
-        """Walk the vault now if the names are not known or too old, so a caller that holds
-        the write gate later finds them ready."""
-        with self._lock:
-            self._fresh()
-
-    def _fresh(self) -> None:
-        if self._built is None or self._clock() - self._built > self.max_age:
-            self._build()
 
     def add(self, path: Path) -> None:
         with self._lock:
@@ -151,7 +137,6 @@ class FileNames:
             except OSError:
                 continue
         self._paths = paths
-        self._built = self._clock()
 
 
 _URL_UNSAFE = re.compile(r"[\x00-\x20%()<>\\\x7f]")

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import FIXTURES, REPO, YTVAULT, isolated_env, machine, median
+from common import FIXTURES, REPO, YTVAULT, isolated_env, machine, median, script_parser
 from make_vault import build_vault
 
 sys.path.insert(0, str(REPO / "tests"))
@@ -154,9 +154,7 @@ def main() -> None:
     if len(sys.argv) == 6 and sys.argv[1] == "--bare":
         bare_sdk(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
         return
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[2:]))
+    parser = script_parser(__doc__)
     parser.add_argument("--stubs", type=int, default=64, help="stub notes to fill (64)")
     parser.add_argument("--concurrency", type=int, default=8, help="`concurrency` (8)")
     parser.add_argument("--delay", type=float, default=1.0,

@@ -15,7 +15,6 @@ poll the same batch (one batch created in all) and fill every note.
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 import signal
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from backfill import clone_videos, prepare_cache, run_sync, write_stubs
-from common import REPO, YTVAULT, isolated_env, machine
+from common import REPO, YTVAULT, isolated_env, machine, script_parser
 
 sys.path.insert(0, str(REPO / "tests"))
 from fakeapi import FakeMessagesAPI  # tests/fakeapi.py: tests/ is not a package
@@ -47,9 +46,7 @@ def analysis_of(note: Path) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[2:]))
+    parser = script_parser(__doc__)
     parser.add_argument("--stubs", type=int, default=64, help="stub notes to fill (64)")
     parser.add_argument("--concurrency", type=int, default=8, help="`concurrency` (8)")
     parser.add_argument("--delay", type=float, default=1.0,

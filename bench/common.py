@@ -6,6 +6,7 @@ Not a benchmark itself; `python bench/<name>.py --help` for those.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import platform
@@ -154,3 +155,12 @@ def tree_rss_mb(pid: int, key: str = "VmRSS") -> float:
         with contextlib.suppress(OSError):
             total += status_kb(p, key)
     return total / 1024
+
+
+def script_parser(doc: str | None) -> argparse.ArgumentParser:
+    """A benchmark's command line: its docstring's first line as the description, the rest
+    as the epilog that `--help` prints."""
+    lines = (doc or "").splitlines()
+    return argparse.ArgumentParser(description=lines[0] if lines else None,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter,
+                                   epilog="\n".join(lines[2:]))

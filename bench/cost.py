@@ -18,14 +18,13 @@ next to the transcript, and what prompt caching saves a long video's parts.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 import tempfile
 from pathlib import Path
 
-from common import FIXTURES, REPO, machine
+from common import FIXTURES, REPO, machine, script_parser
 
 sys.path.insert(0, str(REPO / "tests"))
 from fakeapi import FakeMessagesAPI  # tests/fakeapi.py: tests/ is not a package
@@ -121,9 +120,7 @@ def long_parts(pattern: Path | None) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[2:]))
+    parser = script_parser(__doc__)
     parser.parse_args()
     print(f"machine: {machine()}")
     overhead()

@@ -20,7 +20,6 @@ The notes and thumbnails it adds to the vault are removed at the end.
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import subprocess
@@ -39,6 +38,7 @@ from common import (
     machine,
     median,
     run_timed,
+    script_parser,
     status_kb,
     tree_cpu_seconds,
     tree_rss_mb,
@@ -191,9 +191,7 @@ def all_files(vault: Path) -> set[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[2:]))
+    parser = script_parser(__doc__)
     parser.add_argument("--vault", type=Path, default=DEFAULT_VAULT,
                         help=f"the generated vault (default {DEFAULT_VAULT}; made if missing)")
     parser.add_argument("--notes", type=int, default=20_000, help="notes in the vault (20000)")

@@ -14,7 +14,6 @@ the other benchmarks reuse a vault generated earlier instead of writing it again
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import shutil
@@ -23,6 +22,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from common import script_parser
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
@@ -303,9 +304,7 @@ def ensure_vault(root: Path, notes: int = 20_000, seed: int = 0, stubs: int = 0,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[2:]))
+    parser = script_parser(__doc__)
     parser.add_argument("vault", type=Path, help="folder to create (must not exist, or be empty)")
     parser.add_argument("--notes", type=int, default=20_000, help="number of notes (20000)")
     parser.add_argument("--stubs", type=int, default=0, help="stub notes to add (0)")

@@ -13,14 +13,13 @@ The small vault (200 notes, 3 stubs) and the config, state and cache live in a t
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from common import PYTHON, YTVAULT, fmt_ms, isolated_env, machine, median, run_timed
+from common import PYTHON, YTVAULT, fmt_ms, isolated_env, machine, median, run_timed, script_parser
 from make_vault import build_vault
 
 TARGET_RATIO = 3.0
@@ -106,9 +105,7 @@ def loaded_modules(args: Sequence[str], env: dict[str, str]) -> set[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[2:]))
+    parser = script_parser(__doc__)
     parser.add_argument("--runs", type=int, default=10, help="timed runs per command (10)")
     parser.add_argument("--top", type=int, default=8, help="import offenders to list (8)")
     parser.add_argument("--no-bytecode", action="store_true",

@@ -54,6 +54,19 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMessagesAPI]:
 MakeContext = Callable[..., Context]
 
 
+def props(note: Path) -> dict[str, Any]:
+    """A note's properties as Obsidian reads them (YAML 1.2)."""
+    from ruamel.yaml import YAML
+
+    from ytvault.notes import split_note
+
+    loader = YAML(typ="safe", pure=True)
+    loader.version = (1, 2)
+    data = loader.load(split_note(note.read_text()).frontmatter or "")
+    assert isinstance(data, dict)
+    return data
+
+
 @pytest.fixture
 def make_context(vault: Path, cache_dir: Path, tmp_path: Path) -> MakeContext:
     """`make_context(analyzer="claude"|None|obj, youtube=..., **Context fields)`."""

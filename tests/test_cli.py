@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml as pyyaml
-from conftest import FIXTURES
+from conftest import FIXTURES, props
 from fakeapi import FakeMessagesAPI
-from ruamel.yaml import YAML
 
 from ytvault.notes import split_note
 
@@ -46,14 +45,6 @@ def fill(vault: Path) -> None:
     for name, text in STUBS.items():
         (vault / name).parent.mkdir(parents=True, exist_ok=True)
         (vault / name).write_text(text)
-
-
-def props(path: Path) -> dict[str, object]:
-    loader = YAML(typ="safe", pure=True)
-    loader.version = (1, 2)
-    data = loader.load(split_note(path.read_text()).frontmatter or "")
-    assert isinstance(data, dict)
-    return data
 
 
 def test_sync_every_fixture_video(vault: Path, env: dict[str, str]) -> None:

@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, SEED_URL, MakeContext
-from ruamel.yaml import YAML
+from conftest import FIXTURES, SEED_URL, MakeContext, props
 
 from ytvault import obsidian
 from ytvault.config import Config
@@ -29,14 +28,6 @@ def write(path: Path, text: str) -> Path:
 
 def app_json(vault: Path, **settings: Any) -> None:
     (vault / ".obsidian" / "app.json").write_text(json.dumps(settings))
-
-
-def props(note: Path) -> dict[str, Any]:
-    loader = YAML(typ="safe", pure=True)
-    loader.version = (1, 2)
-    data = loader.load(split_note(note.read_text()).frontmatter or "")
-    assert isinstance(data, dict)
-    return data
 
 
 def config(cache_dir: Path, tmp_path: Path, **keys: Any) -> Config:

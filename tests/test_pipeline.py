@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import yaml as pyyaml
-from conftest import FIXTURES, SEED_URL, MakeContext
+from conftest import FIXTURES, SEED_URL, MakeContext, props
 from fakeapi import FakeMessagesAPI, Reply
 from ruamel.yaml import YAML
 from ytfakes import Raises, youtube_extractor
@@ -32,14 +32,6 @@ def write(path: Path, text: str) -> Path:
 
 def snapshot(vault: Path) -> dict[str, bytes]:
     return {str(p.relative_to(vault)): p.read_bytes() for p in vault.rglob("*") if p.is_file()}
-
-
-def props(note: Path) -> dict[str, object]:
-    loader = YAML(typ="safe", pure=True)
-    loader.version = (1, 2)
-    data = loader.load(split_note(note.read_text()).frontmatter or "")
-    assert isinstance(data, dict)
-    return data
 
 
 def test_seed_stub_becomes_the_golden_note(vault: Path, make_context: MakeContext,

@@ -207,4 +207,34 @@ def test_a_note_that_cannot_be_filled_now_keeps_its_name_and_url(
     premiere = made["fxUpcoming1"]
     assert premiere.status == "created" and premiere.note is not None
     assert "ytvault: waiting for the premiere" in premiere.note.read_text()
-    assert not [p for p in vault.iterdir() if p.name.endswith(".ytvault-new.md")]
+    assert not [p for p in vault.iterdir() if ".ytvault-new-" in p.name]
+
+
+def test_the_hidden_note_of_a_run_that_died_is_finished_by_the_next(
+        vault: Path, make_context: MakeContext, api: FakeMessagesAPI) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    # a run killed after it wrote the URL, and one killed after it filled its note
+    (vault / f".Yf1o0TQzry8.ytvault-new-{dead.pid}.md").write_text(SEED_URL + "\n")
+    made = run(make_context(), [SEED_URL], vault)
+    assert [(m.status, m.note) for m in made] == [("filled", vault / f"{TITLE}.md")]
+    assert "# SUMMARY" in (vault / f"{TITLE}.md").read_text()
+    assert not [p for p in vault.iterdir() if ".ytvault-new-" in p.name]
+
+    filled = (vault / f"{TITLE}.md").read_text()
+    (vault / f"{TITLE}.md").unlink()
+    (vault / f".Yf1o0TQzry8.ytvault-new-{dead.pid}.md").write_text(filled)
+    calls = len(api.message_requests)
+    [again] = run(make_context(), [SEED_URL], vault)
+    assert again.status == "filled" and "interrupted run" in again.detail
+    assert (vault / f"{TITLE}.md").read_text() == filled
+    assert len(api.message_requests) == calls  # the analysis it had is kept, not paid again
+
+
+def test_a_live_run_creating_the_same_note_is_left_alone(
+        vault: Path, make_context: MakeContext) -> None:
+    mine = vault / f".Yf1o0TQzry8.ytvault-new-{os.getppid()}.md"
+    mine.write_text(SEED_URL + "\n")
+    [made] = run(make_context(analyzer=None), [SEED_URL], vault)
+    assert made.status == "skipped" and "right now" in made.detail
+    assert mine.read_text() == SEED_URL + "\n"

@@ -75,10 +75,11 @@ def is_leftover(path: Path, now: float, max_age: float) -> bool:
     except OSError:
         return False
     pid = name.rsplit(TEMP_MARK, 1)[1].split("-", 1)[0]
-    return pid.isdigit() and not _running(int(pid))
+    return pid.isdigit() and not process_running(int(pid))
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether a process with this pid runs on this machine (ours counts)."""
     if pid == os.getpid():
         return True
     try:

@@ -3,9 +3,11 @@ filled by the pipeline; a playlist URL gives one note per video.
 
 A video that already has a note in the vault (by video id) is skipped and reported with a link
 to that note. Videos fetched from YouTube are paced (`fetch_pause_seconds`, varied), so a long
-playlist does not get the IP blocked. A note is filled under a hidden name (`.<id>.ytvault-new.md`:
-Obsidian, sync tools and a running `ytvault watch` pass over dot-files) and put in place when
-done, so a watcher never fills the same note twice.
+playlist does not get the IP blocked. A note is filled under a hidden name
+(`.<id>.ytvault-new-<pid>.md`: Obsidian, sync tools and a running `ytvault watch` pass over
+dot-files) and put in place when done, so a watcher never fills the same note twice. The
+hidden note of a run that died is taken over by the next `ytvault new` of the same video, and
+finished.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ytvault import names, obsidian
+from ytvault.atomic import process_running
 from ytvault.errors import ConfigError, FetchError
 from ytvault.ids import playlist_id, video_id
 
@@ -27,7 +30,7 @@ if TYPE_CHECKING:
     from ytvault.models import Video
     from ytvault.pipeline import Context
 
-HIDDEN_SUFFIX = ".ytvault-new.md"
+HIDDEN_MARK = ".ytvault-new-"
 
 
 @dataclass(frozen=True)
@@ -147,14 +150,17 @@ def _create(ctx: Context, url: str, video: Video, folder: Path) -> Created:
     from ytvault.pipeline import process_note, videos
 
     folder.mkdir(parents=True, exist_ok=True)
-    hidden = folder / f".{video.id}{HIDDEN_SUFFIX}"
-    try:
-        fd = os.open(hidden, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
+    hidden = folder / f".{video.id}{HIDDEN_MARK}{os.getpid()}.md"
+    earlier = _earlier_run(folder, video.id)
+    if earlier is not None and process_running(earlier[1]):
         return Created(url, video.id, "skipped", None,
                        "another `ytvault new` is creating this note right now")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(url + "\n")
+    if earlier is not None:  # that run died: take its note over, filled or not, and finish it
+        os.replace(earlier[0], hidden)
+    else:
+        fd = os.open(hidden, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(url + "\n")
     try:
         outcome = process_note(ctx, hidden)
     finally:
@@ -164,6 +170,9 @@ def _create(ctx: Context, url: str, video: Video, folder: Path) -> Created:
                        "filled")
     videos(ctx).add(video.id, note)
     link = obsidian.open_uri(ctx.vault, note)
+    if outcome is None and earlier is not None:
+        return Created(url, video.id, "filled", note,
+                       f"{video.title}; finished from an interrupted run", link)
     if outcome is None or outcome.status == "skipped":  # a premiere to wait for, say
         why = outcome.detail if outcome is not None else "not filled yet"
         return Created(url, video.id, "created", note, f"{video.title}; {why}", link)
@@ -171,6 +180,15 @@ def _create(ctx: Context, url: str, video: Video, folder: Path) -> Created:
     if outcome.status == "failed":
         detail += "; the note keeps the URL and the next `ytvault sync` fills it"
     return Created(url, video.id, outcome.status, note, detail, link, outcome.analysis_pending)
+
+
+def _earlier_run(folder: Path, vid: str) -> tuple[Path, int] | None:
+    """The hidden note of another `ytvault new` of this video, and that run's pid."""
+    for path in folder.glob(f".{vid}{HIDDEN_MARK}*.md"):
+        pid = path.name[len(f".{vid}{HIDDEN_MARK}"):-len(".md")]
+        if pid.isdigit():
+            return path, int(pid)
+    return None
 
 
 def _put_in_place(ctx: Context, hidden: Path, stem: str) -> Path | None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 TEMP_MARK = ".ytvault-"
+
+log = logging.getLogger(__name__)
 
 
 class Changed(Exception):
@@ -89,3 +94,17 @@ def process_running(pid: int) -> bool:
     except (PermissionError, OSError):
         return True  # someone else's process, or a platform that cannot tell: leave it
     return True
+
+
+# A temp file younger than this, of a writer not on this machine, may be a write in progress.
+LEFTOVER_AGE_SECONDS = 300.0
+
+
+def remove_leftovers(paths: Iterable[Path], now: float | None = None) -> None:
+    """Remove the temp files of atomic writes that a crash interrupted (never a note)."""
+    now = time.time() if now is None else now
+    for path in paths:
+        if is_leftover(path, now, LEFTOVER_AGE_SECONDS):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                log.info("removed %s, left by an interrupted write", path)

@@ -24,7 +24,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from ytvault.errors import AnalysisDeferred, AnalysisError, AnalysisTransientErr
 from ytvault.models import Transcript, Video
 from ytvault.notes import Stub
 from ytvault.pipeline import find_work, process_stub, sync
+from ytvault.scan import Found
 
 log = logging.getLogger(__name__)
 
@@ -105,21 +106,22 @@ class Answers:
         return answer
 
 
-def sync_batch(ctx: Context, report: Report, *, submit: bool = True,
-               wait: bool = True) -> Iterator[Outcome]:
-    """`sync` with the analyses sent as Message Batches (without `submit`: asked live, as
-    `sync` does), then the results of the vault's batches written. Without `wait`, the
-    batches still running are left for a later run."""
+def sync_batch(ctx: Context, report: Report, *, submit: bool = True, wait: bool = True,
+               found: Iterable[tuple[str, Found | Outcome]] | None = None) -> Iterator[Outcome]:
+    """`sync` (of what a scan `found`, default the whole vault) with the analyses sent as
+    Message Batches (without `submit`: asked live, as `sync` does), then the results of the
+    vault's batches written. Without `wait`, the batches still running are left for a later
+    run."""
     live = ctx.analyzer
     if not isinstance(live, ClaudeAnalyzer):  # no API key: nothing to batch
-        yield from sync(ctx)
+        yield from sync(ctx, found=found)
         return
     collector = Collector(live)
     deferred: dict[str, list[Outcome]] = {}
     if submit:
         ctx.analyzer = collector
     try:
-        for outcome in sync(ctx):
+        for outcome in sync(ctx, found=found):
             if outcome.analysis_pending and outcome.video_id in collector.requests:
                 deferred.setdefault(outcome.video_id, []).append(outcome)
             elif not (outcome.analysis_pending and outcome.status == "skipped" and

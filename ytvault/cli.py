@@ -185,26 +185,50 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
+    from itertools import chain
+
     from ytvault.config import load_config
-    from ytvault.pipeline import sync
+    from ytvault.scan import scan_vault
+    from ytvault.seen import Seen
 
     config = load_config(args.config)
     _log_setup(args, config)
     vault = _vault(args.vault or config.vault, "pass VAULT or set `vault` in config.toml")
+    # The scan first, alone: on a vault with nothing to do, the model client, YouTube and the
+    # ledger are never loaded (start-up is most of a no-op sync).
+    seen = Seen.for_vault(config.resolved_state_dir, vault, save=not args.dry_run)
+    found = scan_vault(vault, seen, tidy=not args.dry_run)
+    first = next(found, None)
+    batches = bool(config.api_key()) and not args.dry_run and _open_batches(config, vault)
+    if first is None and not (args.batch or batches):
+        return EXIT_OK
+    from ytvault.pipeline import sync
+
     ctx = _context(config, vault, args)
+    rest = found if first is None else chain([first], found)
     told: list[Callable[[str, str], None]] = []  # the Reporter, once there is one
 
     def on_batch(batch_id: str, text: str) -> None:
         for tell in told:
             tell(batch_id, text)
 
-    outcomes: Iterable[Outcome] = sync(ctx)
-    if args.batch or (ctx.analyzer is not None and ctx.ledger.open_batches(vault)):
+    outcomes: Iterable[Outcome] = sync(ctx, found=rest)
+    if args.batch or batches:
         from ytvault.batch import sync_batch
 
         # without --batch: analyses live, and the results of batches that have ended written
-        outcomes = sync_batch(ctx, on_batch, submit=args.batch, wait=args.batch)
+        outcomes = sync_batch(ctx, on_batch, submit=args.batch, wait=args.batch, found=rest)
     return _report(ctx, outcomes, args, batch=told)
+
+
+def _open_batches(config: Config, vault: Path) -> bool:
+    """Whether Message Batches of this vault may have results to write (ledger.sqlite3)."""
+    path = config.resolved_state_dir / "ledger.sqlite3"
+    if not path.exists():
+        return False
+    from ytvault.state import Ledger
+
+    return bool(Ledger(path).open_batches(vault))
 
 
 def _process(args: argparse.Namespace) -> int:

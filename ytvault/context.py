@@ -11,18 +11,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # a scan that finds nothing to do imports none of these (pydantic, SQLite)
+    from pydantic import BaseModel
 
-from ytvault.cache import Cache
-from ytvault.config import Config
-from ytvault.cost import Usage
-from ytvault.index import VideoIndex
-from ytvault.models import Transcript, Video
-from ytvault.obsidian import FileNames
-from ytvault.pace import FetchPace
-from ytvault.state import Ledger
+    from ytvault.cache import Cache
+    from ytvault.config import Config
+    from ytvault.cost import Usage
+    from ytvault.index import VideoIndex
+    from ytvault.models import Transcript, Video
+    from ytvault.obsidian import FileNames
+    from ytvault.pace import FetchPace
+    from ytvault.state import Ledger
 
 
 class YouTubeSource(Protocol):
@@ -93,6 +94,8 @@ class Context:
 
 def videos(ctx: Context) -> VideoIndex:
     """The vault's notes by video id (index.py), built on first use and shared by threads."""
+    from ytvault.index import VideoIndex
+
     with ctx._locks_guard:
         if ctx.videos is None:
             ctx.videos = VideoIndex(ctx.vault)
@@ -101,6 +104,8 @@ def videos(ctx: Context) -> VideoIndex:
 
 def file_names(ctx: Context) -> FileNames:
     """The vault's file names (obsidian.py: how short a link may be), from one walk."""
+    from ytvault.obsidian import FileNames
+
     with ctx._locks_guard:
         if ctx.file_names is None:
             ctx.file_names = FileNames(ctx.vault)

@@ -44,45 +44,37 @@ from ytvault.notes import Kind, Stub
 from ytvault.pace import FetchPace
 from ytvault.quotes import check_quotes
 from ytvault.render import inline_text, render_analysis, render_callout, render_note
-from ytvault.vault import inside_vault, iter_note_paths
+from ytvault.scan import Found, read_note, scan_vault
+from ytvault.vault import inside_vault
 from ytvault.write import (
     attach_callout_to,
     claim_note,
     release_note,
-    remove_leftovers,
     write_note,
 )
 from ytvault.yamltext import scalar
 
 __all__ = [  # what other modules take from here
     "DUPLICATE", "Analyzer", "Context", "Outcome", "Status", "YouTubeSource", "fetch_video",
-    "find_work", "note_template", "process_note", "process_stub", "sync", "videos", "write_note",
+    "find_work", "judge", "note_template", "process_note", "process_stub", "sync", "videos",
+    "write_note",
 ]
 
 log = logging.getLogger(__name__)
 
 
 def find_work(ctx: Context, note: Path | str) -> Stub | Outcome | None:
-    """Decide from the note alone: a Stub to process, an Outcome (skipped), or None (not ours).
+    """Decide from the note alone: a Stub to process, an Outcome (skipped), or None (not ours)."""
+    found = read_note(note)
+    if found is None or isinstance(found, Outcome):
+        return found
+    return judge(ctx, Path(note), found)
 
-    A scan calls this on every note, most of which are not ours: `note` may be a plain string
-    (the walk's), and a Path is only made for the few that are.
-    """
-    path = note if isinstance(note, Path) else None
-    try:
-        text = notes.read_text(note)
-        if text is None:
-            return None
-        path = Path(note)
-        stub = notes.classify(text)
-    except NoteSkipped as exc:
-        return Outcome(path or Path(note), "skipped", str(exc))
-    except (FileNotFoundError, NotADirectoryError):
-        return Outcome(path or Path(note), "skipped", "the file vanished while it was read")
-    except OSError as exc:
-        return Outcome(path or Path(note), "skipped", f"cannot read it: {exc.strerror or exc}")
-    if stub is None:
-        return None
+
+def judge(ctx: Context, path: Path, found: Found) -> Stub | Outcome:
+    """Whether a stub the scan found is to be worked on now, or skipped, and why: another
+    device holds it, it waits out a backoff, a premiere, an API key or a Message Batch."""
+    text, stub = found
     held = claims.read_claim(text) if claims.KEY in stub.properties else None
     if held is not None and held.device != ctx.device and held.live(datetime.now(UTC)):
         return Outcome(path, "skipped", f"device {held.device} is filling it", stub.video_id)
@@ -120,25 +112,27 @@ def process_note(ctx: Context, path: Path) -> Outcome | None:
     return process_stub(ctx, path, work)
 
 
-def sync(ctx: Context, paths: Iterable[Path] | None = None) -> Iterator[Outcome]:
-    """Every stub in `paths` (default: the whole vault), `concurrency` notes at a time.
+def sync(ctx: Context, paths: Iterable[Path] | None = None, *,
+         found: Iterable[tuple[str, Found | Outcome]] | None = None) -> Iterator[Outcome]:
+    """Every stub in `paths` (default: the whole vault, or what a scan `found` in it),
+    `concurrency` notes at a time.
 
     Outcomes are yielded as notes finish; notes that are not stubs yield nothing.
     """
-    leftovers: list[Path] = []
-    candidates: Iterable[Path | str] = (
-        iter_note_paths(ctx.vault, leftovers=leftovers) if paths is None else paths)
+    if found is None:
+        found = (scan_vault(ctx.vault, tidy=not ctx.dry_run) if paths is None else
+                 ((str(p), r) for p in paths if (r := read_note(p)) is not None))
     own_pace = ctx.fetch_pace is None  # what the cache lacks is fetched from YouTube, paced
     pace = ctx.fetch_pace = ctx.fetch_pace or FetchPace(ctx.config.fetch_pause_seconds)
     with ThreadPoolExecutor(max_workers=ctx.config.concurrency, thread_name_prefix="note") as pool:
         try:
             futures: list[tuple[Path, Future[Outcome]]] = []
-            for candidate in candidates:
-                work = find_work(ctx, candidate)
+            for note, read in found:
+                path = Path(note)
+                work = read if isinstance(read, Outcome) else judge(ctx, path, read)
                 if isinstance(work, Outcome):
                     yield work
-                elif work is not None:
-                    path = Path(candidate)
+                else:
                     if not futures and not ctx.dry_run:  # the walks overlap the first calls
                         threading.Thread(target=warm_indexes, args=(ctx,), name="warm-up",
                                          daemon=True).start()
@@ -161,8 +155,6 @@ def sync(ctx: Context, paths: Iterable[Path] | None = None) -> Iterator[Outcome]
         finally:
             if own_pace:
                 ctx.fetch_pace = None
-    if not ctx.dry_run:
-        remove_leftovers(leftovers)
 
 
 def process_stub(ctx: Context, path: Path, stub: Stub) -> Outcome:

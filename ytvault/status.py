@@ -70,19 +70,14 @@ def _spending(ledger: Ledger, vault: Path) -> list[str]:
 
 
 def _stubs_waiting(config: Config, vault: Path) -> int:
-    from ytvault.errors import NoteSkipped
-    from ytvault.notes import classify, read_text
-    from ytvault.vault import iter_notes
+    from ytvault.scan import Found, scan_vault
+    from ytvault.seen import Seen
 
-    count = 0
-    for path in iter_notes(vault):
-        try:
-            text = read_text(path)
-            stub = classify(text) if text is not None else None
-        except (NoteSkipped, OSError):
-            continue
-        count += stub is not None and stub.kind is Kind.STUB
-    return count
+    # The last scan's memory spares opening the notes it found not to be ours (read only:
+    # `status` changes nothing).
+    seen = Seen.for_vault(config.resolved_state_dir, vault, save=False)
+    return sum(isinstance(read, Found) and read.stub.kind is Kind.STUB
+               for _, read in scan_vault(vault, seen, tidy=False))
 
 
 def _retry(entry: Entry) -> str:

@@ -10,8 +10,8 @@ import json
 import os
 import posixpath
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from ytvault.atomic import TEMP_MARK
 _APP_JSON = (".obsidian", "app.json")
 _MAX_APP_JSON = 1 << 20  # a real app.json is a few KB; anything bigger is not one
 _NAME = attrgetter("name")
+_PATH = attrgetter("path")
 
 # Names sync tools give the losing side of a conflict, matched on the file's stem.
 # Only markers no person would type: `name 2.md` (iCloud), `name (1).md` (Google Drive)
@@ -63,13 +64,29 @@ class IgnoreFilters:
     prefixes: tuple[str, ...] = ()  # lower-cased, for one C-level startswith per path
     regexes: tuple[re.Pattern[str], ...] = ()
     invalid: tuple[str, ...] = ()  # regex entries Python cannot compile (JS-only syntax)
+    # The regexes as one, so a scan makes one search per note (see __post_init__).
+    _joined: re.Pattern[str] | None = field(default=None, init=False, repr=False,
+                                           compare=False)
+
+    def __post_init__(self) -> None:
+        # Joining renumbers groups, so regexes with groups (backreferences) stay apart; one
+        # that only compiles alone (a flag group not at its start) keeps them all apart.
+        if len(self.regexes) > 1 and not any(r.groups for r in self.regexes):
+            try:
+                joined = re.compile("|".join(f"(?:{r.pattern})" for r in self.regexes),
+                                    re.IGNORECASE)
+            except re.error:
+                return
+            object.__setattr__(self, "_joined", joined)
 
     def __bool__(self) -> bool:
         return bool(self.prefixes or self.regexes)
 
     def ignores(self, rel_path: str) -> bool:
-        if rel_path.lower().startswith(self.prefixes):
+        if self.prefixes and rel_path.lower().startswith(self.prefixes):
             return True
+        if self._joined is not None:
+            return self._joined.search(rel_path) is not None
         return any(regex.search(rel_path) for regex in self.regexes)
 
     def ignores_folder(self, rel_dir: str) -> bool:
@@ -133,9 +150,27 @@ def iter_note_paths(
     yielded, so the pipeline can name one that points out of the vault and skip it.
     Paths are strings: a scan looks at every note and builds a Path for the few it keeps.
     """
+    return map(_PATH, iter_note_entries(vault, filters, leftovers))
+
+
+def iter_note_entries(
+    vault: Path, filters: IgnoreFilters | None = None, leftovers: list[Path] | None = None
+) -> Iterator[os.DirEntry[str]]:
+    """The notes of `iter_note_paths` as directory entries (`.path`, `.stat()`)."""
     if filters is None:
         filters = load_ignore_filters(vault)
-    join = os.path.join
+    excluded = excluded_by(filters)
+    for rel_path, entry in iter_markdown(vault, filters, leftovers):
+        if not excluded(rel_path, entry.name):
+            yield entry
+
+
+def iter_markdown(
+    vault: Path, filters: IgnoreFilters, leftovers: list[Path] | None = None
+) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """(vault-relative path, entry) of every `*.md` file in the folders Obsidian indexes, before
+    the exclusions of single files (`excluded_by`): a scan that remembers unchanged notes
+    passes over most files before it need ask."""
     stack: list[tuple[str, str]] = [(str(vault), "")]  # (folder, its vault-relative prefix)
     while stack:
         folder, rel = stack.pop()
@@ -160,10 +195,19 @@ def iter_note_paths(
                     continue
             except OSError:
                 continue
-            if (filters and filters.ignores(rel + name)) or is_conflict_copy(name):
-                continue
-            yield join(folder, name)
+            yield rel + name, entry
         stack.extend(reversed(subfolders))
+
+
+def excluded_by(filters: IgnoreFilters) -> Callable[[str, str], bool]:
+    """`excluded(rel_path, name)`: a note Obsidian excludes, or a sync tool's conflict copy."""
+    ignores = filters.ignores if filters else None
+
+    def excluded(rel_path: str, name: str) -> bool:
+        return (ignores is not None and ignores(rel_path)) or (
+            "onflict" in name.lower() and _CONFLICT_COPY.search(name) is not None)
+
+    return excluded
 
 
 def is_note(vault: Path, path: Path, filters: IgnoreFilters | None = None) -> bool:

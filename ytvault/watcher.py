@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ytvault.atomic import fingerprint
-from ytvault.pipeline import Context, Outcome, find_work, process_stub, warm_indexes
-from ytvault.vault import is_note, iter_note_paths, iter_notes, load_ignore_filters
+from ytvault.pipeline import Context, Outcome, find_work, judge, process_stub, warm_indexes
+from ytvault.scan import scan_vault
+from ytvault.seen import Seen
+from ytvault.vault import is_note, iter_notes, load_ignore_filters
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,9 @@ class Watcher:
         self._cond = threading.Condition()
         self._work: queue.Queue[Path | None] = queue.Queue()
         self._filters = load_ignore_filters(ctx.vault)
+        # what the last scan found not to be ours: the next one opens only what changed since
+        self._seen = Seen.for_vault(ctx.config.resolved_state_dir, ctx.vault,
+                                    save=not ctx.dry_run)
         ctx.on_write = self._wrote
         ctx.honour_backoff = True
 
@@ -126,10 +131,9 @@ class Watcher:
         """Queue every note that is ours to process now (a start-up or reconciliation scan)."""
         started = time.monotonic()
         count = 0
-        for note in iter_note_paths(self.ctx.vault, self._filters):
-            work = find_work(self.ctx, note)
-            if work is None:
-                continue
+        for note, read in scan_vault(self.ctx.vault, self._seen, filters=self._filters,
+                                     tidy=not self.ctx.dry_run):
+            work = read if isinstance(read, Outcome) else judge(self.ctx, Path(note), read)
             if isinstance(work, Outcome):
                 if _quiet(work):  # waiting out a backoff, a premiere, a key or a batch
                     self._retry_when_due(work.note)

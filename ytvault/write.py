@@ -9,13 +9,12 @@ import contextlib
 import logging
 import os
 import stat
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ytvault import claims, notes
-from ytvault.atomic import Changed, atomic_write, fingerprint, is_leftover
+from ytvault.atomic import Changed, atomic_write, fingerprint
 from ytvault.context import Context
 from ytvault.errors import NoteSkipped
 from ytvault.merge import attach_callout
@@ -114,20 +113,6 @@ def save_thumbnail(ctx: Context, note: Path, data: bytes, now: datetime) -> Path
         os.close(fd)
         atomic_write(target, data)
         return target
-
-
-# A temp file younger than this, of a writer not on this machine, may be a write in progress.
-LEFTOVER_AGE_SECONDS = 300.0
-
-
-def remove_leftovers(paths: Iterable[Path], now: float | None = None) -> None:
-    """Remove the temp files of atomic writes that a crash interrupted (never a note)."""
-    now = time.time() if now is None else now
-    for path in paths:
-        if is_leftover(path, now, LEFTOVER_AGE_SECONDS):
-            with contextlib.suppress(OSError):
-                path.unlink()
-                log.info("removed %s, left by an interrupted write", path)
 
 
 def claim_note(ctx: Context, path: Path, stub: Stub) -> bool:

@@ -1,0 +1,192 @@
+"""The scan: which notes are opened, what is remembered of the others, and that a changed note
+is always looked at again, however it was changed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ytvault import scan, seen
+from ytvault.context import Outcome
+from ytvault.scan import Found, scan_vault
+from ytvault.seen import Seen
+
+PROSE = "# A note\n\nSome prose about cooking, nothing to do with video.\n"
+MENTION = "Worth a look: https://youtu.be/Yf1o0TQzry8 for later.\n"
+STUB = "https://youtu.be/Yf1o0TQzry8\n"
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every note the scan opens, by name."""
+    opened: list[str] = []
+    real = scan.read_note
+
+    def counting(note: Path | str) -> Found | Outcome | None:
+        opened.append(Path(note).name)
+        return real(note)
+
+    monkeypatch.setattr(scan, "read_note", counting)
+    return opened
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notes written a moment ago count as settled (the racy window is covered on its own)."""
+    monkeypatch.setattr(seen, "RACY_NS", 0)
+
+
+def write(vault: Path, notes: dict[str, str]) -> None:
+    for name, text in notes.items():
+        (vault / name).parent.mkdir(parents=True, exist_ok=True)
+        (vault / name).write_text(text)
+
+
+def stubs(vault: Path, memory: Seen | None) -> list[str]:
+    return [Path(note).name for note, read in scan_vault(vault, memory)
+            if isinstance(read, Found)]
+
+
+def memory_of(vault: Path, tmp_path: Path) -> Seen:
+    return Seen.for_vault(tmp_path / "state", vault)
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_second_scan_opens_only_new_changed_and_stub_notes(
+        vault: Path, tmp_path: Path, reads: list[str]) -> None:
+    write(vault, {"a.md": PROSE, "b.md": PROSE, "sub/c.md": PROSE, "d.md": MENTION,
+                  "stub.md": STUB})
+    assert stubs(vault, memory_of(vault, tmp_path)) == ["stub.md"]
+    assert sorted(reads) == ["a.md", "b.md", "c.md", "d.md", "stub.md"]
+
+    reads.clear()
+    assert stubs(vault, memory_of(vault, tmp_path)) == ["stub.md"]  # a new process
+    assert reads == ["stub.md"]  # a stub is never remembered
+
+    reads.clear()
+    time.sleep(0.05)  # a new timestamp tick for the change
+    (vault / "b.md").write_text(PROSE + "more\n")
+    write(vault, {"e.md": PROSE})
+    assert stubs(vault, memory_of(vault, tmp_path)) == ["stub.md"]
+    assert sorted(reads) == ["b.md", "e.md", "stub.md"]
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_note_rewritten_as_a_stub_with_its_size_and_mtime_is_found(
+        vault: Path, tmp_path: Path) -> None:
+    # What a sync tool may do: new content, the same length, the old mtime set back.
+    note = vault / "same.md"
+    note.write_text(PROSE)
+    before = note.stat()
+    assert stubs(vault, memory_of(vault, tmp_path)) == []
+    time.sleep(0.05)
+    stub = STUB.rstrip("\n") + " " * (len(PROSE) - len(STUB)) + "\n"
+    assert len(stub) == len(PROSE)
+    note.write_text(stub)
+    os.utime(note, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (note.stat().st_size, note.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert stubs(vault, memory_of(vault, tmp_path)) == ["same.md"]
+
+
+def test_notes_changed_just_before_the_scan_are_not_remembered(
+        vault: Path, tmp_path: Path, reads: list[str]) -> None:
+    write(vault, {"a.md": PROSE, "b.md": PROSE})
+    stubs(vault, memory_of(vault, tmp_path))
+    reads.clear()
+    stubs(vault, memory_of(vault, tmp_path))
+    assert sorted(reads) == ["a.md", "b.md"]  # within RACY_NS of the scan: read again
+    assert not memory_of(vault, tmp_path).path.exists()  # nothing worth saving yet
+
+
+@pytest.mark.usefixtures("settled")
+def test_the_memory_file_is_rewritten_only_when_it_changes(vault: Path, tmp_path: Path) -> None:
+    write(vault, {"a.md": PROSE, "b.md": PROSE, "stub.md": STUB})
+    memory = memory_of(vault, tmp_path)
+    stubs(vault, memory)
+    assert memory.path is not None
+    first = memory.path.stat()
+    lines = memory.path.read_text().split("\n")
+    assert lines[0].startswith(f"ytvault-seen {seen.FORMAT} ") and str(vault) in lines[0]
+    assert sorted(line.split("\0")[0] for line in lines[1:]) == ["a.md", "b.md"]
+
+    stubs(vault, memory_of(vault, tmp_path))
+    assert memory.path.stat().st_mtime_ns == first.st_mtime_ns  # nothing changed: not written
+    assert memory.path.stat().st_ino == first.st_ino
+
+    (vault / "a.md").unlink()
+    stubs(vault, memory_of(vault, tmp_path))
+    remembered = memory.path.read_text().split("\n")[1:]
+    assert [line.split("\0")[0] for line in remembered] == ["b.md"]  # a deleted note drops out
+
+
+@pytest.mark.usefixtures("settled")
+@pytest.mark.parametrize("content", [
+    b"", b"garbage\0\xff\xfe", b"ytvault-seen 0 0.0.0 /elsewhere\nb.md\x000\x000\x000",
+])
+def test_a_foreign_or_broken_memory_is_ignored(vault: Path, tmp_path: Path, reads: list[str],
+                                               content: bytes) -> None:
+    write(vault, {"a.md": PROSE, "b.md": PROSE})
+    memory = memory_of(vault, tmp_path)
+    assert memory.path is not None
+    memory.path.parent.mkdir(parents=True)
+    memory.path.write_bytes(content)
+    stubs(vault, memory_of(vault, tmp_path))
+    assert sorted(reads) == ["a.md", "b.md"]
+    assert memory.path.read_text().startswith(f"ytvault-seen {seen.FORMAT} ")  # made anew
+
+
+@pytest.mark.usefixtures("settled")
+def test_an_unwritable_state_dir_only_costs_the_memory(
+        vault: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    write(vault, {"a.md": PROSE, "stub.md": STUB})
+    blocker = tmp_path / "state"
+    blocker.write_text("a file where the state dir should be")
+    assert stubs(vault, Seen.for_vault(blocker, vault)) == ["stub.md"]
+    assert "cannot save the scan memory" in caplog.text
+
+
+@pytest.mark.usefixtures("settled")
+def test_dry_runs_and_status_leave_no_memory(vault: Path, tmp_path: Path) -> None:
+    write(vault, {"a.md": PROSE, "stub.md": STUB})
+    memory = Seen.for_vault(tmp_path / "state", vault, save=False)
+    assert stubs(vault, memory) == ["stub.md"]
+    assert len(memory) == 1  # remembered in this process
+    assert memory.path is not None and not memory.path.exists()
+
+
+def test_a_note_that_cannot_be_read_is_reported_not_remembered(
+        vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(seen, "RACY_NS", 0)
+    write(vault, {"bad.md": "---\n[unclosed\n---\n"})
+    (vault / "bad.md").write_text("---\nkey: [unclosed\n---\n" + STUB)
+    memory = memory_of(vault, tmp_path)
+    for _ in range(2):
+        found = list(scan_vault(vault, memory))
+        assert [(Path(n).name, type(r)) for n, r in found] == [("bad.md", Outcome)]
+    assert len(memory) == 0
+
+
+def test_a_no_op_sync_loads_none_of_the_machinery(vault: Path, tmp_path: Path) -> None:
+    """The CLI scans before it builds the pipeline: a vault with nothing to do never loads the
+    pipeline, pydantic, SQLite, the YouTube client or the model client."""
+    write(vault, {"a.md": PROSE, "b.md": MENTION})
+    config = tmp_path / "config.toml"
+    config.write_text(f'state_dir = "{tmp_path / "state"}"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "YTVAULT_"))}
+    env.update(YTVAULT_CONFIG=str(config), ANTHROPIC_API_KEY="sk-test", HOME=str(tmp_path))
+    code = ("import json, sys\nfrom ytvault.cli import main\ncode = main(['sync', sys.argv[1]])\n"
+            "print(json.dumps([code, sorted(sys.modules)]))")
+    result = subprocess.run([sys.executable, "-c", code, str(vault)], env=env,
+                            capture_output=True, text=True, check=True, timeout=60)
+    exit_code, modules = json.loads(result.stdout.strip().splitlines()[-1])
+    assert exit_code == 0
+    loaded = {"ytvault.pipeline", "ytvault.youtube", "ytvault.analyze", "ytvault.models",
+              "pydantic", "sqlite3", "anthropic", "yt_dlp"} & set(modules)
+    assert not loaded
+    assert "ytvault.scan" in modules  # (the check above is not vacuous: the scan ran)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from ytvault.config import Config, load_config
+from ytvault.config import Config, load_config, parse_config
 from ytvault.errors import ConfigError
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
+FIELDS = [f.name for f in dataclasses.fields(Config)]
 
 
 def test_example_loads_and_mentions_every_field() -> None:
@@ -18,21 +22,96 @@ def test_example_loads_and_mentions_every_field() -> None:
     assert config.model == Config().model
     text = EXAMPLE.read_text()
     documented = set(re.findall(r"^#? ?(\w+) = ", text, re.M))
-    assert documented == set(Config.model_fields)
+    assert documented == set(FIELDS)
 
 
-def test_unknown_key_is_named(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("toml", "problem"), [
+    ('modle = "x"', "unknown key 'modle': check its spelling against config.example.toml"),
+    ("model = 3", "'model': must be text (got 3)"),
+    ("concurrency = 0", "'concurrency': must be at least 1 (got 0)"),
+    ("concurrency = 65", "'concurrency': must be at most 64 (got 65)"),
+    ("request_timeout_seconds = 0", "'request_timeout_seconds': must be more than 0 (got 0)"),
+    ("poll_interval_seconds = 0.1", "'poll_interval_seconds': must be at least 0.5 (got 0.1)"),
+    ("input_token_budget = 10", "'input_token_budget': must be at least 2000 (got 10)"),
+    ('watch_mode = "fast"', "'watch_mode': must be one of auto, native, polling (got 'fast')"),
+    ("concurrency = true", "'concurrency': must be a whole number (got true)"),
+    ("concurrency = 2.0", "'concurrency': must be a whole number (got 2.0)"),
+    ("debounce_seconds = false", "'debounce_seconds': must be a number (got false)"),
+    ('debounce_seconds = "2"', "'debounce_seconds': must be a number (got '2')"),
+    ("quote_links = 1", "'quote_links': must be true or false (got 1)"),
+    ("vault = 3", "'vault': must be a path, as text (got 3)"),
+    ('transcript_languages = "en"', "'transcript_languages': must be a list (got 'en')"),
+    ('transcript_languages = ["en", 3]', "'transcript_languages.1': must be text (got 3)"),
+    ("transcript_languages = []",
+     """'transcript_languages': must list at least one language code, e.g. ["en"] (got [])"""),
+    ('transcript_proxy = "ftp://proxy"', "'transcript_proxy': must be a proxy URL: http://, "
+     "https:// or socks5://user:pass@host:port (got 'ftp://proxy')"),
+    ('output_language = " "', "'output_language': must be `transcript`, or the name or code "
+     """of a language, e.g. "English" (got ' ')"""),
+    ('sections = ["gist"]', "'sections.0': must be a table (got 'gist')"),
+])
+def test_a_bad_value_says_which_key_and_what_is_wanted(tmp_path: Path, toml: str,
+                                                        problem: str) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('modle = "x"\n')
-    with pytest.raises(ConfigError, match="unknown key 'modle'"):
+    path.write_text(toml + "\n")
+    with pytest.raises(ConfigError) as caught:
         load_config(path)
+    assert str(caught.value) == f"{path}: {problem}"
 
 
-def test_bad_value_is_named(tmp_path: Path) -> None:
-    path = tmp_path / "config.toml"
-    path.write_text("concurrency = 0\n")
-    with pytest.raises(ConfigError, match="'concurrency'"):
-        load_config(path)
+def test_every_config_is_checked_however_it_is_made() -> None:
+    with pytest.raises(ConfigError, match=r"^'concurrency': must be at least 1 \(got 0\)$"):
+        dataclasses.replace(Config(), concurrency=0)
+    with pytest.raises(ConfigError, match=r"^'model': must be text \(got None\)$"):
+        Config(model=None)  # type: ignore[arg-type]
+
+
+def test_python_values_are_taken_as_toml_would_give_them() -> None:
+    config = Config(vault="/v", request_timeout_seconds=5,  # type: ignore[arg-type]
+                    output_language=" English ", transcript_proxy="")
+    assert config.vault == Path("/v")
+    assert config.request_timeout_seconds == 5.0
+    assert isinstance(config.request_timeout_seconds, float)
+    assert config.output_language == "English"
+    assert config.transcript_proxy is None
+    assert dataclasses.replace(config, concurrency=2) == Config(
+        vault=Path("/v"), request_timeout_seconds=5.0, output_language="English", concurrency=2)
+
+
+def test_no_keys_mean_the_defaults(tmp_path: Path) -> None:
+    empty = tmp_path / "config.toml"
+    empty.write_text("# nothing set\n")
+    assert load_config(empty) == Config()
+    assert Config().transcript_languages is not Config().transcript_languages  # not shared
+
+
+def test_paths_expand_home_and_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("YTVAULT_TEST_DIR", str(tmp_path / "data"))
+    config = parse_config({"vault": "~/Vault", "cache_dir": "$YTVAULT_TEST_DIR/cache",
+                           "state_dir": "${YTVAULT_TEST_DIR}/state",
+                           "cookies_file": "~/cookies.txt", "prompt_file": "prompts/mine.md"})
+    assert config.vault == tmp_path / "home" / "Vault"
+    assert config.cache_dir == tmp_path / "data" / "cache"
+    assert config.state_dir == tmp_path / "data" / "state"
+    assert config.cookies_file == tmp_path / "home" / "cookies.txt"
+    assert config.prompt_file == Path("prompts/mine.md")  # relative: resolved in the vault
+    assert Config(note_template=Path("~/t.md")).note_template == tmp_path / "home" / "t.md"
+
+
+def test_loading_the_config_never_imports_pydantic() -> None:
+    """`status` loads the config and must start fast: pydantic's import alone is ~85 ms."""
+    code = (
+        "import sys\n"
+        "from ytvault.config import load_config, parse_config\n"
+        "import ytvault.sections\n"
+        f"load_config(__import__('pathlib').Path({str(EXAMPLE)!r}))\n"
+        "parse_config({'sections': [{'name': 'gist', 'instruction': 'what it is about'}]})\n"
+        "print(sorted(name for name in sys.modules if name.startswith('pydantic')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=EXAMPLE.parent)
+    assert out.stdout.strip() == "[]"
 
 
 def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
@@ -66,7 +145,7 @@ def test_no_config_file_means_defaults(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_configuration_doc_covers_every_key() -> None:
     doc = (EXAMPLE.parent / "docs" / "configuration.md").read_text()
-    for name in Config.model_fields:
+    for name in FIELDS:
         assert f"| `{name}` |" in doc
 
 

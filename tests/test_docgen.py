@@ -4,6 +4,7 @@ When this fails after a key was added or changed: `python -m ytvault.docgen`."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 from ytvault import docgen
@@ -20,10 +21,12 @@ def test_the_committed_reference_matches_the_schema() -> None:
 def test_every_key_has_a_row_with_its_default_and_limits() -> None:
     table = docgen.render_table()
     rows = table.splitlines()[2:]
-    assert [row.split(" | ")[0].strip("| `") for row in rows] == list(Config.model_fields)
+    assert [row.split(" | ")[0].strip("| `") for row in rows] == [f.name for f in fields(Config)]
     assert "| `concurrency` | `4` | How many notes are processed at once. Between 1 and 64. |" \
         in table
     assert "One of `link`, `fill`, `skip`." in table
+    assert "More than 0, at most 1440. |" in table  # reconcile_minutes: gt and le
+    assert "split into parts. Between 2000 and 2000000. |" in table  # bounds of an optional
     assert "| `cache_dir` | the platform's user cache dir |" in table  # said in the description
     assert all(row.count(" | ") == 2 for row in rows)  # no `|` from a description splits a row
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
+import pydantic
 import pytest
 from pydantic import ValidationError
 
 from ytvault.config import Config, parse_config
 from ytvault.errors import ConfigError
 from ytvault.models import SECTIONS, Analysis
-from ytvault.sections import DEFAULT_SECTIONS, Section, analysis_model, budget
+from ytvault.sections import (
+    DEFAULT_SECTIONS,
+    NAME_PATTERN,
+    RESERVED,
+    Section,
+    analysis_model,
+    budget,
+)
 
 
 def test_the_defaults_are_the_seed_notes_eight_sections() -> None:
@@ -79,7 +89,25 @@ def test_sections_from_toml_shaped_config() -> None:
     ([{"name": "ok", "instruction": "x", "size": 0}], "sections.0.size"),
     ([{"name": "ok", "instruction": "x", "kind": "table"}], "sections.0.kind"),
     ([{"name": "ok"}], "sections.0.instruction"),
+    ([{"name": "ok", "instruction": ""}], "sections.0.instruction"),
+    ([{"name": "ok", "instruction": "x", "colour": "red"}], "unknown key 'sections.0.colour'"),
+    ([{"name": "ok", "instruction": "x"}, {"name": "copy", "instruction": "y"}], "reserved"),
 ])
 def test_bad_sections_are_named(sections: list[dict[str, object]], problem: str) -> None:
     with pytest.raises(ConfigError, match=problem):
         parse_config({"sections": sections})
+
+
+def test_a_section_is_checked_when_it_is_made() -> None:
+    with pytest.raises(ConfigError, match=r"^'size': must be at most 50 \(got 51\)$"):
+        Section(name="tips", instruction="tips", size=51)
+    with pytest.raises(ConfigError, match=r"^'kind': must be one of paragraph, list, quotes"):
+        Section(name="tips", instruction="tips", kind="table")  # type: ignore[arg-type]
+    assert len({*DEFAULT_SECTIONS, *DEFAULT_SECTIONS}) == 8  # hashable: analysis_model caches
+
+
+def test_reserved_names_are_the_pydantic_attributes_a_section_would_shadow() -> None:
+    """Listed by hand so that loading the config does not import pydantic; kept in step here."""
+    shadowed = {name for name in dir(pydantic.BaseModel)
+                if re.fullmatch(NAME_PATTERN, name) and not name.startswith("model_")}
+    assert shadowed == RESERVED

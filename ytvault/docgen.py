@@ -3,23 +3,24 @@
     python -m ytvault.docgen            rewrite the table between the markers
     python -m ytvault.docgen --check    exit 1 if the committed table is out of date
 
-The table is rendered from `Config.model_fields` (description, default, bounds, choices), so
-the schema stays the one place a key is described; tests/test_docgen.py checks the doc.
+The table is rendered from the fields of `Config` (the description, default and bounds each
+`setting()` gives, the choices of a Literal), so the schema stays the one place a key is
+described; tests/test_docgen.py checks the doc.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import sys
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 
-from annotated_types import Ge, Gt, Le, Lt
-from pydantic.fields import FieldInfo
-
 from ytvault.config import Config
+from ytvault.schema import BOUNDS, hints
 
 BEGIN = ("<!-- BEGIN config keys: generated from ytvault/config.py by "
          "`python -m ytvault.docgen`; edit the descriptions there -->")
@@ -30,12 +31,12 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 def render_table() -> str:
     """The keys table: one row per field of `Config`, in schema order."""
     rows = ["| key | default | meaning |", "|---|---|---|"]
-    for name, info in Config.model_fields.items():
-        meaning, default = _said_default((info.description or "").strip())
-        extra = _choices(info) or _bounds(info)
+    for field in dataclasses.fields(Config):
+        meaning, default = _said_default(field.metadata["doc"].strip())
+        extra = _choices(hints(Config)[field.name]) or _bounds(field.metadata)
         if extra:
             meaning = f"{meaning} {extra}".strip()
-        rows.append(f"| `{name}` | {default or _default(info)} | {_cell(meaning)} |")
+        rows.append(f"| `{field.name}` | {default or _default(field)} | {_cell(meaning)} |")
     return "\n".join(rows) + "\n"
 
 
@@ -66,8 +67,9 @@ def update(text: str) -> str:
     return f"{head}{BEGIN}\n{render_table()}{END}{tail}"
 
 
-def _default(info: FieldInfo) -> str:
-    value = info.get_default(call_default_factory=True)
+def _default(field: dataclasses.Field[object]) -> str:
+    value = field.default if field.default_factory is dataclasses.MISSING \
+        else field.default_factory()
     if value is None:
         return "none"
     if isinstance(value, bool):
@@ -77,28 +79,19 @@ def _default(info: FieldInfo) -> str:
     return f"`{value}`"
 
 
-def _choices(info: FieldInfo) -> str:
-    if typing.get_origin(info.annotation) is typing.Literal:
-        values = ", ".join(f"`{v}`" for v in typing.get_args(info.annotation))
+def _choices(hint: object) -> str:
+    if typing.get_origin(hint) is typing.Literal:
+        values = ", ".join(f"`{v}`" for v in typing.get_args(hint))
         return f"One of {values}."
     return ""
 
 
-def _bounds(info: FieldInfo) -> str:
-    low: tuple[object, bool] | None = None  # (bound, inclusive)
-    high: tuple[object, bool] | None = None
-    for item in info.metadata:
-        if isinstance(item, Ge | Gt):
-            low = (item.ge, True) if isinstance(item, Ge) else (item.gt, False)
-        elif isinstance(item, Le | Lt):
-            high = (item.le, True) if isinstance(item, Le) else (item.lt, False)
-    if low and high and low[1] and high[1]:
-        return f"Between {_num(low[0])} and {_num(high[0])}."
-    words = []
-    if low:
-        words.append(f"{'at least' if low[1] else 'more than'} {_num(low[0])}")
-    if high:
-        words.append(f"{'at most' if high[1] else 'less than'} {_num(high[0])}")
+def _bounds(metadata: Mapping[str, object]) -> str:
+    """`Between 1 and 64.` for two inclusive bounds, else each in words: `More than 0, at
+    most 1440.`"""
+    if "ge" in metadata and "le" in metadata:
+        return f"Between {_num(metadata['ge'])} and {_num(metadata['le'])}."
+    words = [f"{BOUNDS[name][1]} {_num(metadata[name])}" for name in BOUNDS if name in metadata]
     return (", ".join(words).capitalize() + ".") if words else ""
 
 

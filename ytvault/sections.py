@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from ytvault.schema import Invalid, check, setting
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 Kind = Literal["paragraph", "list", "quotes"]
 
@@ -20,46 +24,45 @@ FULL_SIZE_WORDS = 17_550
 # Below this many words (a Short) a list gets one item; above it, at least two.
 SHORT_WORDS = 200
 
+NAME_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+# A name is a field of the answer's pydantic model (`analysis_model`), so it must not shadow
+# one of BaseModel's attributes: `model_*` by prefix, these by name. Listed rather than looked
+# up so that loading the config never imports pydantic; a test keeps the list in step.
+RESERVED = frozenset({
+    "construct", "copy", "dict", "from_orm", "json", "parse_file", "parse_obj", "parse_raw",
+    "schema", "schema_json", "update_forward_refs", "validate",
+})
 
-class Section(BaseModel):
+
+@dataclass(frozen=True)
+class Section:
     """One section of the note: `# HEADING` and a paragraph or a bullet list."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = field(metadata={
+        "doc": "The field's name in the model's answer; the heading is made from it."})
+    instruction: str = field(metadata={"doc": "What the model writes in it."})
+    size: int = setting(
+        15, "At most this many items (sentences for a paragraph), reached by a "
+        "two-hour video; shorter videos get proportionally fewer.", ge=1, le=50)
+    kind: Kind = setting(
+        "list", "paragraph: one paragraph; list: bullet items; quotes: bullet items "
+        "checked against the transcript and linked to their moment.")
+    heading: str | None = setting(
+        None, "The heading line as written in the note (default: `# NAME:`, "
+        "`# NAME` for a paragraph).")
 
-    name: str = Field(
-        pattern=r"^[a-z][a-z0-9_]{0,39}$",
-        description="The field's name in the model's answer; the heading is made from it.",
-    )
-    instruction: str = Field(min_length=1, description="What the model writes in it.")
-    size: int = Field(
-        default=15, ge=1, le=50,
-        description="At most this many items (sentences for a paragraph), reached by a "
-        "two-hour video; shorter videos get proportionally fewer.",
-    )
-    kind: Kind = Field(
-        default="list",
-        description="paragraph: one paragraph; list: bullet items; quotes: bullet items "
-        "checked against the transcript and linked to their moment.",
-    )
-    heading: str | None = Field(
-        default=None,
-        description="The heading line as written in the note (default: `# NAME:`, "
-        "`# NAME` for a paragraph).",
-    )
-
-    @field_validator("name")
-    @classmethod
-    def _not_reserved(cls, value: str) -> str:
-        if value.startswith("model_") or hasattr(BaseModel, value):
-            raise ValueError(f"{value!r} is reserved: choose another section name")
-        return value
-
-    @field_validator("heading")
-    @classmethod
-    def _one_line(cls, value: str | None) -> str | None:
-        if value is not None and (not value.strip() or re.search(r"[\r\n]", value)):
-            raise ValueError("a heading is one line of text")
-        return value
+    def __post_init__(self) -> None:
+        check(self)
+        if not re.fullmatch(NAME_PATTERN, self.name):
+            raise Invalid("name", "must be lower case letters, digits and _, starting with a "
+                          "letter, at most 40", self.name)
+        if self.name.startswith("model_") or self.name in RESERVED:
+            raise Invalid("name", f"{self.name!r} is reserved: choose another section name")
+        if not self.instruction:
+            raise Invalid("instruction", "must not be empty")
+        if self.heading is not None and (not self.heading.strip()
+                                         or re.search(r"[\r\n]", self.heading)):
+            raise Invalid("heading", "must be one line of text", self.heading)
 
     @property
     def title(self) -> str:
@@ -92,13 +95,13 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
 
 
 def check_sections(sections: Sequence[Section]) -> tuple[Section, ...]:
-    """The sections as a tuple; raises ValueError when they cannot make one answer schema."""
+    """The sections as a tuple; raises `Invalid` when they cannot make one answer schema."""
     if not sections:
-        raise ValueError("list at least one section")
+        raise Invalid("sections", "must list at least one section")
     names = [s.name for s in sections]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        raise ValueError(f"section names must differ: {', '.join(twice)} appears twice")
+        raise Invalid("sections", f"names must differ: {', '.join(twice)} appears twice")
     return tuple(sections)
 
 
@@ -117,9 +120,11 @@ def analysis_model(sections: tuple[Section, ...]) -> type[BaseModel]:
     """The pydantic model the answer must match: `Analysis` for the default sections, a model
     made for the purpose otherwise (a paragraph is a string, the others lists of strings)."""
     if sections == DEFAULT_SECTIONS:
-        from ytvault.models import Analysis  # config imports this module: keep that light
+        from ytvault.models import Analysis  # config imports this module: no pydantic there
 
         return Analysis
+    from pydantic import ConfigDict, Field, create_model  # the same, and only made here
+
     fields: dict[str, Any] = {
         s.name: (str if s.kind == "paragraph" else list[str], Field(description=s.instruction))
         for s in sections

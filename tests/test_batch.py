@@ -19,8 +19,9 @@ from fakeapi import FakeMessagesAPI, Reply
 
 from ytvault.batch import sync_batch
 from ytvault.config import Config
-from ytvault.context import Context, Outcome
+from ytvault.context import Context
 from ytvault.cost import estimate
+from ytvault.outcome import Outcome
 from ytvault.pipeline import sync
 from ytvault.status import render_status
 

@@ -79,8 +79,12 @@ def test_finished_note_with_empty_body_is_not_a_stub() -> None:
     ],
 )
 def test_unsafe_stubs_are_skipped_with_a_reason(text: str, reason: str) -> None:
+    # Frontmatter that never closes is found by classify; malformed properties when they are
+    # read (pipeline.judge reads them before any work; `status` only counts the stub).
     with pytest.raises(NoteSkipped, match=reason):
-        classify(text)
+        stub = classify(text)
+        assert stub is not None and stub.video_id == "Yf1o0TQzry8"
+        assert stub.properties is None  # raises NoteSkipped first
 
 
 def test_yaml_1_2_semantics() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ytvault import scan, seen
-from ytvault.context import Outcome
+from ytvault.outcome import Outcome
 from ytvault.scan import Found, scan_vault
 from ytvault.seen import Seen
 
@@ -160,16 +160,17 @@ def test_dry_runs_and_status_leave_no_memory(vault: Path, tmp_path: Path) -> Non
     assert memory.path is not None and not memory.path.exists()
 
 
-def test_a_note_that_cannot_be_read_is_reported_not_remembered(
+def test_notes_that_ask_for_work_or_a_report_are_never_remembered(
         vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(seen, "RACY_NS", 0)
-    write(vault, {"bad.md": "---\n[unclosed\n---\n"})
-    (vault / "bad.md").write_text("---\nkey: [unclosed\n---\n" + STUB)
+    write(vault, {"open.md": "---\ntitle: never closed\n" + STUB,  # reported: skipped
+                  "props.md": "---\nkey: [unclosed\n---\n" + STUB,  # judged by the pipeline
+                  "prose.md": PROSE})
     memory = memory_of(vault, tmp_path)
     for _ in range(2):
-        found = list(scan_vault(vault, memory))
-        assert [(Path(n).name, type(r)) for n, r in found] == [("bad.md", Outcome)]
-    assert len(memory) == 0
+        found = {Path(n).name: type(r) for n, r in scan_vault(vault, memory)}
+        assert found == {"open.md": Outcome, "props.md": Found}
+    assert len(memory) == 1  # prose.md
 
 
 def test_a_no_op_sync_loads_none_of_the_machinery(vault: Path, tmp_path: Path) -> None:

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import time
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
 TEMP_MARK = ".ytvault-"
-
-log = logging.getLogger(__name__)
 
 
 class Changed(Exception):
@@ -36,7 +32,7 @@ def atomic_write(
     (nothing written) if someone else wrote it since that fingerprint was taken.
     """
     # The writer's pid in the name lets the next run tell a crashed write from a live one.
-    tmp = path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+    tmp = path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}-{os.urandom(4).hex()}.tmp")
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
@@ -107,4 +103,6 @@ def remove_leftovers(paths: Iterable[Path], now: float | None = None) -> None:
         if is_leftover(path, now, LEFTOVER_AGE_SECONDS):
             with contextlib.suppress(OSError):
                 path.unlink()
-                log.info("removed %s, left by an interrupted write", path)
+                import logging  # here, not at the top: `status` starts without it
+
+                logging.getLogger(__name__).info("removed %s, left by an interrupted write", path)

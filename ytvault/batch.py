@@ -32,11 +32,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from ytvault.analyze import ClaudeAnalyzer
-from ytvault.context import Context, Outcome, videos
+from ytvault.context import Context, videos
 from ytvault.cost import Usage
 from ytvault.errors import AnalysisDeferred, AnalysisError, AnalysisTransientError
 from ytvault.models import Transcript, Video
 from ytvault.notes import Stub
+from ytvault.outcome import Outcome
 from ytvault.pipeline import find_work, process_stub, sync
 from ytvault.scan import Found
 

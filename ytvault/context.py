@@ -11,14 +11,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # a scan that finds nothing to do imports none of these (pydantic, SQLite)
     from pydantic import BaseModel
 
     from ytvault.cache import Cache
     from ytvault.config import Config
-    from ytvault.cost import Usage
     from ytvault.index import VideoIndex
     from ytvault.models import Transcript, Video
     from ytvault.obsidian import FileNames
@@ -35,19 +34,6 @@ class YouTubeSource(Protocol):
 
 class Analyzer(Protocol):
     def analyze(self, video: Video, transcript: Transcript) -> BaseModel: ...
-
-
-Status = Literal["filled", "skipped", "failed"]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    note: Path
-    status: Status
-    detail: str = ""
-    video_id: str = ""
-    analysis_pending: bool = False  # filled, but waiting for an API key (or a batch)
-    usage: Usage | None = None  # the tokens and estimated cost of its model calls
 
 
 def _local_now() -> datetime:

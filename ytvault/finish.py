@@ -8,10 +8,11 @@ import logging
 from pathlib import Path
 
 from ytvault import names, notes, obsidian
-from ytvault.context import Context, Outcome, file_names, videos
+from ytvault.context import Context, file_names, videos
 from ytvault.errors import NoteSkipped
 from ytvault.models import Video
 from ytvault.notes import Stub
+from ytvault.outcome import Outcome
 from ytvault.render import render_callout
 from ytvault.write import attach_callout_to
 from ytvault.yamltext import FrontmatterError

@@ -6,15 +6,15 @@ lock behind; the file also holds the owner's pid for `ytvault status`.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import IO
 
+from ytvault.vault import state_name
+
 
 def lock_path(state_dir: Path, vault: Path) -> Path:
-    digest = hashlib.sha256(str(vault.resolve()).encode()).hexdigest()[:16]
-    return state_dir / f"watch-{digest}.lock"
+    return state_dir / f"watch-{state_name(vault.resolve())}.lock"
 
 
 class VaultLock:

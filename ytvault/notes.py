@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,16 @@ class Stub:
     kind: Kind
     video_id: str
     url: str  # the URL as the person pasted it
-    properties: dict[str, Any]
+    frontmatter: str = ""  # the note's, parsed into `properties` when they are first asked for
+
+    @cached_property
+    def properties(self) -> dict[str, Any]:
+        """The note's properties; NoteSkipped when its frontmatter is malformed. Parsed on
+        demand: `status`, which only counts stubs, never loads the YAML parser."""
+        try:
+            return load_mapping(self.frontmatter)
+        except FrontmatterError as exc:
+            raise NoteSkipped(str(exc)) from None
 
 
 def split_note(text: str) -> Parts:
@@ -135,30 +145,31 @@ def classify(text: str) -> Stub | None:
     fm_url_possible = parts.frontmatter is not None and "youtube_url" in parts.frontmatter
     if body_url is None and state is None and not (fm_url_possible and not parts.body.strip()):
         return None
+    frontmatter = parts.frontmatter or ""
+    if body_url is not None:  # a stub whatever its properties say (checked by pipeline.judge)
+        return _stub(Kind.STUB, body_url, frontmatter)
     try:
-        props = load_mapping(parts.frontmatter or "")
+        props = load_mapping(frontmatter)
     except FrontmatterError as exc:
-        if body_url or not parts.body.strip():
+        if not parts.body.strip():
             raise NoteSkipped(str(exc)) from None
         return None
-    if body_url is not None:
-        return _stub(Kind.STUB, body_url, props)
     fm_url = props.get("youtube_url")
     if not parts.body.strip():
         if isinstance(fm_url, str) and not _is_finished(props):
-            return _stub(Kind.STUB, fm_url, props)
+            return _stub(Kind.STUB, fm_url, frontmatter)
         return None
     if state is None:
         return None
     if state in (ANALYSIS_PENDING, ANALYSIS_FAILED):
-        return _stub(Kind.ANALYSIS, fm_url, props) if isinstance(fm_url, str) else None
+        return _stub(Kind.ANALYSIS, fm_url, frontmatter) if isinstance(fm_url, str) else None
     span = callout_span(parts.body, (WAITING, CANNOT_FILL))
     if span is None or parts.body[span[1]:].strip():
         return None
     url = _body_url(parts.body[: span[0]])
     if url is None:
         return None
-    return _stub(Kind.WAITING if state == WAITING else Kind.FAILED, url, props)
+    return _stub(Kind.WAITING if state == WAITING else Kind.FAILED, url, frontmatter)
 
 
 def callout_state(text: str) -> str | None:
@@ -200,9 +211,9 @@ def callout_span(body: str, states: tuple[str, ...]) -> tuple[int, int] | None:
     return None
 
 
-def _stub(kind: Kind, url: str, props: dict[str, Any]) -> Stub | None:
+def _stub(kind: Kind, url: str, frontmatter: str) -> Stub | None:
     vid = video_id(url.strip())
-    return None if vid is None else Stub(kind, vid, url.strip(), props)
+    return None if vid is None else Stub(kind, vid, url.strip(), frontmatter)
 
 
 def _is_finished(props: dict[str, Any]) -> bool:

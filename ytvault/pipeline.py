@@ -17,15 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ytvault import claims, notes, obsidian
-from ytvault.context import (
-    Analyzer,
-    Context,
-    Outcome,
-    Status,
-    YouTubeSource,
-    file_names,
-    videos,
-)
+from ytvault.context import Analyzer, Context, YouTubeSource, file_names, videos
 from ytvault.cost import Usage
 from ytvault.errors import (
     AnalysisAuthError,
@@ -41,6 +33,7 @@ from ytvault.finish import DUPLICATE, after_fill, skip_duplicate, thumbnail_link
 from ytvault.merge import merge_analysis, merge_note
 from ytvault.models import Transcript, Video
 from ytvault.notes import Kind, Stub
+from ytvault.outcome import Outcome, Status
 from ytvault.pace import FetchPace
 from ytvault.quotes import check_quotes
 from ytvault.render import inline_text, render_analysis, render_callout, render_note
@@ -75,7 +68,11 @@ def judge(ctx: Context, path: Path, found: Found) -> Stub | Outcome:
     """Whether a stub the scan found is to be worked on now, or skipped, and why: another
     device holds it, it waits out a backoff, a premiere, an API key or a Message Batch."""
     text, stub = found
-    held = claims.read_claim(text) if claims.KEY in stub.properties else None
+    try:
+        properties = stub.properties  # malformed: skipped before any work is done
+    except NoteSkipped as exc:
+        return Outcome(path, "skipped", str(exc))
+    held = claims.read_claim(text) if claims.KEY in properties else None
     if held is not None and held.device != ctx.device and held.live(datetime.now(UTC)):
         return Outcome(path, "skipped", f"device {held.device} is filling it", stub.video_id)
     if path.is_symlink() or not inside_vault(ctx.vault, path):

@@ -15,9 +15,9 @@ from typing import NamedTuple
 
 from ytvault import notes
 from ytvault.atomic import remove_leftovers
-from ytvault.context import Outcome
 from ytvault.errors import NoteSkipped
 from ytvault.notes import Stub
+from ytvault.outcome import Outcome
 from ytvault.seen import Seen
 from ytvault.vault import IgnoreFilters, excluded_by, iter_markdown, load_ignore_filters
 

@@ -14,16 +14,13 @@ unreadable or foreign file is an empty memory; it is rewritten only when the set
 
 from __future__ import annotations
 
-import logging
 import os
 import time
-import zlib
 from pathlib import Path
 
 from ytvault import __version__
 from ytvault.atomic import atomic_write
-
-log = logging.getLogger(__name__)
+from ytvault.vault import state_name
 
 # Bump when what counts as "not ours" changes without a new version (notes.classify).
 FORMAT = 1
@@ -46,11 +43,7 @@ class Seen:
 
     @classmethod
     def for_vault(cls, state_dir: Path, vault: Path, *, save: bool = True) -> Seen:
-        # The folder's name for the person who looks, a checksum of the path for uniqueness
-        # (the header names the vault, so even a clash only costs a full scan).
-        digest = zlib.crc32(os.fsencode(str(vault)))
-        name = "".join(c if c.isalnum() or c in "-_" else "_" for c in vault.name)[:40]
-        return cls(state_dir / "scans" / f"{name}-{digest:08x}.seen", vault, save=save)
+        return cls(state_dir / "scans" / f"{state_name(vault)}.seen", vault, save=save)
 
     def begin(self) -> None:
         """Start a new scan: what it confirms or adds becomes the memory when it ends."""
@@ -86,7 +79,10 @@ class Seen:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(self.path, text.encode("utf-8", "surrogateescape"))
         except OSError as exc:  # a memory only: the next scan reads the notes instead
-            log.warning("cannot save the scan memory %s: %s", self.path, exc.strerror or exc)
+            import logging  # here, not at the top: `status` starts without it
+
+            logging.getLogger(__name__).warning("cannot save the scan memory %s: %s", self.path,
+                                                exc.strerror or exc)
 
     def __len__(self) -> int:
         return len(self._known)

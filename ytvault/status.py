@@ -6,11 +6,14 @@ from __future__ import annotations
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ytvault.config import Config
 from ytvault.lock import VaultLock, lock_path
 from ytvault.notes import Kind
-from ytvault.state import Entry, Ledger
+
+if TYPE_CHECKING:  # SQLite is loaded only when there is a ledger to read
+    from ytvault.state import Entry, Ledger
 
 LABELS = {
     "filled": "done",
@@ -28,7 +31,11 @@ def render_status(config: Config, vault: Path) -> str:
     waiting = _stubs_waiting(config, vault)
     lines.append(f"stubs not yet filled: {waiting}")
     db = config.resolved_state_dir / "ledger.sqlite3"
-    ledger = Ledger(db) if db.exists() else None
+    ledger = None
+    if db.exists():
+        from ytvault.state import Ledger
+
+        ledger = Ledger(db)
     entries = ledger.entries(vault) if ledger else []
     counts = Counter(e.status for e in entries)
     for status, label in LABELS.items():

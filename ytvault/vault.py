@@ -10,6 +10,7 @@ import json
 import os
 import posixpath
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -93,6 +94,14 @@ class IgnoreFilters:
         """True when every path under `rel_dir` is excluded, so the walk can skip it."""
         # A prefix that matches `dir/` matches everything below it; a regex may not.
         return (rel_dir + "/").lower().startswith(self.prefixes)
+
+
+def state_name(vault: Path) -> str:
+    """A name for a vault's own files in the state dir (its lock, its scan memory): the
+    folder's name, for the person who looks, and a checksum of its path, to tell vaults apart.
+    (zlib, not hashlib: loading OpenSSL took 2 ms of `status`'s start-up.)"""
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in vault.name)[:40]
+    return f"{name}-{zlib.crc32(os.fsencode(str(vault))):08x}"
 
 
 def read_app_config(vault: Path) -> dict[str, Any]:

@@ -1,0 +1,23 @@
+"""What processing a note comes to: filled, skipped or failed, and why. Every stage may end a
+note's way with one, from the scan (a note it cannot read) to the write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from ytvault.cost import Usage
+
+Status = Literal["filled", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    note: Path
+    status: Status
+    detail: str = ""
+    video_id: str = ""
+    analysis_pending: bool = False  # filled, but waiting for an API key (or a batch)
+    usage: Usage | None = None  # the tokens and estimated cost of its model calls

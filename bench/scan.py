@@ -1,11 +1,13 @@
 """Scan benchmark: a no-op `ytvault sync VAULT` on a 20,000-note vault with no stubs, against
 `find VAULT -name '*.md'` over the same tree (target: well under 1 s, within 8x of find).
 
-Warm cache: every command runs twice before the `--runs` timed, interleaved runs. A second
-baseline, `grep -rl --include='*.md' youtu VAULT`, opens every note as ytvault must. Then, in
-this process, the stages of the scan are timed on their own (the walk `iter_notes`, + reading,
-+ classifying, the whole `pipeline.sync`), next to a stdlib floor doing the same work with
-`os.walk` and `os.read`, to show where the time goes. `--profile` adds a cProfile of the sync.
+Warm page cache: every command runs twice before the `--runs` timed, interleaved runs. A second
+baseline, `grep -rl --include='*.md' youtu VAULT`, opens every note as a scan without memory
+must. `sync` runs twice per round: as a person runs it again (the scan remembers the notes it
+found not to be stubs, seen.py, and opens none of them) and with that memory deleted first (it
+opens every note: a first run, or after an upgrade). Then, in this process, the stages of the
+scan are timed on their own, next to stdlib floors doing the same work, to show where the time
+goes. `--profile` adds a cProfile of the remembered scan.
 
     /work/venv/bin/python bench/scan.py [--vault DIR] [--runs 7]
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import cProfile
 import os
 import pstats
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -51,13 +54,10 @@ def best_of(fn: Callable[[], object], runs: int) -> float:
 
 
 def in_process(vault: Path, state: Path, runs: int, profile: bool, cli_wall: float) -> None:
-    from ytvault.cache import Cache
-    from ytvault.config import Config
     from ytvault.notes import MAX_NOTE_BYTES, classify, read_text
-    from ytvault.pipeline import Context, find_work, sync
-    from ytvault.state import Ledger
+    from ytvault.scan import scan_vault
+    from ytvault.seen import Seen
     from ytvault.vault import iter_notes
-    from ytvault.youtube import YouTubeClient
 
     notes = list(iter_notes(vault))
 
@@ -65,31 +65,26 @@ def in_process(vault: Path, state: Path, runs: int, profile: bool, cli_wall: flo
         for _ in iter_notes(vault):
             pass
 
-    def walk_read() -> None:
-        for path in iter_notes(vault):
-            read_text(path)
-
     def walk_read_classify() -> None:
         for path in iter_notes(vault):
             text = read_text(path)
             if text is not None:
                 classify(text)
 
-    ctx = Context(config=Config(state_dir=state), vault=vault, cache=Cache(state / "cache"),
-                  ledger=Ledger(state / "ledger.sqlite3"), youtube=YouTubeClient(),
-                  analyzer=None)
+    def scan_without_memory() -> None:
+        for note, _ in scan_vault(vault, tidy=False):
+            raise SystemExit(f"the vault has work to do: {note}")
 
-    def walk_find_work() -> None:
-        for path in iter_notes(vault):
-            find_work(ctx, path)
+    Seen.for_vault(state, vault).path.unlink(missing_ok=True)  # type: ignore[union-attr]
+    for _ in scan_vault(vault, Seen.for_vault(state, vault), tidy=False):
+        pass  # the memory, as a first sync leaves it
 
-    def whole_sync() -> None:
-        for outcome in sync(ctx):
-            raise SystemExit(f"the vault has work to do: {outcome}")
+    def scan_remembered() -> None:
+        for note, _ in scan_vault(vault, Seen.for_vault(state, vault), tidy=False):
+            raise SystemExit(f"the vault has work to do: {note}")
 
-    def read_listed() -> None:
-        for path in notes:
-            read_text(path)
+    def load_memory() -> None:
+        Seen.for_vault(state, vault)
 
     def floor_read(path: str | Path) -> bool:
         """The least a scan must do per note: open, read, close, look for `youtu`."""
@@ -102,54 +97,43 @@ def in_process(vault: Path, state: Path, runs: int, profile: bool, cli_wall: flo
         finally:
             os.close(fd)
 
-    def floor_read_listed() -> None:
-        for path in notes:
-            floor_read(path)
-
-    def floor_walk() -> None:
-        for folder, dirs, files in os.walk(vault):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            for name in files:
-                if name.endswith(".md"):
-                    os.path.join(folder, name)
-
-    def floor_walk_read() -> None:
-        for folder, dirs, files in os.walk(vault):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            for name in files:
-                if name.endswith(".md"):
-                    floor_read(os.path.join(folder, name))
+    def floor_walk(each: Callable[[str], object] | None = None) -> Callable[[], None]:
+        def run() -> None:
+            for folder, dirs, files in os.walk(vault):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                for name in files:
+                    if name.endswith(".md"):
+                        path = os.path.join(folder, name)
+                        if each is not None:
+                            each(path)
+        return run
 
     with_youtu = sum(1 for p in notes if read_text(p) is not None)
     print(f"\nin this process ({len(notes)} notes, {with_youtu} of them contain `youtu` and "
           f"are classified; median of {runs}):")
     stages = {  # key: (label, function)
         "walk": ("walk: iter_notes", walk),
-        "read": ("walk + read_text", walk_read),
         "classify": ("walk + read_text + classify", walk_read_classify),
-        "find_work": ("walk + find_work", walk_find_work),
-        "sync": ("pipeline.sync (no-op)", whole_sync),
-        "read_only": ("read_text alone (listed notes)", read_listed),
-        "floor_read_only": ("floor: os.read of listed notes", floor_read_listed),
-        "floor_walk": ("floor: os.walk, *.md names", floor_walk),
-        "floor_read": ("floor: os.walk + os.read of each", floor_walk_read),
+        "scan": ("scan_vault, no memory", scan_without_memory),
+        "load": ("the memory loaded (Seen)", load_memory),
+        "remembered": ("scan_vault, remembered", scan_remembered),
+        "floor_walk": ("floor: os.walk, *.md names", floor_walk()),
+        "floor_stat": ("floor: os.walk + os.stat of each", floor_walk(os.stat)),
+        "floor_read": ("floor: os.walk + os.read of each", floor_walk(floor_read)),
     }
     r = {}
     for key, (label, fn) in stages.items():
         r[key] = best_of(fn, runs)
         print(f"  {label:<34} {fmt_ms(r[key])}")
-    print(f"  → read_text adds {fmt_ms(r['read'] - r['walk'])}, classify adds "
-          f"{fmt_ms(r['classify'] - r['read'])}")
-    print(f"  → iter_notes is {r['walk'] / r['floor_walk']:.1f}x its os.walk floor; walk + read "
-          f"{r['read'] / r['floor_read']:.1f}x its floor; read_text alone "
-          f"{r['read_only'] / r['floor_read_only']:.1f}x its floor")
-    print(f"  → the CLI's no-op sync ({fmt_ms(cli_wall).strip()}) minus pipeline.sync in process: "
-          f"{fmt_ms(cli_wall - r['sync']).strip()} of interpreter start-up, imports, config "
-          "and ledger")
+    print(f"  → without memory the scan is {r['scan'] / r['floor_read']:.1f}x its floor (walk + "
+          f"read); remembered, {r['remembered'] / r['floor_stat']:.1f}x its floor (walk + stat)")
+    print(f"  → the CLI's no-op sync ({fmt_ms(cli_wall).strip()}) minus the remembered scan in "
+          f"process: {fmt_ms(cli_wall - r['remembered']).strip()} of interpreter start-up, "
+          "imports and config")
     if profile:
         profiler = cProfile.Profile()
-        profiler.runcall(whole_sync)
-        print("\ncProfile of pipeline.sync (no-op), top 15 by own time:")
+        profiler.runcall(scan_remembered)
+        print("\ncProfile of the remembered scan, top 15 by own time:")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
 
@@ -172,17 +156,26 @@ def main() -> None:
             "find -name '*.md'": ["find", str(vault), "-name", "*.md"],
             "grep -rl youtu (*.md)": ["grep", "-rl", "--include=*.md", "youtu", str(vault)],
             "ytvault sync (no-op)": [YTVAULT, "sync", str(vault)],
+            "ytvault sync, no memory": [YTVAULT, "sync", str(vault)],
             "ytvault sync EMPTY": [YTVAULT, "sync", str(empty)],
         }
+        memory = tmp / "state" / "scans"  # (isolated_env's state_dir)
+
+        def forget() -> None:
+            shutil.rmtree(memory, ignore_errors=True)
         print(f"machine: {machine()}")
         print(f"vault: {vault} ({args.notes} notes, no stubs); {args.runs} interleaved runs "
               "after 2 warm-up runs each")
         for _ in range(2):
-            for cmd in commands.values():
+            for name, cmd in commands.items():
+                if name.endswith("no memory"):
+                    forget()
                 run_timed(cmd, env)
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
         for _ in range(args.runs):
             for name, cmd in commands.items():
+                if name.endswith("no memory"):
+                    forget()
                 result = run_timed(cmd, env)
                 if name.startswith("ytvault") and (result.returncode or result.output.strip()):
                     raise SystemExit(f"sync was not a no-op (exit {result.returncode}):\n"
@@ -195,12 +188,14 @@ def main() -> None:
             cpu = median([c for _, c in values])
             print(f"{name:<24} {fmt_ms(wall)} {fmt_ms(cpu)} {wall / base:7.1f}x")
         sync_wall = median([w for w, _ in runs["ytvault sync (no-op)"]])
-        ratio = sync_wall / base
-        print(f"\ntarget: under {TARGET_SECONDS:.0f} s: "
-              + ("ok" if sync_wall < TARGET_SECONDS else "MISSED")
-              + f" ({sync_wall:.2f} s); within {TARGET_RATIO:.0f}x of find: "
-              + ("ok" if ratio <= TARGET_RATIO else f"MISSED by {ratio / TARGET_RATIO:.1f}x")
-              + f" ({ratio:.1f}x)")
+        for name in ("ytvault sync (no-op)", "ytvault sync, no memory"):
+            wall = median([w for w, _ in runs[name]])
+            ratio = wall / base
+            print(f"\n{name}: under {TARGET_SECONDS:.0f} s: "
+                  + ("ok" if wall < TARGET_SECONDS else "MISSED")
+                  + f" ({wall:.2f} s); within {TARGET_RATIO:.0f}x of find: "
+                  + ("ok" if ratio <= TARGET_RATIO else f"MISSED by {ratio / TARGET_RATIO:.1f}x")
+                  + f" ({ratio:.1f}x)")
         print("(`sync EMPTY`: the same command on a vault with no notes: its fixed start-up cost)")
         print_importtime("ytvault sync", importtime([YTVAULT, "sync", str(empty)], env), 5)
         started = time.perf_counter()

@@ -175,7 +175,7 @@ def test_notes_that_ask_for_work_or_a_report_are_never_remembered(
 
 def test_a_no_op_sync_loads_none_of_the_machinery(vault: Path, tmp_path: Path) -> None:
     """The CLI scans before it builds the pipeline: a vault with nothing to do never loads the
-    pipeline, pydantic, SQLite, the YouTube client or the model client."""
+    pipeline, pydantic, SQLite, logging, the YouTube client or the model client."""
     write(vault, {"a.md": PROSE, "b.md": MENTION})
     config = tmp_path / "config.toml"
     config.write_text(f'state_dir = "{tmp_path / "state"}"\n')
@@ -188,6 +188,7 @@ def test_a_no_op_sync_loads_none_of_the_machinery(vault: Path, tmp_path: Path) -
     exit_code, modules = json.loads(result.stdout.strip().splitlines()[-1])
     assert exit_code == 0
     loaded = {"ytvault.pipeline", "ytvault.youtube", "ytvault.analyze", "ytvault.models",
-              "pydantic", "sqlite3", "anthropic", "yt_dlp"} & set(modules)
+              "pydantic", "sqlite3", "anthropic", "yt_dlp", "logging", "ruamel.yaml"
+              } & set(modules)
     assert not loaded
     assert "ytvault.scan" in modules  # (the check above is not vacuous: the scan ran)

@@ -182,10 +182,10 @@ def _add_obsidian_commands(commands: argparse._SubParsersAction[_Parser]
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command != "status":  # which only prints: it starts without `logging` (5 ms)
-        from ytvault import logs
-
-        logs.setup(args.verbose, [os.environ.get("ANTHROPIC_API_KEY", "")])
+    # Each command sets up logging once it has read its config; `status` and a `sync` with
+    # nothing to do log nothing and start without `logging` (5 ms). These two read none.
+    if args.command in ("service", "doctor"):
+        _log_setup(args)
     try:
         if args.command == "sync":
             return _sync(args)
@@ -223,16 +223,20 @@ def _sync(args: argparse.Namespace) -> int:
     from ytvault.seen import Seen
 
     config = load_config(args.config)
-    _log_setup(args, config)
     vault = _vault(args.vault or config.vault, "pass VAULT or set `vault` in config.toml")
-    # The scan first, alone: on a vault with nothing to do, the model client, YouTube and the
-    # ledger are never loaded (start-up is most of a no-op sync).
+    if args.verbose:  # the scan's steps too
+        _log_setup(args, config)
+    # The scan first, alone: on a vault with nothing to do, logging, the model client, YouTube
+    # and the ledger are never loaded (start-up is most of a no-op sync). A warning of the
+    # scan's own (its memory could not be saved) is printed as Python prints it.
     seen = Seen.for_vault(config.resolved_state_dir, vault, save=not args.dry_run)
     found = scan_vault(vault, seen, tidy=not args.dry_run)
     first = next(found, None)
     batches = bool(config.api_key()) and not args.dry_run and _open_batches(config, vault)
     if first is None and not (args.batch or batches):
         return EXIT_OK
+    if not args.verbose:
+        _log_setup(args, config)
     from ytvault.pipeline import sync
 
     ctx = _context(config, vault, args)
@@ -362,10 +366,12 @@ def _service(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _log_setup(args: argparse.Namespace, config: Config, log_file: Path | None = None) -> None:
+def _log_setup(args: argparse.Namespace, config: Config | None = None,
+               log_file: Path | None = None) -> None:
     from ytvault import logs
 
-    secrets = [config.api_key() or "", os.environ.get("ANTHROPIC_API_KEY", "")]
+    key = config.api_key() if config is not None else None
+    secrets = [key or "", os.environ.get("ANTHROPIC_API_KEY", "")]
     logs.setup(args.verbose, secrets, log_file)
 
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from ytvault import notes
 from ytvault.atomic import remove_leftovers
 from ytvault.errors import NoteSkipped
-from ytvault.notes import Stub
 from ytvault.outcome import Outcome
 from ytvault.seen import Seen
 from ytvault.vault import IgnoreFilters, excluded_by, iter_markdown, load_ignore_filters
+
+if TYPE_CHECKING:
+    from ytvault.notes import Stub
 
 
 class Found(NamedTuple):
@@ -36,6 +37,10 @@ def read_note(note: Path | str) -> Found | Outcome | None:
     A scan calls this on every note it cannot pass over: `note` may be a plain string (the
     walk's), and a Path is only made for the few that are ours.
     """
+    # Imported here: a scan that remembers every note reads none, and starts 3 ms sooner.
+    # (`import a.b` of a loaded module is a dict lookup; `from a import b` is not.)
+    import ytvault.notes as notes
+
     try:
         text = notes.read_text(note)
         if text is None:
@@ -62,28 +67,24 @@ def scan_vault(vault: Path, seen: Seen | None = None, *, filters: IgnoreFilters 
     if filters is None:
         filters = load_ignore_filters(vault)
     excluded = excluded_by(filters)
-    if seen is not None:
+    notes = iter_markdown(vault, filters, leftovers)
+    if seen is None:
+        for rel_path, path, entry in notes:
+            if not excluded(rel_path, entry.name):
+                found = read_note(path)
+                if found is not None:
+                    yield path, found
+    else:
         seen.begin()
-    for rel_path, entry in iter_markdown(vault, filters, leftovers):
-        if seen is None:
+        # (remembered means read and not ours: excluded or not, there is nothing to do)
+        for rel_path, path, entry, key, stat in seen.unknown(notes):
             if excluded(rel_path, entry.name):
                 continue
-            found = read_note(entry.path)
-        else:
-            try:
-                stat = entry.stat()
-            except OSError:  # vanished since the folder was listed: nothing to remember
-                continue
-            key = Seen.key(rel_path, stat)
-            # (remembered means read and not ours: excluded or not, there is nothing to do)
-            if seen.knows(key) or excluded(rel_path, entry.name):
-                continue
-            found = read_note(entry.path)
+            found = read_note(path)
             if found is None:
                 seen.remember(key, stat)
-        if found is not None:
-            yield entry.path, found
-    if seen is not None:
+            else:
+                yield path, found
         seen.end()
     if tidy:
         remove_leftovers(leftovers)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ytvault import __version__
@@ -50,16 +51,24 @@ class Seen:
         self._now = set()
         self._horizon = time.time_ns() - RACY_NS
 
-    @staticmethod
-    def key(rel: str, stat: os.stat_result) -> str:
-        return f"{rel}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}"
+    def unknown(self, notes: Iterable[tuple[str, str, os.DirEntry[str]]]
+                ) -> Iterator[tuple[str, str, os.DirEntry[str], str, os.stat_result]]:
+        """The notes not remembered as they are now, each with its key and stat (for
+        `remember`); the remembered ones are kept for the next scan and passed over.
 
-    def knows(self, key: str) -> bool:
-        """Whether the note, as it is now, was found not to be ours; it is then kept."""
-        if key in self._known:
-            self._now.add(key)
-            return True
-        return False
+        This loop runs once for every note of the vault, so it is written for speed: a stat, a
+        string and a set lookup a note."""
+        known, keep = self._known, self._now.add
+        for rel_path, path, entry in notes:
+            try:
+                stat = entry.stat()
+            except OSError:  # vanished since its folder was listed
+                continue
+            key = f"{rel_path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}"
+            if key in known:
+                keep(key)
+            else:
+                yield rel_path, path, entry, key, stat
 
     def remember(self, key: str, stat: os.stat_result) -> None:
         """The note was read and is not ours: remember it, unless it changed just now."""

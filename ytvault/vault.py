@@ -6,6 +6,7 @@ The walk feeds the pipeline (sync scans every note it yields; the watcher asks `
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import posixpath
@@ -22,12 +23,11 @@ from ytvault.atomic import TEMP_MARK
 _APP_JSON = (".obsidian", "app.json")
 _MAX_APP_JSON = 1 << 20  # a real app.json is a few KB; anything bigger is not one
 _NAME = attrgetter("name")
-_PATH = attrgetter("path")
 
 # Names sync tools give the losing side of a conflict, matched on the file's stem.
 # Only markers no person would type: `name 2.md` (iCloud), `name (1).md` (Google Drive)
 # and `name-HOSTNAME.md` (OneDrive) are ordinary names too, so they are NOT skipped.
-_CONFLICT_COPY = re.compile(
+_CONFLICT_COPY = (  # compiled on first use (few names hold "conflict"): 1 ms of start-up
     "|".join(
         (
             # Syncthing: name.sync-conflict-20240101-120000-ABCDEFG (device id since v0.11)
@@ -45,8 +45,7 @@ _CONFLICT_COPY = re.compile(
             # ownCloud clients before 2.5: name_conflict-20240101-120000
             r"_conflict-\d{8}-\d{6}",
         )
-    ),
-    re.IGNORECASE,
+    )
 )
 
 
@@ -138,7 +137,12 @@ def load_ignore_filters(vault: Path) -> IgnoreFilters:
 
 def is_conflict_copy(name: str) -> bool:
     # Every marker holds "conflict": a plain substring test spares the regex on most names.
-    return "onflict" in name.lower() and _CONFLICT_COPY.search(name) is not None
+    return "onflict" in name.lower() and _conflict_copy().search(name) is not None
+
+
+@functools.cache
+def _conflict_copy() -> re.Pattern[str]:
+    return re.compile(_CONFLICT_COPY, re.IGNORECASE)
 
 
 def iter_notes(
@@ -159,52 +163,65 @@ def iter_note_paths(
     yielded, so the pipeline can name one that points out of the vault and skip it.
     Paths are strings: a scan looks at every note and builds a Path for the few it keeps.
     """
-    return map(_PATH, iter_note_entries(vault, filters, leftovers))
-
-
-def iter_note_entries(
-    vault: Path, filters: IgnoreFilters | None = None, leftovers: list[Path] | None = None
-) -> Iterator[os.DirEntry[str]]:
-    """The notes of `iter_note_paths` as directory entries (`.path`, `.stat()`)."""
     if filters is None:
         filters = load_ignore_filters(vault)
     excluded = excluded_by(filters)
-    for rel_path, entry in iter_markdown(vault, filters, leftovers):
+    for rel_path, path, entry in iter_markdown(vault, filters, leftovers):
         if not excluded(rel_path, entry.name):
-            yield entry
+            yield path
+
+
+# Listing a folder through a descriptor lets each note's stat look up one name rather than the
+# whole path again (a tenth of a scan that remembers its notes). Windows lists by path.
+_BY_FD = os.scandir in os.supports_fd
+_O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 
 
 def iter_markdown(
     vault: Path, filters: IgnoreFilters, leftovers: list[Path] | None = None
-) -> Iterator[tuple[str, os.DirEntry[str]]]:
-    """(vault-relative path, entry) of every `*.md` file in the folders Obsidian indexes, before
-    the exclusions of single files (`excluded_by`): a scan that remembers unchanged notes
-    passes over most files before it need ask."""
+) -> Iterator[tuple[str, str, os.DirEntry[str]]]:
+    """(vault-relative path, path, entry) of every `*.md` file in the folders Obsidian
+    indexes, before the exclusions of single files (`excluded_by`): a scan that remembers
+    unchanged notes passes over most files before it need ask.
+
+    Use `entry` for its name, kind and `stat()` before taking the next item (the folder's
+    descriptor is closed once its files are done); its `.path` may be the bare name.
+    """
     stack: list[tuple[str, str]] = [(str(vault), "")]  # (folder, its vault-relative prefix)
     while stack:
         folder, rel = stack.pop()
+        fd = None
         try:
-            with os.scandir(folder) as it:
+            if _BY_FD:
+                fd = os.open(folder, os.O_RDONLY | _O_DIRECTORY)
+            with os.scandir(folder if fd is None else fd) as it:
                 entries = sorted(it, key=_NAME)
         except OSError:  # vanished or unreadable mid-walk: nothing to yield from it
+            if fd is not None:
+                os.close(fd)
             continue
+        prefix = os.path.join(folder, "")
         subfolders: list[tuple[str, str]] = []
-        for entry in entries:
-            name = entry.name
-            if name[0] == ".":
-                if leftovers is not None and name.endswith(".tmp") and TEMP_MARK in name:
-                    leftovers.append(Path(entry.path))  # a write interrupted by a crash
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if not (filters and filters.ignores_folder(rel + name)):
-                        subfolders.append((entry.path, rel + name + "/"))
+        try:
+            for entry in entries:
+                name = entry.name
+                if name[0] == ".":
+                    if leftovers is not None and name.endswith(".tmp") and TEMP_MARK in name:
+                        leftovers.append(Path(prefix + name))  # a write a crash interrupted
                     continue
-                if not name.endswith(".md") or not entry.is_file():
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if not (filters and filters.ignores_folder(rel + name)):
+                            subfolders.append((prefix + name, rel + name + "/"))
+                        continue
+                    if not name.endswith(".md") or not entry.is_file():
+                        continue
+                except OSError:
                     continue
-            except OSError:
-                continue
-            yield rel + name, entry
+                yield rel + name, prefix + name, entry
+        finally:
+            if fd is not None:
+                os.close(fd)
         stack.extend(reversed(subfolders))
 
 
@@ -214,7 +231,7 @@ def excluded_by(filters: IgnoreFilters) -> Callable[[str, str], bool]:
 
     def excluded(rel_path: str, name: str) -> bool:
         return (ignores is not None and ignores(rel_path)) or (
-            "onflict" in name.lower() and _CONFLICT_COPY.search(name) is not None)
+            "onflict" in name.lower() and _conflict_copy().search(name) is not None)
 
     return excluded
 

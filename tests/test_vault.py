@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from ytvault import vault as vault_module
+from ytvault.scan import scan_vault
 from ytvault.vault import (
     attachment_dir,
     inside_vault,
@@ -37,6 +39,17 @@ def walk(vault: Path) -> list[str]:
 
 
 # --- the walk ----------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True, params=["by descriptor", "by path"])
+def listing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs with folders listed both ways: through a descriptor (POSIX) and by
+    path (Windows, and wherever os.scandir takes no descriptor)."""
+    if request.param == "by path":
+        monkeypatch.setattr(vault_module, "_BY_FD", False)
+    elif not vault_module._BY_FD:
+        pytest.skip("os.scandir takes no descriptor here")
+    return str(request.param)
 
 
 def test_walk_finds_nested_notes_in_a_stable_order(tmp_path: Path) -> None:
@@ -231,6 +244,24 @@ def test_walk_finds_every_note_of_a_wide_tree(tmp_path: Path) -> None:
         for n in range(100):
             (folder / f"Note {n}.md").touch()
     assert sum(1 for _ in iter_notes(tmp_path)) == 2000
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts /proc/self/fd")
+def test_a_walk_holds_one_folder_open_at_most(tmp_path: Path) -> None:
+    # A folder is listed through a descriptor that is closed before the next folder is
+    # opened: a vault of thousands of folders never nears the limit of open files.
+    for a in range(50):
+        for b in range(4):
+            make(tmp_path, f"Area {a}/Part {b}/note.md", f"Area {a}/top.md")
+    before = len(os.listdir("/proc/self/fd"))
+    most = 0
+    for _ in scan_vault(tmp_path, tidy=False):
+        pass
+    for _ in iter_notes(tmp_path):
+        most = max(most, len(os.listdir("/proc/self/fd")) - before)
+    assert most <= 2  # the folder being listed (+ the listing of /proc/self/fd itself)
+    assert len(os.listdir("/proc/self/fd")) == before
+    assert sum(1 for _ in iter_notes(tmp_path)) == 250
 
 
 # --- attachment_dir ----------------------------------------------------------------------

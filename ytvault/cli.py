@@ -1,4 +1,5 @@
-"""Command line: argument parsing and exit codes; the only place errors become messages.
+"""Command line: each command run, and exit codes; the only place errors become messages. The
+commands and their options are declared in arguments.py.
 
 Exit codes: 0 nothing failed, 1 a note failed, 2 a usage or configuration error.
 """
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ytvault import __version__
+from ytvault.arguments import build_parser
 from ytvault.errors import ConfigError, YtvaultError
 
 if TYPE_CHECKING:
@@ -21,163 +22,6 @@ if TYPE_CHECKING:
     from ytvault.progress import Mode
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class _Formatter(argparse.HelpFormatter):
-    """argparse's, told the terminal's width the way `shutil.get_terminal_size` finds it.
-    argparse makes one for every argument added (to check its metavar), and its own imports
-    shutil (with bz2, lzma, fnmatch) to ask: 3 ms of every command's start-up."""
-
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
-                 width: int | None = None) -> None:
-        super().__init__(prog, indent_increment, max_help_position,
-                         width if width is not None else _columns() - 2)
-
-
-def _columns() -> int:
-    try:
-        return int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        pass
-    stdout = sys.__stdout__
-    try:
-        return os.get_terminal_size(stdout.fileno()).columns or 80 if stdout else 80
-    except (ValueError, OSError):  # not a terminal
-        return 80
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser using `_Formatter`, as are its sub-commands (argparse makes those of
-    the parser's own class)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _Formatter)
-        super().__init__(*args, **kwargs)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="ytvault",
-        description="Turn YouTube URLs pasted into Obsidian notes into full video notes.",
-    )
-    parser.add_argument("--version", action="version", version=f"ytvault {__version__}")
-    parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="config file (default: $YTVAULT_CONFIG, else the user config dir)")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="log what happens, step by step")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    sync = commands.add_parser("sync", help="fill every stub note in a vault once",
-                               description="Fill every stub note in the vault once.")
-    sync.add_argument("vault", nargs="?", type=Path, metavar="VAULT",
-                      help="the vault folder (default: `vault` from the config)")
-    _add_run_options(sync)
-    sync.add_argument("--batch", action="store_true",
-                      help="send the analyses as a Message Batch (half price, within 24 hours): "
-                           "notes get their properties now and their analysis when it ends; "
-                           "run it again to resume waiting for a batch")
-
-    process = commands.add_parser("process", help="fill the named notes",
-                                  description="Fill the named stub notes.")
-    process.add_argument("notes", nargs="+", type=Path, metavar="NOTE")
-    process.add_argument("--vault", type=Path, metavar="VAULT",
-                         help="the vault the notes are in (default: the folder holding "
-                              "`.obsidian` above them, else `vault` from the config)")
-    _add_run_options(process)
-
-    watch = commands.add_parser(
-        "watch", help="fill stubs as they appear (the daemon the login service runs)",
-        description="Scan the vault, then fill stubs as they are created or changed, until "
-                    "SIGINT or SIGTERM.")
-    watch.add_argument("vault", nargs="?", type=Path, metavar="VAULT",
-                       help="the vault folder (default: `vault` from the config)")
-    watch.add_argument("--env-file", type=Path, metavar="FILE",
-                       help="KEY=VALUE lines to add to the environment first "
-                            "(how the login service passes the API key)")
-
-    status = commands.add_parser("status", help="what is pending, failed and done",
-                                 description="Show pending, failed and done notes, the last "
-                                             "activity and whether a daemon is running.")
-    status.add_argument("vault", nargs="?", type=Path, metavar="VAULT",
-                        help="the vault folder (default: `vault` from the config)")
-
-    service = commands.add_parser(
-        "service", help="install, remove or check the login service that runs `watch`",
-        description="Install, remove or check the per-user login service that runs "
-                    "`ytvault watch VAULT` (systemd user unit, launchd agent, Windows Run entry).")
-    actions = service.add_subparsers(dest="action", metavar="ACTION", required=True)
-    for action, text in (("install", "write the login entry and start it"),
-                         ("uninstall", "stop it and remove every file install wrote"),
-                         ("status", "is it installed, is it running, where are its logs")):
-        cmd = actions.add_parser(action, help=text, description=text[0].upper() + text[1:] + ".")
-        if action == "install":
-            cmd.add_argument("vault", nargs="?", type=Path, metavar="VAULT",
-                             help="the vault to watch (default: `vault` from the config)")
-        cmd.add_argument("--dry-run", action="store_true",
-                         help="print the files and commands; write and run nothing")
-        cmd.add_argument("--platform", choices=("linux", "macos", "windows"),
-                         help="render for this platform (default: this one; others need "
-                              "--dry-run)")
-    _add_obsidian_commands(commands)
-    return parser
-
-
-def _add_run_options(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--dry-run", action="store_true",
-                     help="list what would be filled; write, fetch and call nothing")
-    cmd.add_argument("--retry-failed", action="store_true",
-                     help="try again notes that failed permanently or wait for a premiere")
-    _add_output_options(cmd)
-
-
-def _add_output_options(cmd: argparse.ArgumentParser) -> None:
-    out = cmd.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true",
-                     help="one JSON object per note, one per line (for scripts)")
-    out.add_argument("-q", "--quiet", action="store_true", help="print only failures")
-
-
-def _add_obsidian_commands(commands: argparse._SubParsersAction[_Parser]
-                           ) -> None:
-    new = commands.add_parser(
-        "new", help="create and fill a note for each video URL (a playlist: each video)",
-        description="Create a note for each YouTube video, named after its title, in "
-                    "`new_note_folder` (default: Obsidian's location for new notes), and fill "
-                    "it. A playlist URL (youtube.com/playlist?list=…) gives one note per video. "
-                    "Videos that already have a note in the vault are skipped.")
-    new.add_argument("urls", nargs="+", metavar="URL")
-    new.add_argument("--vault", type=Path, metavar="VAULT",
-                     help="the vault (default: `vault` from the config)")
-    new.add_argument("--folder", metavar="FOLDER",
-                     help="the folder, from the vault root, for the new notes "
-                          "(default: `new_note_folder`)")
-    _add_output_options(new)
-
-    refresh = commands.add_parser(
-        "refresh", help="update title, subscribers, chapters… of finished notes from YouTube",
-        description="Fetch the videos' metadata again and update what changed on YouTube "
-                    "(title, channel, subscribers, length, chapters, hashtags) in finished "
-                    "notes. The analysis, and every property you edited, stay as they are.")
-    refresh.add_argument("notes", nargs="*", type=Path, metavar="NOTE")
-    refresh.add_argument("--all", action="store_true",
-                         help="every finished video note in the vault")
-    refresh.add_argument("--vault", type=Path, metavar="VAULT",
-                         help="the vault (default: the folder holding `.obsidian` above the "
-                              "notes, else `vault` from the config)")
-    refresh.add_argument("--dry-run", action="store_true",
-                         help="say what would change; write nothing")
-    _add_output_options(refresh)
-
-    doctor = commands.add_parser(
-        "doctor", help="check the setup and say how to fix what is wrong",
-        description="Check the config, the vault and its Obsidian settings, the API key and "
-                    "the API, YouTube, yt-dlp and its JavaScript runtime, and the login "
-                    "service. Exit code 0: nothing is broken; 1: something is.")
-    doctor.add_argument("vault", nargs="?", type=Path, metavar="VAULT",
-                        help="the vault (default: `vault` from the config)")
-    doctor.add_argument("--offline", action="store_true",
-                        help="skip the checks that need the network")
-    doctor.add_argument("--json", action="store_true", help="the checks as JSON")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -193,3 +193,29 @@ def test_a_transient_failure_is_retried_when_its_backoff_ends(
         stop.set()
         watcher.wake()
         thread.join(timeout=10)
+
+
+def test_a_reconcile_scan_reads_only_what_changed_and_finds_it(
+        vault: Path, make_context: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In process, no observer: what a reconciliation scan finds when events were missed (a sync
+    tool wrote the stub), after an earlier scan remembered the note as not ours."""
+    from ytvault import scan, seen
+    from ytvault.watcher import Watcher
+
+    monkeypatch.setattr(seen, "RACY_NS", 0)  # the notes were written a moment ago
+    for n in range(5):
+        (vault / f"prose {n}.md").write_text(f"Notes on cooking, part {n}.\n")
+    watcher = Watcher(make_context(analyzer=None), report=lambda outcome: None)
+    opened: list[str] = []
+    real = scan.read_note
+    monkeypatch.setattr(scan, "read_note",
+                        lambda note: opened.append(Path(note).name) or real(note))
+    watcher.scan()
+    assert len(opened) == 5 and not watcher._due
+    time.sleep(0.05)  # a new timestamp tick
+    (vault / "prose 3.md").write_text(SEED_URL + "\n")
+    opened.clear()
+    watcher.scan()
+    assert opened == ["prose 3.md"]
+    assert list(watcher._due) == [vault / "prose 3.md"]

@@ -2,8 +2,10 @@
 
 A vault of 20,000 notes holds a handful of stubs; reading every note to find them costs more
 than the rest of `sync` together. A note is remembered by its vault-relative path, size, mtime
-and ctime: any write changes at least the ctime (which no tool can set), so a remembered note
-that has changed no longer matches and is read again. Notes changed in the last few seconds
+and ctime: on Linux and macOS any write changes the ctime (which no tool can set), so a
+remembered note that has changed no longer matches and is read again. (On Windows st_ctime is
+the creation time: there, only a rewrite that keeps the size and sets the mtime back to the
+very nanosecond would go unseen.) Notes changed in the last few seconds
 are not remembered at all (a second write within one timestamp tick, of the same size, would
 otherwise go unseen: git's "racy" entries). Only "not ours" is remembered; a stub, a note
 waiting for its analysis or a note that could not be read is looked at on every scan.

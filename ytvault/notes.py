@@ -136,6 +136,9 @@ def _read_rest(fd: int) -> bytes:
 def classify(text: str) -> Stub | None:
     """What ytvault should do with a note's text, or None: not ours, pass it over quietly.
 
+    Notes found not ours are remembered by the scan (seen.py) until they change: a change that
+    makes more notes stubs must come with a new version or a bump of `seen.FORMAT`.
+
     Raises NoteSkipped when the note looks like a stub but cannot be handled safely.
     """
     parts = split_note(text)

@@ -8,7 +8,8 @@ ytvault.cli and running `--help`.
 
     /work/venv/bin/python bench/startup.py [--runs 10]
 
-The small vault (200 notes, 3 stubs) and the config, state and cache live in a temp folder.
+The small vault (200 notes, 3 stubs) and the config, state and cache live in a temp folder;
+`status` runs twice: on a state dir with no ledger yet, and on one with a ledger (52 notes).
 """
 
 from __future__ import annotations
@@ -52,6 +53,25 @@ def timings(commands: dict[str, list[str]], env: dict[str, str], runs: int,
                 raise SystemExit(f"{name} exited {result.returncode}:\n{result.output}")
             walls[name].append(result.wall)
     return walls
+
+
+def worked_config(tmp: Path, vault: Path) -> Path:
+    """A config whose state dir holds a ledger, as once ytvault has filled notes of the vault:
+    `status` then loads SQLite and reads it (50 notes done, 2 failed, their costs)."""
+    from ytvault.cost import Usage
+    from ytvault.state import Ledger
+
+    state = tmp / "worked-state"
+    ledger = Ledger(state / "ledger.sqlite3")
+    for n in range(50):
+        ledger.record(vault, f"done {n}.md", "Yf1o0TQzry8", "filled")
+        ledger.record_usage(vault, f"done {n}.md", "Yf1o0TQzry8",
+                            Usage(input_tokens=2248, output_tokens=830))
+    ledger.record(vault, "private.md", "fxHostile1D", "failed", "the video is private")
+    ledger.record(vault, "offline.md", "fxGerman01C", "transient", "network unreachable")
+    config = tmp / "worked.toml"
+    config.write_text(f'state_dir = "{state}"\n', encoding="utf-8")
+    return config
 
 
 def importtime(cmd: Sequence[str], env: dict[str, str]) -> list[tuple[int, int, str]]:
@@ -118,10 +138,12 @@ def main() -> None:
         vault = tmp / "vault"
         build_vault(vault, notes=200, stubs=3, large=0, folders=20)
         env = isolated_env(tmp, bytecode=not args.no_bytecode)
+        worked = worked_config(tmp, vault)
         commands = {
             "python -c pass": [PYTHON, "-c", "pass"],
             "ytvault --help": [YTVAULT, "--help"],
             "ytvault status VAULT": [YTVAULT, "status", str(vault)],
+            "status, with a ledger": [YTVAULT, "--config", str(worked), "status", str(vault)],
         }
         print(f"machine: {machine()}")
         print(f"ytvault: {YTVAULT}; small vault: 200 notes, 3 stubs; "

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 PRICES_AS_OF = "2026-11"
 BATCH_DISCOUNT = 0.5
 
 
-@dataclass(frozen=True)
-class Price:
+class Price(NamedTuple):
     """USD per million tokens: input, output, 5-minute cache write, cache read."""
 
     input: float

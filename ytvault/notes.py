@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ytvault.errors import NoteSkipped
 from ytvault.ids import video_id
@@ -48,8 +48,7 @@ class Kind(Enum):
     FAILED = "failed"  # a stub that could not be filled; retried only when asked
 
 
-@dataclass(frozen=True)
-class Parts:
+class Parts(NamedTuple):
     bom: str
     frontmatter: str | None  # the text between the fences, None when there is no frontmatter
     opening: str  # "---\n" as written (or "")

@@ -3,9 +3,8 @@ note's way with one, from the scan (a note it cannot read) to the write."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from ytvault.cost import Usage
@@ -13,8 +12,7 @@ if TYPE_CHECKING:
 Status = Literal["filled", "skipped", "failed"]
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     note: Path
     status: Status
     detail: str = ""

@@ -8,13 +8,12 @@ backoff, so losing it costs at most a retry.
 from __future__ import annotations
 
 import json
-import random
 import sqlite3
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ytvault.cost import Usage
 
@@ -92,8 +91,7 @@ BACKOFF_FIRST = 60.0
 BACKOFF_MAX = 6 * 3600.0
 
 
-@dataclass(frozen=True)
-class UsageTotals:
+class UsageTotals(NamedTuple):
     notes: int  # notes with an analysis recorded
     requests: int
     input_tokens: int
@@ -105,8 +103,7 @@ class UsageTotals:
     batched: int  # analyses made through the Message Batches API
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     note: str
     video_id: str
     status: str  # filled | pending | waiting | failed | transient
@@ -165,6 +162,8 @@ class Ledger:
         attempts = (previous.attempts if previous and previous.status == status else 0) + 1
         if status == "transient" and next_attempt is None:
             delay = min(BACKOFF_FIRST * 2 ** (attempts - 1), BACKOFF_MAX)
+            import random  # here: `status` reads the ledger without it
+
             next_attempt = now + delay * random.uniform(0.8, 1.2)
         entry = Entry(note, video_id, status, reason, attempts, next_attempt, now)
         with self._lock, self._db:

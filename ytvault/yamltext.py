@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 # Values that some YAML reader would turn into something other than the same string:
 # YAML 1.1 (PyYAML, many plugins) booleans y/n/yes/on/off, nulls, ints (incl. sexagesimal 47:41,
@@ -105,8 +104,7 @@ def load_mapping(text: str) -> dict[str, Any]:
     return {str(k): v for k, v in data.items()}
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     """One top-level property: its key, its value, and its exact lines (comments before it too)."""
 
     key: str | None  # None for trailing comments or blank lines after the last key

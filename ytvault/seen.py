@@ -27,8 +27,8 @@ from ytvault.vault import state_name
 
 # Bump when what counts as "not ours" changes without a new version (notes.classify).
 FORMAT = 1
-# Changed more recently than this before the scan began: not remembered (see above; 2 s also
-# covers FAT's two-second mtime).
+# Changed more recently than this before the scan began: not remembered (see above; 3 s also
+# covers the two-second mtime of FAT and exFAT drives).
 RACY_NS = 3 * 1_000_000_000
 
 

@@ -17,7 +17,7 @@ from ytvault.atomic import remove_leftovers
 from ytvault.errors import NoteSkipped
 from ytvault.outcome import Outcome
 from ytvault.seen import Seen
-from ytvault.vault import IgnoreFilters, excluded_by, iter_markdown, load_ignore_filters
+from ytvault.vault import IgnoreFilters, iter_markdown, load_ignore_filters
 
 if TYPE_CHECKING:
     from ytvault.notes import Stub
@@ -66,11 +66,10 @@ def scan_vault(vault: Path, seen: Seen | None = None, *, filters: IgnoreFilters 
     leftovers: list[Path] = []
     if filters is None:
         filters = load_ignore_filters(vault)
-    excluded = excluded_by(filters)
     notes = iter_markdown(vault, filters, leftovers)
     if seen is None:
         for rel_path, path, entry in notes:
-            if not excluded(rel_path, entry.name):
+            if not filters.excludes(rel_path, entry.name):
                 found = read_note(path)
                 if found is not None:
                     yield path, found
@@ -78,7 +77,7 @@ def scan_vault(vault: Path, seen: Seen | None = None, *, filters: IgnoreFilters 
         seen.begin()
         # (remembered means read and not ours: excluded or not, there is nothing to do)
         for rel_path, path, entry, key, stat in seen.unknown(notes):
-            if excluded(rel_path, entry.name):
+            if filters.excludes(rel_path, entry.name):
                 continue
             found = read_note(path)
             if found is None:

@@ -12,8 +12,8 @@ import os
 import posixpath
 import re
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -64,30 +64,17 @@ class IgnoreFilters:
     prefixes: tuple[str, ...] = ()  # lower-cased, for one C-level startswith per path
     regexes: tuple[re.Pattern[str], ...] = ()
     invalid: tuple[str, ...] = ()  # regex entries Python cannot compile (JS-only syntax)
-    # The regexes as one, so a scan makes one search per note (see __post_init__).
-    _joined: re.Pattern[str] | None = field(default=None, init=False, repr=False,
-                                           compare=False)
-
-    def __post_init__(self) -> None:
-        # Joining renumbers groups, so regexes with groups (backreferences) stay apart; one
-        # that only compiles alone (a flag group not at its start) keeps them all apart.
-        if len(self.regexes) > 1 and not any(r.groups for r in self.regexes):
-            try:
-                joined = re.compile("|".join(f"(?:{r.pattern})" for r in self.regexes),
-                                    re.IGNORECASE)
-            except re.error:
-                return
-            object.__setattr__(self, "_joined", joined)
-
     def __bool__(self) -> bool:
         return bool(self.prefixes or self.regexes)
 
     def ignores(self, rel_path: str) -> bool:
         if self.prefixes and rel_path.lower().startswith(self.prefixes):
             return True
-        if self._joined is not None:
-            return self._joined.search(rel_path) is not None
         return any(regex.search(rel_path) for regex in self.regexes)
+
+    def excludes(self, rel_path: str, name: str) -> bool:
+        """A note the walk passes over: one Obsidian leaves out, or a sync tool's conflict copy."""
+        return self.ignores(rel_path) or is_conflict_copy(name)
 
     def ignores_folder(self, rel_dir: str) -> bool:
         """True when every path under `rel_dir` is excluded, so the walk can skip it."""
@@ -165,9 +152,8 @@ def iter_note_paths(
     """
     if filters is None:
         filters = load_ignore_filters(vault)
-    excluded = excluded_by(filters)
     for rel_path, path, entry in iter_markdown(vault, filters, leftovers):
-        if not excluded(rel_path, entry.name):
+        if not filters.excludes(rel_path, entry.name):
             yield path
 
 
@@ -181,8 +167,8 @@ def iter_markdown(
     vault: Path, filters: IgnoreFilters, leftovers: list[Path] | None = None
 ) -> Iterator[tuple[str, str, os.DirEntry[str]]]:
     """(vault-relative path, path, entry) of every `*.md` file in the folders Obsidian
-    indexes, before the exclusions of single files (`excluded_by`): a scan that remembers
-    unchanged notes passes over most files before it need ask.
+    indexes, before the exclusions of single files (`IgnoreFilters.excludes`): a scan that
+    remembers unchanged notes passes over most files before it need ask.
 
     Use `entry` for its name, kind and `stat()` before taking the next item (the folder's
     descriptor is closed once its files are done); its `.path` may be the bare name.
@@ -223,17 +209,6 @@ def iter_markdown(
             if fd is not None:
                 os.close(fd)
         stack.extend(reversed(subfolders))
-
-
-def excluded_by(filters: IgnoreFilters) -> Callable[[str, str], bool]:
-    """`excluded(rel_path, name)`: a note Obsidian excludes, or a sync tool's conflict copy."""
-    ignores = filters.ignores if filters else None
-
-    def excluded(rel_path: str, name: str) -> bool:
-        return (ignores is not None and ignores(rel_path)) or (
-            "onflict" in name.lower() and _conflict_copy().search(name) is not None)
-
-    return excluded
 
 
 def is_note(vault: Path, path: Path, filters: IgnoreFilters | None = None) -> bool:

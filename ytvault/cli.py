@@ -26,27 +26,14 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # Each command sets up logging once it has read its config; `status` and a `sync` with
-    # nothing to do log nothing and start without `logging` (5 ms). These two read none.
-    if args.command in ("service", "doctor"):
-        _log_setup(args)
+    # Each command sets up its logging itself (`_log_setup`), once it has read its config:
+    # `status` and a `sync` with nothing to do log nothing, and start without `logging`.
+    command: Callable[[argparse.Namespace], int] = {
+        "sync": _sync, "process": _process, "watch": _watch, "status": _status,
+        "service": _service, "new": _new, "refresh": _refresh, "doctor": _doctor,
+    }[args.command]  # argparse lets only these through
     try:
-        if args.command == "sync":
-            return _sync(args)
-        if args.command == "process":
-            return _process(args)
-        if args.command == "watch":
-            return _watch(args)
-        if args.command == "status":
-            return _status(args)
-        if args.command == "service":
-            return _service(args)
-        if args.command == "new":
-            return _new(args)
-        if args.command == "refresh":
-            return _refresh(args)
-        if args.command == "doctor":
-            return _doctor(args)
+        return command(args)
     except ConfigError as exc:
         print(f"ytvault: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -56,7 +43,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ytvault: interrupted; every note is as it was or finished", file=sys.stderr)
         return 130
-    raise AssertionError(args.command)  # argparse only lets known commands through
 
 
 def _sync(args: argparse.Namespace) -> int:
@@ -76,8 +62,8 @@ def _sync(args: argparse.Namespace) -> int:
     seen = Seen.for_vault(config.resolved_state_dir, vault, save=not args.dry_run)
     found = scan_vault(vault, seen, tidy=not args.dry_run)
     first = next(found, None)
-    batches = bool(config.api_key()) and not args.dry_run and _open_batches(config, vault)
-    if first is None and not (args.batch or batches):
+    if first is None and not args.batch and not (
+            config.api_key() and not args.dry_run and _open_batches(config, vault)):
         return EXIT_OK
     if not args.verbose:
         _log_setup(args, config)
@@ -92,7 +78,7 @@ def _sync(args: argparse.Namespace) -> int:
             tell(batch_id, text)
 
     outcomes: Iterable[Outcome] = sync(ctx, found=rest)
-    if args.batch or batches:
+    if args.batch or (ctx.analyzer is not None and ctx.ledger.open_batches(vault)):
         from ytvault.batch import sync_batch
 
         # without --batch: analyses live, and the results of batches that have ended written
@@ -101,7 +87,8 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 def _open_batches(config: Config, vault: Path) -> bool:
-    """Whether Message Batches of this vault may have results to write (ledger.sqlite3)."""
+    """Whether Message Batches of this vault may have results to write, asked before the
+    context (and its ledger) is built: SQLite is loaded only if there is a ledger."""
     path = config.resolved_state_dir / "ledger.sqlite3"
     if not path.exists():
         return False
@@ -186,6 +173,7 @@ def _status(args: argparse.Namespace) -> int:
 def _service(args: argparse.Namespace) -> int:
     from ytvault import service
 
+    _log_setup(args)
     platform: str = args.platform or service.host_platform()
     if not args.dry_run and platform != service.host_platform():
         raise ConfigError(f"a {platform} service cannot be installed here: add --dry-run "
@@ -373,6 +361,7 @@ def _refresh(args: argparse.Namespace) -> int:
 def _doctor(args: argparse.Namespace) -> int:
     from ytvault import doctor
 
+    _log_setup(args)
     checks = list(doctor.Doctor(config_path=args.config, vault=args.vault,
                                 offline=args.offline).checks())
     print(doctor.as_json(checks) if args.json else doctor.render(checks))

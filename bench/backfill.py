@@ -30,7 +30,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import FIXTURES, REPO, YTVAULT, isolated_env, machine, median, script_parser
+from common import (
+    FIXTURES,
+    REPO,
+    YTVAULT,
+    add_backfill_options,
+    isolated_env,
+    machine,
+    median,
+    script_parser,
+)
 from make_vault import build_vault
 
 sys.path.insert(0, str(REPO / "tests"))
@@ -155,10 +164,7 @@ def main() -> None:
         bare_sdk(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
         return
     parser = script_parser(__doc__)
-    parser.add_argument("--stubs", type=int, default=64, help="stub notes to fill (64)")
-    parser.add_argument("--concurrency", type=int, default=8, help="`concurrency` (8)")
-    parser.add_argument("--delay", type=float, default=1.0,
-                        help="seconds the API takes to answer (1.0)")
+    add_backfill_options(parser)
     parser.add_argument("--notes", type=int, default=2000,
                         help="other notes in the vault (2000)")
     parser.add_argument("--rate-limit", type=float, default=0.0, metavar="R",

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from backfill import clone_videos, prepare_cache, run_sync, write_stubs
-from common import REPO, YTVAULT, isolated_env, machine, script_parser
+from common import REPO, YTVAULT, add_backfill_options, isolated_env, machine, script_parser
 
 sys.path.insert(0, str(REPO / "tests"))
 from fakeapi import FakeMessagesAPI  # tests/fakeapi.py: tests/ is not a package
@@ -47,10 +47,7 @@ def analysis_of(note: Path) -> str:
 
 def main() -> None:
     parser = script_parser(__doc__)
-    parser.add_argument("--stubs", type=int, default=64, help="stub notes to fill (64)")
-    parser.add_argument("--concurrency", type=int, default=8, help="`concurrency` (8)")
-    parser.add_argument("--delay", type=float, default=1.0,
-                        help="seconds the API takes to answer a live call (1.0)")
+    add_backfill_options(parser)
     parser.add_argument("--polls", type=int, default=4,
                         help="the fake ends a batch at this retrieve (4)")
     parser.add_argument("--poll-seconds", type=float, default=1.0,

@@ -164,3 +164,18 @@ def script_parser(doc: str | None) -> argparse.ArgumentParser:
     return argparse.ArgumentParser(description=lines[0] if lines else None,
                                    formatter_class=argparse.RawDescriptionHelpFormatter,
                                    epilog="\n".join(lines[2:]))
+
+
+def add_vault_options(parser: argparse.ArgumentParser) -> None:
+    """--vault and --notes: the generated 20,000-note vault that scan.py and daemon.py share."""
+    parser.add_argument("--vault", type=Path, default=DEFAULT_VAULT,
+                        help=f"the generated vault (default {DEFAULT_VAULT}; made if missing)")
+    parser.add_argument("--notes", type=int, default=20_000, help="notes in the vault (20000)")
+
+
+def add_backfill_options(parser: argparse.ArgumentParser) -> None:
+    """--stubs, --concurrency and --delay: the backfill that backfill.py and batch.py time."""
+    parser.add_argument("--stubs", type=int, default=64, help="stub notes to fill (64)")
+    parser.add_argument("--concurrency", type=int, default=8, help="`concurrency` (8)")
+    parser.add_argument("--delay", type=float, default=1.0,
+                        help="seconds the API takes to answer a live call (1.0)")

@@ -30,10 +30,10 @@ import time
 from pathlib import Path
 
 from common import (
-    DEFAULT_VAULT,
     PYTHON,
     REPO,
     YTVAULT,
+    add_vault_options,
     isolated_env,
     machine,
     median,
@@ -192,9 +192,7 @@ def all_files(vault: Path) -> set[str]:
 
 def main() -> None:
     parser = script_parser(__doc__)
-    parser.add_argument("--vault", type=Path, default=DEFAULT_VAULT,
-                        help=f"the generated vault (default {DEFAULT_VAULT}; made if missing)")
-    parser.add_argument("--notes", type=int, default=20_000, help="notes in the vault (20000)")
+    add_vault_options(parser)
     parser.add_argument("--idle-seconds", type=float, default=30.0,
                         help="idle CPU/RSS window after the start-up scan (30)")
     parser.add_argument("--after-seconds", type=float, default=10.0,

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from common import (
-    DEFAULT_VAULT,
     YTVAULT,
+    add_vault_options,
     fmt_ms,
     isolated_env,
     machine,
@@ -139,9 +139,7 @@ def in_process(vault: Path, state: Path, runs: int, profile: bool, cli_wall: flo
 
 def main() -> None:
     parser = script_parser(__doc__)
-    parser.add_argument("--vault", type=Path, default=DEFAULT_VAULT,
-                        help=f"the generated vault (default {DEFAULT_VAULT}; made if missing)")
-    parser.add_argument("--notes", type=int, default=20_000, help="notes in the vault (20000)")
+    add_vault_options(parser)
     parser.add_argument("--runs", type=int, default=7, help="timed runs per command (7)")
     parser.add_argument("--profile", action="store_true", help="also cProfile the in-process sync")
     args = parser.parse_args()

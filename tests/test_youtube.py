@@ -301,6 +301,36 @@ def test_language_not_available_when_the_first_track_is_not_wanted() -> None:
     assert not any("/api/timedtext" in u for u in web.urls)
 
 
+def regional(player: dict[str, Any], code: str = "en-GB") -> dict[str, Any]:
+    """`player` with its manual English track made a regional one (`code`)."""
+    for t in player["captions"]["playerCaptionsTracklistRenderer"]["captionTracks"]:
+        if t["languageCode"] == "en" and t.get("kind") != "asr":
+            t["languageCode"], t["vssId"] = code, f".{code}"
+            t["baseUrl"] = t["baseUrl"].replace("&lang=en&", f"&lang={code}&")
+    return player
+
+
+def test_a_regional_manual_track_is_in_its_language_when_only_wanted_ones_count() -> None:
+    client, web = web_client(fk.transcript_routes(regional(fk.player_with_tracks(
+        ("en", False), ("de", False)))))
+    strict = YouTubeClient(http_client=client._http_client, any_language=False)
+
+    transcript = strict.fetch_transcript(VID, ["en"])
+
+    assert (transcript.language_code, transcript.is_generated) == ("en-GB", False)
+    assert fetched_lang(web) == ("en-GB", False)
+
+
+def test_a_regional_manual_track_beats_a_generated_one_in_the_language() -> None:
+    client, web = web_client(fk.transcript_routes(regional(fk.player_with_tracks(
+        ("en", True), ("de", False), ("en", False)))))
+
+    transcript = client.fetch_transcript(VID, ["en"])
+
+    assert (transcript.language_code, transcript.is_generated) == ("en-GB", False)
+    assert fetched_lang(web) == ("en-GB", False)
+
+
 @pytest.mark.parametrize(("routes", "kind", "reason"), [
     (fk.transcript_routes(watch=Reply(body=fk.recorded("too_many_requests.html"))),
      TransientError, "YouTube blocked this IP for transcripts"),

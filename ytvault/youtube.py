@@ -283,7 +283,8 @@ class YouTubeClient:
 
     def fetch_transcript(self, video_id: str, languages: Sequence[str],
                          info: Mapping[str, Any] | None = None) -> Transcript:
-        """Manual captions in `languages` order, then generated ones, then the first track.
+        """The track captions.choose picks: manual captions in `languages` order (`en` takes
+        `en-GB` too), then generated ones, then the first track.
 
         From youtube-transcript-api; when that fails (an IP block, a bot check, a network
         error…) from the caption tracks listed in `info`, yt-dlp's info dict. Raises
@@ -312,7 +313,6 @@ class YouTubeClient:
     def _fetch_with_api(self, video_id: str, languages: Sequence[str]) -> Transcript:
         from youtube_transcript_api import (
             CouldNotRetrieveTranscript,
-            NoTranscriptFound,
             TranscriptsDisabled,
             YouTubeTranscriptApi,
         )
@@ -322,23 +322,10 @@ class YouTubeClient:
         try:
             api = YouTubeTranscriptApi(proxy_config=proxy,
                                        http_client=self._session("transcripts"))
-            listing = api.list(video_id)
-            track = None
-            for find in (listing.find_manually_created_transcript,
-                         listing.find_generated_transcript):
-                try:
-                    track = find(list(languages))
-                    break
-                except NoTranscriptFound:
-                    continue
-            tracks = list(listing)  # manual tracks come first
-            if not tracks:
-                raise NoTranscript(captions.NO_CAPTIONS)
-            if track is None and not self._any_language:
-                have = ", ".join(dict.fromkeys(t.language_code for t in tracks))
-                raise NoTranscript(f"language not available: captions in {have}; none in "
-                                   f"{', '.join(languages)}")
-            fetched = (track or tracks[0]).fetch()
+            # the same rule as for the tracks yt-dlp lists (its list has manual tracks first)
+            track = captions.choose(list(api.list(video_id)), languages,
+                                    any_language=self._any_language)
+            fetched = track.fetch()
         except TranscriptsDisabled as exc:
             raise NoTranscript(captions.NO_CAPTIONS) from exc
         except (CouldNotRetrieveTranscript, OSError, SyntaxError, ValueError) as exc:

@@ -31,6 +31,12 @@ def test_example_loads_and_mentions_every_field() -> None:
     ("concurrency = 0", "'concurrency': must be at least 1 (got 0)"),
     ("concurrency = 65", "'concurrency': must be at most 64 (got 65)"),
     ("request_timeout_seconds = 0", "'request_timeout_seconds': must be more than 0 (got 0)"),
+    ("request_timeout_seconds = inf", "'request_timeout_seconds': must be a finite number "
+     "(got inf)"),
+    ("request_timeout_seconds = 3601",
+     "'request_timeout_seconds': must be at most 3600 (got 3601)"),
+    ("debounce_seconds = nan", "'debounce_seconds': must be a finite number (got nan)"),
+    ("fetch_pause_seconds = -inf", "'fetch_pause_seconds': must be a finite number (got -inf)"),
     ("poll_interval_seconds = 0.1", "'poll_interval_seconds': must be at least 0.5 (got 0.1)"),
     ("input_token_budget = 10", "'input_token_budget': must be at least 2000 (got 10)"),
     ('watch_mode = "fast"', "'watch_mode': must be one of auto, native, polling (got 'fast')"),
@@ -60,6 +66,8 @@ def test_a_bad_value_says_which_key_and_what_is_wanted(tmp_path: Path, toml: str
 
 
 def test_every_config_is_checked_however_it_is_made() -> None:
+    with pytest.raises(ConfigError, match=r"^'reconcile_minutes': must be a finite number"):
+        Config(reconcile_minutes=float("inf"))
     with pytest.raises(ConfigError, match=r"^'concurrency': must be at least 1 \(got 0\)$"):
         dataclasses.replace(Config(), concurrency=0)
     with pytest.raises(ConfigError, match=r"^'model': must be text \(got None\)$"):

@@ -44,7 +44,8 @@ class Config:
     max_output_tokens: int = setting(
         8192, "Upper bound on the tokens of one analysis answer.", ge=1024, le=64000)
     request_timeout_seconds: float = setting(
-        300.0, "How long one model call may take before it is retried.", gt=0)
+        300.0, "How long one model call may take before it is retried.", gt=0,
+        le=3600)
     api_max_retries: int = setting(
         6, "Retries of a model call on 429/5xx/network errors, with backoff "
         "honouring retry-after.", ge=0, le=20)

@@ -228,8 +228,11 @@ class ClaudeAnalyzer:
         message: Message = self._calling(lambda client: client.messages.create(**params))
         return message
 
-    def _calling(self, call: Callable[[anthropic.Anthropic], Any]) -> Any:
-        """`call(client)`, its failures as ytvault's errors with what to do about them."""
+    def _calling(self, call: Callable[[anthropic.Anthropic], Any], *,
+                 batch: str | None = None) -> Any:
+        """`call(client)`, its failures as ytvault's errors with what to do about them;
+        `batch`: the id of the Message Batch the call is about, to name it instead of the
+        model."""
         import anthropic
 
         client = self._client()
@@ -241,7 +244,7 @@ class ClaudeAnalyzer:
                 f"({exc.status}): the note will be retried later"
             ) from None
         except anthropic.APIStatusError as exc:
-            raise self._status_error(exc) from exc
+            raise self._status_error(exc, batch) from exc
         except anthropic.APITimeoutError as exc:
             raise AnalysisTransientError(
                 f"the model call timed out after {self._config.request_timeout_seconds:g} s "
@@ -277,12 +280,14 @@ class ClaudeAnalyzer:
 
     def batch_state(self, batch_id: str) -> tuple[bool, dict[str, int]]:
         """Whether the batch has ended, and its request counts (processing, succeeded…)."""
-        batch = self._calling(lambda client: client.messages.batches.retrieve(batch_id))
+        batch = self._calling(lambda client: client.messages.batches.retrieve(batch_id),
+                              batch=batch_id)
         return batch.processing_status == "ended", dict(batch.request_counts)
 
     def batch_results(self, batch_id: str) -> Iterator[tuple[str, Any]]:
         """(custom_id, result) of an ended batch, streamed as the results file is read."""
-        lines = self._calling(lambda client: client.messages.batches.results(batch_id))
+        lines = self._calling(lambda client: client.messages.batches.results(batch_id),
+                              batch=batch_id)
         try:
             for line in lines:
                 yield line.custom_id, line.result
@@ -315,7 +320,8 @@ class ClaudeAnalyzer:
         raise AnalysisTransientError(f"the Message Batch ended ({result.type}) before this "
                                      "analysis was made: the next `ytvault sync` asks again")
 
-    def _status_error(self, exc: anthropic.APIStatusError) -> AnalysisError:
+    def _status_error(self, exc: anthropic.APIStatusError,
+                      batch: str | None = None) -> AnalysisError:
         status, model = exc.status_code, self._config.model
         detail = self._clean(exc.api_message or exc.message)
         if status in (401, 403):
@@ -330,6 +336,13 @@ class ClaudeAnalyzer:
                 f"the Anthropic API {what} ({status}, {self._attempts()}): "
                 "the note will be retried later"
             )
+        if status == 404 and batch is not None:
+            return AnalysisError(
+                f"batch {batch} not found (404: {detail}): it was made with another API key, "
+                "or deleted (and ANTHROPIC_BASE_URL, if you use a gateway)")
+        if batch is not None:
+            return AnalysisError(f"the Anthropic API answered {status} about batch {batch}: "
+                                 f"{detail}")
         if status == 404:
             return AnalysisError(
                 f"model {model!r} was not found (404: {detail}): check `model` in config.toml"

@@ -90,6 +90,7 @@ def test_sections_from_toml_shaped_config() -> None:
     ([{"name": "ok", "instruction": "x", "kind": "table"}], "sections.0.kind"),
     ([{"name": "ok"}], "sections.0.instruction"),
     ([{"name": "ok", "instruction": ""}], "sections.0.instruction"),
+    ([{"name": "ok", "instruction": " \n "}], "sections.0.instruction"),
     ([{"name": "ok", "instruction": "x", "colour": "red"}], "unknown key 'sections.0.colour'"),
     ([{"name": "ok", "instruction": "x"}, {"name": "copy", "instruction": "y"}], "reserved"),
 ])

@@ -58,8 +58,8 @@ class Section:
                           "letter, at most 40", self.name)
         if self.name.startswith("model_") or self.name in RESERVED:
             raise Invalid("name", f"{self.name!r} is reserved: choose another section name")
-        if not self.instruction:
-            raise Invalid("instruction", "must not be empty")
+        if not self.instruction.strip():
+            raise Invalid("instruction", "must not be empty", self.instruction)
         if self.heading is not None and (not self.heading.strip()
                                          or re.search(r"[\r\n]", self.heading)):
             raise Invalid("heading", "must be one line of text", self.heading)

@@ -65,6 +65,12 @@ def test_a_bad_value_says_which_key_and_what_is_wanted(tmp_path: Path, toml: str
     assert str(caught.value) == f"{path}: {problem}"
 
 
+def test_language_codes_are_read_without_the_spaces_around_them(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('transcript_languages = [" en", "de-DE "]\n')
+    assert load_config(path).transcript_languages == ["en", "de-DE"]
+
+
 def test_every_config_is_checked_however_it_is_made() -> None:
     with pytest.raises(ConfigError, match=r"^'reconcile_minutes': must be a finite number"):
         Config(reconcile_minutes=float("inf"))

@@ -132,6 +132,9 @@ class Config:
         if not self.transcript_languages or any(not c.strip() for c in self.transcript_languages):
             raise Invalid("transcript_languages", 'must list at least one language code, '
                           'e.g. ["en"]', self.transcript_languages)
+        # " en" would match no track: a code is compared as it is written
+        object.__setattr__(self, "transcript_languages",
+                           [c.strip() for c in self.transcript_languages])
         check_sections(self.sections)
         if self.transcript_proxy and not self.transcript_proxy.startswith(PROXY_SCHEMES):
             raise Invalid("transcript_proxy", "must be a proxy URL: http://, https:// or "

@@ -5,7 +5,8 @@
                                         "snippets": [{"text", "start", "duration"}]}
     videos/<video_id>/thumbnail.jpg    the thumbnail bytes
 
-A file that is present is used as it is, and that part is not fetched again.
+A file that is present is used as it is, and that part is not fetched again; one that cannot
+be read as its shape (damaged) is a miss, fetched again.
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ class Cache:
 
     def read_transcript(self, video_id: str) -> Transcript | None:
         data = self._read_json(video_id, "transcript.json")
-        return Transcript.from_json(data) if isinstance(data, dict) else None
+        try:
+            return Transcript.from_json(data) if isinstance(data, dict) else None
+        except (ValueError, TypeError, AttributeError):
+            return None  # JSON, but not a transcript's: damaged, so fetched again
 
     def write_transcript(self, video_id: str, transcript: Transcript) -> None:
         self._write(video_id, "transcript.json", _dumps(transcript.to_json()))

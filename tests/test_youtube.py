@@ -211,6 +211,45 @@ def test_unknown_ytdlp_error_is_transient_and_readable() -> None:
                           "(caused by KeyError('x'))")
 
 
+# --- list_playlist --------------------------------------------------------------------------
+
+
+def playlist_extractor(entries: list[str] | None, *, error: str = "") -> type:
+    """An InfoExtractor for playlist URLs: a playlist of `entries` as watch URLs, or `error`."""
+    from yt_dlp.extractor.common import InfoExtractor
+    from yt_dlp.utils import ExtractorError
+
+    class RecordedPlaylistIE(InfoExtractor):  # type: ignore[misc]
+        IE_NAME = "youtube:playlist"
+        _VALID_URL = r"https://www\.youtube\.com/playlist\?list=(?P<id>[\w-]+)"
+
+        def _real_extract(self, url: str) -> dict[str, Any]:
+            playlist = self._match_id(url)
+            if error:
+                raise ExtractorError(error, expected=True)
+            return self.playlist_result(
+                [self.url_result(f"https://www.youtube.com/watch?v={v}", "Youtube", v)
+                 for v in entries or ()], playlist, "A playlist")
+
+    return RecordedPlaylistIE
+
+
+def test_a_playlist_lists_its_video_ids_in_order_once_each() -> None:
+    listed = ["Yf1o0TQzry8", "fxGerman01C", "Yf1o0TQzry8", "not-an-id", "fxShort001F"]
+    client = YouTubeClient(extractors=[playlist_extractor(listed)])
+
+    assert client.list_playlist("PLrAXtmErZgOe") == ["Yf1o0TQzry8", "fxGerman01C", "fxShort001F"]
+
+
+def test_a_playlist_yt_dlp_cannot_read_is_classified() -> None:
+    client = YouTubeClient(extractors=[playlist_extractor(None, error="HTTP Error 429: "
+                                                          "Too Many Requests")])
+    with pytest.raises(TransientError, match=r"^YouTube is rate limiting \(HTTP 429\)$"):
+        client.list_playlist("PLrAXtmErZgOe")
+    with pytest.raises(PermanentError, match="invalid playlist id"):
+        client.list_playlist("PL/../x")
+
+
 # --- fetch_transcript -----------------------------------------------------------------------
 
 

@@ -12,14 +12,12 @@ be read as its shape (damaged) is a miss, fetched again.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from ytvault.atomic import atomic_write
+from ytvault.ids import is_video_id
 from ytvault.models import Transcript
-
-_VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 
 
 class Cache:
@@ -27,7 +25,7 @@ class Cache:
         self.root = root
 
     def folder(self, video_id: str) -> Path:
-        if not _VIDEO_ID.fullmatch(video_id):  # the id becomes a path: never let it escape
+        if not is_video_id(video_id):  # the id becomes a path: never let it escape
             raise ValueError(f"not a YouTube video id: {video_id!r}")
         return self.root / "videos" / video_id
 

@@ -17,7 +17,7 @@ import pytest
 from fakeapi import FakeMessagesAPI, Reply, request_key
 
 from ytvault import pace
-from ytvault.analyze import ClaudeAnalyzer, build_prompt
+from ytvault.analyze import ClaudeAnalyzer, base_url, build_prompt
 from ytvault.config import Config
 from ytvault.errors import (
     AnalysisAuthError,
@@ -117,6 +117,14 @@ def test_a_blank_base_url_means_the_real_api(monkeypatch: pytest.MonkeyPatch) ->
     client = analyzer()._client()
 
     assert str(client.base_url).startswith("https://api.anthropic.com")
+
+
+def test_a_gateway_url_is_read_without_the_spaces_around_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", " https://gateway.example/anthropic \n")
+
+    assert str(analyzer()._client().base_url) == "https://gateway.example/anthropic/"
+    assert base_url() == "https://gateway.example/anthropic"  # what doctor's probe calls
 
 
 def test_no_model_call_on_an_empty_transcript(api: FakeMessagesAPI) -> None:

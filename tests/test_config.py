@@ -71,6 +71,15 @@ def test_language_codes_are_read_without_the_spaces_around_them(tmp_path: Path) 
     assert load_config(path).transcript_languages == ["en", "de-DE"]
 
 
+def test_a_configured_file_is_found_in_the_vault_unless_its_path_is_full() -> None:
+    config = Config()
+    assert config.resolve(Path("tpl.md"), Path("/v")) == Path("/v/tpl.md")
+    assert config.resolve(Path("/etc/tpl.md"), None) == Path("/etc/tpl.md")
+    with pytest.raises(ConfigError, match=r"^prompt_file p\.md is relative and there is no "
+                                          r"vault to find it in"):
+        config.resolve(Path("p.md"), None, "prompt_file")
+
+
 def test_every_config_is_checked_however_it_is_made() -> None:
     with pytest.raises(ConfigError, match=r"^'reconcile_minutes': must be a finite number"):
         Config(reconcile_minutes=float("inf"))

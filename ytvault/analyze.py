@@ -190,12 +190,7 @@ class ClaudeAnalyzer:
                 seconds = self._config.request_timeout_seconds
                 self._sdk = anthropic.Anthropic(
                     api_key=self._api_key,
-                    # None lets the SDK read ANTHROPIC_BASE_URL (a gateway). A blank one, left by
-                    # `export ANTHROPIC_BASE_URL=`, would send every request to "" and fail only
-                    # after all retries, so it means the default.
-                    base_url=None
-                    if os.environ.get("ANTHROPIC_BASE_URL", "").strip()
-                    else DEFAULT_BASE_URL,
+                    base_url=base_url(),
                     max_retries=self._config.api_max_retries,
                     # A black-holed connection should not cost the full answer timeout per retry.
                     timeout=anthropic.Timeout(seconds, connect=min(seconds, 10.0)),
@@ -368,6 +363,13 @@ class ClaudeAnalyzer:
         return line if len(line) <= 300 else line[:299] + "…"
 
 
+def base_url() -> str:
+    """Where the Messages API is: ANTHROPIC_BASE_URL (a gateway), else the API's own. A blank
+    one, left by `export ANTHROPIC_BASE_URL=`, means the API's own: the SDK would send every
+    request to "" and fail only after all retries."""
+    return os.environ.get("ANTHROPIC_BASE_URL", "").strip() or DEFAULT_BASE_URL
+
+
 @cache
 def _schema(model: type[BaseModel]) -> dict[str, Any]:
     import anthropic
@@ -377,14 +379,9 @@ def _schema(model: type[BaseModel]) -> dict[str, Any]:
 
 def _read_pattern(config: Config, vault: Path | None) -> str | None:
     """The text of `prompt_file` (a Fabric pattern's system.md, or its folder), if one is set."""
-    path = config.prompt_file
-    if path is None:
+    if config.prompt_file is None:
         return None
-    if not path.is_absolute():
-        if vault is None:
-            raise ConfigError(f"prompt_file {path} is relative and there is no vault to find "
-                              "it in: give its full path in config.toml")
-        path = vault / path
+    path = config.resolve(config.prompt_file, vault, "prompt_file")
     if path.is_dir():
         path = path / "system.md"
     try:
@@ -445,7 +442,7 @@ def probe_api(config: Config, key: str | None, timeout: float = 15.0) -> tuple[s
     """
     import anthropic
 
-    base = os.environ.get("ANTHROPIC_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    base = base_url()
     client = anthropic.Anthropic(api_key=key or "sk-ant-ytvault-doctor", base_url=base,
                                  max_retries=0,
                                  timeout=anthropic.Timeout(timeout, connect=min(timeout, 5.0)))

@@ -146,9 +146,14 @@ class Config:
                           'language, e.g. "English"', language)
         object.__setattr__(self, "output_language", language.strip())
 
-    def resolve(self, path: Path, vault: Path) -> Path:
-        """A configured file: relative paths are in the vault."""
-        return path if path.is_absolute() else vault / path
+    def resolve(self, path: Path, vault: Path | None, key: str = "the file") -> Path:
+        """A configured file (`key`: its setting): relative paths are in the vault."""
+        if path.is_absolute():
+            return path
+        if vault is None:
+            raise ConfigError(f"{key} {path} is relative and there is no vault to find it in: "
+                              "give its full path in config.toml")
+        return vault / path
 
     @property
     def resolved_cache_dir(self) -> Path:

@@ -117,20 +117,18 @@ def budget(section: Section, words: int) -> int:
 
 @cache
 def analysis_model(sections: tuple[Section, ...]) -> type[BaseModel]:
-    """The pydantic model the answer must match: `Analysis` for the default sections, a model
-    made for the purpose otherwise (a paragraph is a string, the others lists of strings)."""
-    if sections == DEFAULT_SECTIONS:
-        from ytvault.models import Analysis  # config imports this module: no pydantic there
-
-        return Analysis
-    from pydantic import ConfigDict, Field, create_model  # the same, and only made here
+    """The pydantic model the answer must match, made from the sections: a paragraph is a
+    string, the others lists of strings, each described by its instruction (the sizes are in
+    the prompt: they follow the video's length)."""
+    from pydantic import ConfigDict, Field, create_model  # config imports this module: no
+    # pydantic until a model is made
 
     fields: dict[str, Any] = {
         s.name: (str if s.kind == "paragraph" else list[str], Field(description=s.instruction))
         for s in sections
     }
     model: type[BaseModel] = create_model(
-        "SectionsAnalysis", __config__=ConfigDict(extra="forbid"), **fields
+        "Analysis", __config__=ConfigDict(extra="forbid"), **fields
     )
     return model
 

@@ -1,5 +1,7 @@
 """One configuration schema: TOML from `--config`, `$YTVAULT_CONFIG` or the user config dir,
-checked against the fields of `Config` (unknown keys are errors), then environment overrides.
+checked against the fields of `Config` (unknown keys are errors). The environment sets no
+field: it only holds the API key (in the variable `api_key_env` names) and can move the cache
+(`YTVAULT_CACHE_DIR` wins over `cache_dir`, in `resolved_cache_dir`).
 
 Every field is documented in `config.example.toml`; a test keeps the two in step.
 """

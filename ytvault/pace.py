@@ -1,8 +1,9 @@
 """Pacing shared by every worker, for the two outside services a backfill leans on.
 
 `ApiPace`: the Anthropic API's rate limits. The SDK retries each call on its own; this makes
-all workers slow down together when the API says 429: every call after a `retry-after` waits
-it out, and the calls in flight are capped, the cap halved on a 429 and raised by one after
+all workers slow down together when the API says 429 (rate limited) or 529 (overloaded), or
+asks for a wait over `MAX_RETRY_AFTER_SECONDS`: every call after a `retry-after` waits it out,
+and the calls in flight are capped, the cap halved on each of those and raised by one after
 as many answers as it holds (AIMD, as TCP does), up to `concurrency`.
 
 `FetchPace`: YouTube. The first network fetch of each video waits for its turn, the turns

@@ -1,5 +1,6 @@
 """The sections of the analysis: what the model is asked for, how much of it, and the schema its
-answer must match. Pure; shared by the prompt (analyze), the merge of long videos and render.
+answer must match. Pure; shared by the prompt (prompt.py), the merge of long videos and
+render.
 
 The default is the seed note's eight sections; `sections` in config.toml replaces them.
 """

@@ -219,6 +219,21 @@ def test_a_dropped_connection_is_transient(api: FakeMessagesAPI) -> None:
     assert len(api.requests) == 2
 
 
+def test_a_dropped_connection_does_not_count_as_an_answer_to_the_pace(
+        api: FakeMessagesAPI) -> None:
+    api.script(Reply.disconnect(), Reply.disconnect(), Reply.disconnect())
+    slowed = analyzer(concurrency=4, api_max_retries=2)
+    slowed.pace.limit = 2.0  # as after a 429
+
+    with pytest.raises(AnalysisTransientError, match="cannot reach"):
+        slowed.analyze(*load(SEED))
+
+    assert len(api.requests) == 3
+    assert (slowed.pace.limit, slowed.pace.in_flight) == (2.0, 0)  # not raised: no answer came
+    slowed.analyze(*load(SEED))
+    assert slowed.pace.limit == 2.5  # an answer raises it
+
+
 # Permanent failures: no retry, a message that names the fix.
 
 

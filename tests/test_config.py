@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ytvault.config import Config, load_config, parse_config
+from ytvault.config import Config, config_path, default_config_path, load_config, parse_config
 from ytvault.errors import ConfigError
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
@@ -78,6 +78,16 @@ def test_a_configured_file_is_found_in_the_vault_unless_its_path_is_full() -> No
     with pytest.raises(ConfigError, match=r"^prompt_file p\.md is relative and there is no "
                                           r"vault to find it in"):
         config.resolve(Path("p.md"), None, "prompt_file")
+
+
+def test_the_config_path_is_the_option_then_the_variable_then_the_default(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("YTVAULT_CONFIG", raising=False)
+    assert config_path() == default_config_path()
+    monkeypatch.setenv("YTVAULT_CONFIG", "~/my.toml")
+    assert config_path() == tmp_path / "my.toml"
+    assert config_path(Path("given.toml")) == Path("given.toml")
 
 
 def test_every_config_is_checked_however_it_is_made() -> None:

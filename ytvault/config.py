@@ -192,12 +192,18 @@ def default_config_path() -> Path:
     return Path(user_config_dir(APP, appauthor=False)) / "config.toml"
 
 
+def config_path(path: Path | None = None) -> Path:
+    """The config file read: `path` (`--config`), else `$YTVAULT_CONFIG`, else the default."""
+    if path is not None:
+        return path
+    env = os.environ.get("YTVAULT_CONFIG")
+    return Path(env).expanduser() if env else default_config_path()
+
+
 def load_config(path: Path | None = None) -> Config:
-    """Load from `path`, else `$YTVAULT_CONFIG`, else the default file if it exists."""
+    """Load from `config_path(path)`; only the default file may be missing (the defaults)."""
     explicit = path is not None or bool(os.environ.get("YTVAULT_CONFIG"))
-    if path is None:
-        env = os.environ.get("YTVAULT_CONFIG")
-        path = Path(env).expanduser() if env else default_config_path()
+    path = config_path(path)
     if not path.exists():
         if explicit:
             raise ConfigError(

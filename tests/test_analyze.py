@@ -17,7 +17,7 @@ import pytest
 from fakeapi import FakeMessagesAPI, Reply, request_key
 
 from ytvault import pace
-from ytvault.analyze import ClaudeAnalyzer, build_prompt
+from ytvault.analyze import ClaudeAnalyzer, base_url, build_prompt
 from ytvault.config import Config
 from ytvault.errors import (
     AnalysisAuthError,
@@ -119,6 +119,14 @@ def test_a_blank_base_url_means_the_real_api(monkeypatch: pytest.MonkeyPatch) ->
     assert str(client.base_url).startswith("https://api.anthropic.com")
 
 
+def test_a_gateway_url_is_read_without_the_spaces_around_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", " https://gateway.example/anthropic \n")
+
+    assert str(analyzer()._client().base_url) == "https://gateway.example/anthropic/"
+    assert base_url() == "https://gateway.example/anthropic"  # what doctor's probe calls
+
+
 def test_no_model_call_on_an_empty_transcript(api: FakeMessagesAPI) -> None:
     video, transcript = load("fxNoTrans1E")
     blank = Transcript(video.id, "English", "en", False, (Snippet("  \n", 0.0, 1.0),))
@@ -209,6 +217,21 @@ def test_a_dropped_connection_is_transient(api: FakeMessagesAPI) -> None:
         analyzer(api_max_retries=1).analyze(*load(SEED))
 
     assert len(api.requests) == 2
+
+
+def test_a_dropped_connection_does_not_count_as_an_answer_to_the_pace(
+        api: FakeMessagesAPI) -> None:
+    api.script(Reply.disconnect(), Reply.disconnect(), Reply.disconnect())
+    slowed = analyzer(concurrency=4, api_max_retries=2)
+    slowed.pace.limit = 2.0  # as after a 429
+
+    with pytest.raises(AnalysisTransientError, match="cannot reach"):
+        slowed.analyze(*load(SEED))
+
+    assert len(api.requests) == 3
+    assert (slowed.pace.limit, slowed.pace.in_flight) == (2.0, 0)  # not raised: no answer came
+    slowed.analyze(*load(SEED))
+    assert slowed.pace.limit == 2.5  # an answer raises it
 
 
 # Permanent failures: no retry, a message that names the fix.

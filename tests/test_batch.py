@@ -138,6 +138,48 @@ def test_a_plain_sync_writes_what_an_ended_batch_brought_and_asks_nothing_live(
     assert any(t.startswith("ended") for t in said)
 
 
+def test_a_refused_key_leaves_the_batch_running_and_paid_for(
+        vault: Path, make_context: MakeContext, api: FakeMessagesAPI, config: Config) -> None:
+    api.batch_polls = 1000
+    note = write(vault / "a.md", SEED_URL + "\n")
+    first = make_context(config=config)
+    run(first, wait=False)
+    [(batch_id, _, _)] = first.ledger.open_batches(vault)
+    pending = note.read_text()
+
+    api.api_key = "sk-the-key-now-accepted"  # the key the run sends is refused, for a while
+    outcomes, said = run(make_context(config=config))
+
+    assert outcomes == [] and note.read_text() == pending
+    assert any(line.startswith(f"{batch_id}: cannot poll it (the API key") and "refused" in line
+               for line in said)
+    assert [bid for bid, _, _ in first.ledger.open_batches(vault)] == [batch_id]  # not given up
+
+    api.api_key, api.batch_polls = None, 0  # the key is accepted again
+    outcomes, _ = run(make_context(config=config))
+
+    assert len(api.batch_creates) == 1  # the same batch's result: nothing asked or paid twice
+    assert [(o.note.name, o.status) for o in outcomes] == [("a.md", "filled")]
+    assert note.read_bytes() == SEED_WITH_LINKS
+
+
+def test_a_batch_the_api_does_not_know_is_named_and_its_notes_asked_again(
+        vault: Path, make_context: MakeContext, api: FakeMessagesAPI, config: Config) -> None:
+    api.batch_polls = 1000
+    write(vault / "a.md", SEED_URL + "\n")
+    first = make_context(config=config)
+    run(first, wait=False)
+    [(batch_id, _, _)] = first.ledger.open_batches(vault)
+
+    api.batches.clear()  # made with another key, or deleted
+    _, said = run(make_context(config=config), wait=False)
+
+    [line] = [line for line in said if "cannot read it" in line]
+    assert line.startswith(f"{batch_id}: cannot read it (batch {batch_id} not found (404")
+    assert "model" not in line
+    assert first.ledger.open_batches(vault) == []
+
+
 def test_failed_requests_are_shown_or_asked_again(
         vault: Path, make_context: MakeContext, api: FakeMessagesAPI, config: Config) -> None:
     bad = write(vault / "bad.md", SEED_URL + "\n")

@@ -62,6 +62,15 @@ def test_regional_codes_match_their_language() -> None:
     assert track.language_code == "en-GB"
 
 
+def test_a_regional_manual_track_beats_a_generated_one_in_the_language() -> None:
+    listed = info({"de": formats("de", "German"),
+                   "en-GB": formats("en-GB", "English (United Kingdom)")}, ASR)
+
+    for any_language in (True, False):
+        track = choose_track(listed, ["en"], any_language=any_language)
+        assert (track.language_code, track.is_generated) == ("en-GB", False)
+
+
 def test_first_track_when_no_language_matches_unless_told_not_to() -> None:
     listed = info({"ja": formats("ja", "Japanese"), "ko": formats("ko", "Korean")}, ASR)
 

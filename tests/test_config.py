@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ytvault.config import Config, load_config, parse_config
+from ytvault.config import Config, config_path, default_config_path, load_config, parse_config
 from ytvault.errors import ConfigError
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
@@ -31,6 +31,12 @@ def test_example_loads_and_mentions_every_field() -> None:
     ("concurrency = 0", "'concurrency': must be at least 1 (got 0)"),
     ("concurrency = 65", "'concurrency': must be at most 64 (got 65)"),
     ("request_timeout_seconds = 0", "'request_timeout_seconds': must be more than 0 (got 0)"),
+    ("request_timeout_seconds = inf", "'request_timeout_seconds': must be a finite number "
+     "(got inf)"),
+    ("request_timeout_seconds = 3601",
+     "'request_timeout_seconds': must be at most 3600 (got 3601)"),
+    ("debounce_seconds = nan", "'debounce_seconds': must be a finite number (got nan)"),
+    ("fetch_pause_seconds = -inf", "'fetch_pause_seconds': must be a finite number (got -inf)"),
     ("poll_interval_seconds = 0.1", "'poll_interval_seconds': must be at least 0.5 (got 0.1)"),
     ("input_token_budget = 10", "'input_token_budget': must be at least 2000 (got 10)"),
     ('watch_mode = "fast"', "'watch_mode': must be one of auto, native, polling (got 'fast')"),
@@ -59,7 +65,34 @@ def test_a_bad_value_says_which_key_and_what_is_wanted(tmp_path: Path, toml: str
     assert str(caught.value) == f"{path}: {problem}"
 
 
+def test_language_codes_are_read_without_the_spaces_around_them(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('transcript_languages = [" en", "de-DE "]\n')
+    assert load_config(path).transcript_languages == ["en", "de-DE"]
+
+
+def test_a_configured_file_is_found_in_the_vault_unless_its_path_is_full() -> None:
+    config = Config()
+    assert config.resolve(Path("tpl.md"), Path("/v")) == Path("/v/tpl.md")
+    assert config.resolve(Path("/etc/tpl.md"), None) == Path("/etc/tpl.md")
+    with pytest.raises(ConfigError, match=r"^prompt_file p\.md is relative and there is no "
+                                          r"vault to find it in"):
+        config.resolve(Path("p.md"), None, "prompt_file")
+
+
+def test_the_config_path_is_the_option_then_the_variable_then_the_default(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("YTVAULT_CONFIG", raising=False)
+    assert config_path() == default_config_path()
+    monkeypatch.setenv("YTVAULT_CONFIG", "~/my.toml")
+    assert config_path() == tmp_path / "my.toml"
+    assert config_path(Path("given.toml")) == Path("given.toml")
+
+
 def test_every_config_is_checked_however_it_is_made() -> None:
+    with pytest.raises(ConfigError, match=r"^'reconcile_minutes': must be a finite number"):
+        Config(reconcile_minutes=float("inf"))
     with pytest.raises(ConfigError, match=r"^'concurrency': must be at least 1 \(got 0\)$"):
         dataclasses.replace(Config(), concurrency=0)
     with pytest.raises(ConfigError, match=r"^'model': must be text \(got None\)$"):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ytvault.ids import find_urls, video_id
+from ytvault.ids import find_urls, is_playlist_id, is_video_id, video_id
 
 ID = "dQw4w9WgXcQ"
 ODD = "a-_9Zz0b_1-"  # every id character class, ending in `-`
@@ -280,3 +280,10 @@ def test_a_url_between_words_is_found(before: str, after: str, vid: str) -> None
     url = f"https://youtu.be/{vid}"
     text = f"{before} {url} {after}"
     assert url in find_urls(text)
+
+
+def test_id_shapes_are_checked_in_one_place() -> None:
+    assert is_video_id("Yf1o0TQzry8") and is_video_id("a-_0123456Z")
+    assert not any(map(is_video_id, ["Yf1o0TQzry", "Yf1o0TQzry88", "../../etc/x", "Yf1o0TQzr y"]))
+    assert is_playlist_id("PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf") and is_playlist_id("WL")
+    assert not any(map(is_playlist_id, ["P", "PL/x", "x" * 65, ""]))

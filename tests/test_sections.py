@@ -30,6 +30,17 @@ def test_the_defaults_are_the_seed_notes_eight_sections() -> None:
     assert analysis_model(DEFAULT_SECTIONS) is Analysis
 
 
+def test_the_default_schema_says_what_the_prompt_says_and_no_sizes() -> None:
+    # the sizes follow the video's length and are in the prompt: a schema that said "2-4
+    # sentences" contradicted a Short's "summary 1 sentence"
+    schema = analysis_model(DEFAULT_SECTIONS).model_json_schema()
+
+    assert {name: field["description"] for name, field in schema["properties"].items()} == {
+        s.name: s.instruction for s in DEFAULT_SECTIONS}
+    assert schema["required"] == [s.name for s in DEFAULT_SECTIONS]
+    assert schema.get("additionalProperties") is False
+
+
 @pytest.mark.parametrize(("words", "summary", "lists"), [
     (25, 1, 1),  # a 45-second Short
     (722, 1, 3),  # the seed's transcript
@@ -90,6 +101,7 @@ def test_sections_from_toml_shaped_config() -> None:
     ([{"name": "ok", "instruction": "x", "kind": "table"}], "sections.0.kind"),
     ([{"name": "ok"}], "sections.0.instruction"),
     ([{"name": "ok", "instruction": ""}], "sections.0.instruction"),
+    ([{"name": "ok", "instruction": " \n "}], "sections.0.instruction"),
     ([{"name": "ok", "instruction": "x", "colour": "red"}], "unknown key 'sections.0.colour'"),
     ([{"name": "ok", "instruction": "x"}, {"name": "copy", "instruction": "y"}], "reserved"),
 ])

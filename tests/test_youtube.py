@@ -211,6 +211,45 @@ def test_unknown_ytdlp_error_is_transient_and_readable() -> None:
                           "(caused by KeyError('x'))")
 
 
+# --- list_playlist --------------------------------------------------------------------------
+
+
+def playlist_extractor(entries: list[str] | None, *, error: str = "") -> type:
+    """An InfoExtractor for playlist URLs: a playlist of `entries` as watch URLs, or `error`."""
+    from yt_dlp.extractor.common import InfoExtractor
+    from yt_dlp.utils import ExtractorError
+
+    class RecordedPlaylistIE(InfoExtractor):  # type: ignore[misc]
+        IE_NAME = "youtube:playlist"
+        _VALID_URL = r"https://www\.youtube\.com/playlist\?list=(?P<id>[\w-]+)"
+
+        def _real_extract(self, url: str) -> dict[str, Any]:
+            playlist = self._match_id(url)
+            if error:
+                raise ExtractorError(error, expected=True)
+            return self.playlist_result(
+                [self.url_result(f"https://www.youtube.com/watch?v={v}", "Youtube", v)
+                 for v in entries or ()], playlist, "A playlist")
+
+    return RecordedPlaylistIE
+
+
+def test_a_playlist_lists_its_video_ids_in_order_once_each() -> None:
+    listed = ["Yf1o0TQzry8", "fxGerman01C", "Yf1o0TQzry8", "not-an-id", "fxShort001F"]
+    client = YouTubeClient(extractors=[playlist_extractor(listed)])
+
+    assert client.list_playlist("PLrAXtmErZgOe") == ["Yf1o0TQzry8", "fxGerman01C", "fxShort001F"]
+
+
+def test_a_playlist_yt_dlp_cannot_read_is_classified() -> None:
+    client = YouTubeClient(extractors=[playlist_extractor(None, error="HTTP Error 429: "
+                                                          "Too Many Requests")])
+    with pytest.raises(TransientError, match=r"^YouTube is rate limiting \(HTTP 429\)$"):
+        client.list_playlist("PLrAXtmErZgOe")
+    with pytest.raises(PermanentError, match="invalid playlist id"):
+        client.list_playlist("PL/../x")
+
+
 # --- fetch_transcript -----------------------------------------------------------------------
 
 
@@ -299,6 +338,36 @@ def test_language_not_available_when_the_first_track_is_not_wanted() -> None:
     assert str(caught.value) == ("language not available: captions in zh, cs, en, de, hi, ja, "
                                  "ko, es; none in fr, it")
     assert not any("/api/timedtext" in u for u in web.urls)
+
+
+def regional(player: dict[str, Any], code: str = "en-GB") -> dict[str, Any]:
+    """`player` with its manual English track made a regional one (`code`)."""
+    for t in player["captions"]["playerCaptionsTracklistRenderer"]["captionTracks"]:
+        if t["languageCode"] == "en" and t.get("kind") != "asr":
+            t["languageCode"], t["vssId"] = code, f".{code}"
+            t["baseUrl"] = t["baseUrl"].replace("&lang=en&", f"&lang={code}&")
+    return player
+
+
+def test_a_regional_manual_track_is_in_its_language_when_only_wanted_ones_count() -> None:
+    client, web = web_client(fk.transcript_routes(regional(fk.player_with_tracks(
+        ("en", False), ("de", False)))))
+    strict = YouTubeClient(http_client=client._http_client, any_language=False)
+
+    transcript = strict.fetch_transcript(VID, ["en"])
+
+    assert (transcript.language_code, transcript.is_generated) == ("en-GB", False)
+    assert fetched_lang(web) == ("en-GB", False)
+
+
+def test_a_regional_manual_track_beats_a_generated_one_in_the_language() -> None:
+    client, web = web_client(fk.transcript_routes(regional(fk.player_with_tracks(
+        ("en", True), ("de", False), ("en", False)))))
+
+    transcript = client.fetch_transcript(VID, ["en"])
+
+    assert (transcript.language_code, transcript.is_generated) == ("en-GB", False)
+    assert fetched_lang(web) == ("en-GB", False)
 
 
 @pytest.mark.parametrize(("routes", "kind", "reason"), [

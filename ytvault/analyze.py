@@ -190,12 +190,7 @@ class ClaudeAnalyzer:
                 seconds = self._config.request_timeout_seconds
                 self._sdk = anthropic.Anthropic(
                     api_key=self._api_key,
-                    # None lets the SDK read ANTHROPIC_BASE_URL (a gateway). A blank one, left by
-                    # `export ANTHROPIC_BASE_URL=`, would send every request to "" and fail only
-                    # after all retries, so it means the default.
-                    base_url=None
-                    if os.environ.get("ANTHROPIC_BASE_URL", "").strip()
-                    else DEFAULT_BASE_URL,
+                    base_url=base_url(),
                     max_retries=self._config.api_max_retries,
                     # A black-holed connection should not cost the full answer timeout per retry.
                     timeout=anthropic.Timeout(seconds, connect=min(seconds, 10.0)),
@@ -228,8 +223,11 @@ class ClaudeAnalyzer:
         message: Message = self._calling(lambda client: client.messages.create(**params))
         return message
 
-    def _calling(self, call: Callable[[anthropic.Anthropic], Any]) -> Any:
-        """`call(client)`, its failures as ytvault's errors with what to do about them."""
+    def _calling(self, call: Callable[[anthropic.Anthropic], Any], *,
+                 batch: str | None = None) -> Any:
+        """`call(client)`, its failures as ytvault's errors with what to do about them;
+        `batch`: the id of the Message Batch the call is about, to name it instead of the
+        model."""
         import anthropic
 
         client = self._client()
@@ -241,7 +239,7 @@ class ClaudeAnalyzer:
                 f"({exc.status}): the note will be retried later"
             ) from None
         except anthropic.APIStatusError as exc:
-            raise self._status_error(exc) from exc
+            raise self._status_error(exc, batch) from exc
         except anthropic.APITimeoutError as exc:
             raise AnalysisTransientError(
                 f"the model call timed out after {self._config.request_timeout_seconds:g} s "
@@ -277,12 +275,14 @@ class ClaudeAnalyzer:
 
     def batch_state(self, batch_id: str) -> tuple[bool, dict[str, int]]:
         """Whether the batch has ended, and its request counts (processing, succeeded…)."""
-        batch = self._calling(lambda client: client.messages.batches.retrieve(batch_id))
+        batch = self._calling(lambda client: client.messages.batches.retrieve(batch_id),
+                              batch=batch_id)
         return batch.processing_status == "ended", dict(batch.request_counts)
 
     def batch_results(self, batch_id: str) -> Iterator[tuple[str, Any]]:
         """(custom_id, result) of an ended batch, streamed as the results file is read."""
-        lines = self._calling(lambda client: client.messages.batches.results(batch_id))
+        lines = self._calling(lambda client: client.messages.batches.results(batch_id),
+                              batch=batch_id)
         try:
             for line in lines:
                 yield line.custom_id, line.result
@@ -315,7 +315,8 @@ class ClaudeAnalyzer:
         raise AnalysisTransientError(f"the Message Batch ended ({result.type}) before this "
                                      "analysis was made: the next `ytvault sync` asks again")
 
-    def _status_error(self, exc: anthropic.APIStatusError) -> AnalysisError:
+    def _status_error(self, exc: anthropic.APIStatusError,
+                      batch: str | None = None) -> AnalysisError:
         status, model = exc.status_code, self._config.model
         detail = self._clean(exc.api_message or exc.message)
         if status in (401, 403):
@@ -330,6 +331,13 @@ class ClaudeAnalyzer:
                 f"the Anthropic API {what} ({status}, {self._attempts()}): "
                 "the note will be retried later"
             )
+        if status == 404 and batch is not None:
+            return AnalysisError(
+                f"batch {batch} not found (404: {detail}): it was made with another API key, "
+                "or deleted (and ANTHROPIC_BASE_URL, if you use a gateway)")
+        if batch is not None:
+            return AnalysisError(f"the Anthropic API answered {status} about batch {batch}: "
+                                 f"{detail}")
         if status == 404:
             return AnalysisError(
                 f"model {model!r} was not found (404: {detail}): check `model` in config.toml"
@@ -355,6 +363,13 @@ class ClaudeAnalyzer:
         return line if len(line) <= 300 else line[:299] + "…"
 
 
+def base_url() -> str:
+    """Where the Messages API is: ANTHROPIC_BASE_URL (a gateway), else the API's own. A blank
+    one, left by `export ANTHROPIC_BASE_URL=`, means the API's own: the SDK would send every
+    request to "" and fail only after all retries."""
+    return os.environ.get("ANTHROPIC_BASE_URL", "").strip() or DEFAULT_BASE_URL
+
+
 @cache
 def _schema(model: type[BaseModel]) -> dict[str, Any]:
     import anthropic
@@ -364,14 +379,9 @@ def _schema(model: type[BaseModel]) -> dict[str, Any]:
 
 def _read_pattern(config: Config, vault: Path | None) -> str | None:
     """The text of `prompt_file` (a Fabric pattern's system.md, or its folder), if one is set."""
-    path = config.prompt_file
-    if path is None:
+    if config.prompt_file is None:
         return None
-    if not path.is_absolute():
-        if vault is None:
-            raise ConfigError(f"prompt_file {path} is relative and there is no vault to find "
-                              "it in: give its full path in config.toml")
-        path = vault / path
+    path = config.resolve(config.prompt_file, vault, "prompt_file")
     if path.is_dir():
         path = path / "system.md"
     try:
@@ -432,7 +442,7 @@ def probe_api(config: Config, key: str | None, timeout: float = 15.0) -> tuple[s
     """
     import anthropic
 
-    base = os.environ.get("ANTHROPIC_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    base = base_url()
     client = anthropic.Anthropic(api_key=key or "sk-ant-ytvault-doctor", base_url=base,
                                  max_retries=0,
                                  timeout=anthropic.Timeout(timeout, connect=min(timeout, 5.0)))

@@ -34,7 +34,12 @@ from pydantic import BaseModel
 from ytvault.analyze import ClaudeAnalyzer
 from ytvault.context import Context, videos
 from ytvault.cost import Usage
-from ytvault.errors import AnalysisDeferred, AnalysisError, AnalysisTransientError
+from ytvault.errors import (
+    AnalysisAuthError,
+    AnalysisDeferred,
+    AnalysisError,
+    AnalysisTransientError,
+)
 from ytvault.models import Transcript, Video
 from ytvault.notes import Stub
 from ytvault.outcome import Outcome
@@ -166,6 +171,12 @@ def collect(ctx: Context, live: ClaudeAnalyzer, report: Report, *,
                                 "--batch` picks it up")
                     return
                 continue
+            except AnalysisAuthError as exc:
+                # The key, not the batch: it runs on, paid for. Closing it here would ask (and
+                # pay for) its notes again because a key was refused for a while.
+                report(bid, f"cannot poll it ({exc}); it runs on: `ytvault sync --batch` "
+                            "picks it up once the key is accepted")
+                return
             except AnalysisError as exc:  # unknown to the API (another key?), or archived
                 report(bid, f"cannot read it ({exc}); its notes are asked for again")
                 ctx.ledger.close_batch(bid)

@@ -5,20 +5,19 @@
                                         "snippets": [{"text", "start", "duration"}]}
     videos/<video_id>/thumbnail.jpg    the thumbnail bytes
 
-A file that is present is used as it is, and that part is not fetched again.
+A file that is present is used as it is, and that part is not fetched again; one that cannot
+be read as its shape (damaged) is a miss, fetched again.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from ytvault.atomic import atomic_write
+from ytvault.ids import is_video_id
 from ytvault.models import Transcript
-
-_VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 
 
 class Cache:
@@ -26,7 +25,7 @@ class Cache:
         self.root = root
 
     def folder(self, video_id: str) -> Path:
-        if not _VIDEO_ID.fullmatch(video_id):  # the id becomes a path: never let it escape
+        if not is_video_id(video_id):  # the id becomes a path: never let it escape
             raise ValueError(f"not a YouTube video id: {video_id!r}")
         return self.root / "videos" / video_id
 
@@ -39,7 +38,10 @@ class Cache:
 
     def read_transcript(self, video_id: str) -> Transcript | None:
         data = self._read_json(video_id, "transcript.json")
-        return Transcript.from_json(data) if isinstance(data, dict) else None
+        try:
+            return Transcript.from_json(data) if isinstance(data, dict) else None
+        except (ValueError, TypeError, AttributeError):
+            return None  # JSON, but not a transcript's: damaged, so fetched again
 
     def write_transcript(self, video_id: str, transcript: Transcript) -> None:
         self._write(video_id, "transcript.json", _dumps(transcript.to_json()))

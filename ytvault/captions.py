@@ -1,6 +1,7 @@
-"""The caption tracks yt-dlp lists in a video's info dict (`subtitles`, `automatic_captions`):
-which one to use, and its body (json3, srv3 or WebVTT) as snippets. Pure; youtube.py
-downloads the track when youtube-transcript-api cannot fetch the transcript.
+"""Caption tracks: which one to use (`choose`, for youtube-transcript-api's list and for the
+tracks yt-dlp lists in a video's info dict alike), and a yt-dlp track's body (json3, srv3 or
+WebVTT) as snippets. Pure; youtube.py downloads the track when youtube-transcript-api cannot
+fetch the transcript.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from ytvault.errors import NoTranscript
 from ytvault.models import Snippet
@@ -28,27 +29,49 @@ class Track:
     is_generated: bool
 
 
-def choose_track(info: Mapping[str, Any], languages: Sequence[str], *,
-                 any_language: bool = True) -> Track:
+class Listed(Protocol):
+    """A caption track as either library lists it: youtube-transcript-api's `Transcript`, or
+    `Track` (what yt-dlp's info dict holds)."""
+
+    @property
+    def language_code(self) -> str: ...
+
+    @property
+    def is_generated(self) -> bool: ...
+
+
+L = TypeVar("L", bound=Listed)
+
+
+def choose(tracks: Sequence[L], languages: Sequence[str], *, any_language: bool = True) -> L:
     """Manual captions in `languages` order, then generated ones, then (if `any_language`) the
-    first track, as for youtube-transcript-api. Machine translations are never used.
+    first track, a manual one if there is one. `en` also matches `en-GB`.
 
     Raises NoTranscript "no captions" or "language not available: …".
     """
-    manual = _tracks(info.get("subtitles"), generated=False)
-    generated = _tracks(info.get("automatic_captions"), generated=True)
-    if not manual and not generated:
+    if not tracks:
         raise NoTranscript(NO_CAPTIONS)
-    for tracks in (manual, generated):
+    manual = [t for t in tracks if not t.is_generated]
+    generated = [t for t in tracks if t.is_generated]
+    for group in (manual, generated):
         for wanted in languages:
-            for track in tracks:
+            for track in group:
                 if _matches(track.language_code, wanted):
                     return track
     if any_language:
         return (manual or generated)[0]
     have = ", ".join(dict.fromkeys(t.language_code for t in (*manual, *generated)))
     raise NoTranscript(f"language not available: captions in {have}; none in "
-                         f"{', '.join(languages)}")
+                       f"{', '.join(languages)}")
+
+
+def choose_track(info: Mapping[str, Any], languages: Sequence[str], *,
+                 any_language: bool = True) -> Track:
+    """The track of yt-dlp's info dict to use (`choose`). Machine translations are never
+    used."""
+    return choose([*_tracks(info.get("subtitles"), generated=False),
+                   *_tracks(info.get("automatic_captions"), generated=True)],
+                  languages, any_language=any_language)
 
 
 def _matches(code: str, wanted: str) -> bool:

@@ -2,8 +2,9 @@
 its own (analyze.py), and the parts' answers are merged into one. Pure.
 
 Parts end at chapter boundaries when the video has chapters, else at the longest pause near
-where equal lengths would cut. Token counts are estimated from characters, conservatively:
-four ASCII characters a token, one token for every other character.
+where equal lengths would cut. Token counts are estimated from characters: four ASCII
+characters a token, one token for every other character. For English that is some 15% low,
+so the budgets leave room for the error (`_DEFAULT_SHARE`, analyze's part margin).
 """
 
 from __future__ import annotations

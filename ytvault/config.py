@@ -1,5 +1,7 @@
 """One configuration schema: TOML from `--config`, `$YTVAULT_CONFIG` or the user config dir,
-checked against the fields of `Config` (unknown keys are errors), then environment overrides.
+checked against the fields of `Config` (unknown keys are errors). The environment sets no
+field: it only holds the API key (in the variable `api_key_env` names) and can move the cache
+(`YTVAULT_CACHE_DIR` wins over `cache_dir`, in `resolved_cache_dir`).
 
 Every field is documented in `config.example.toml`; a test keeps the two in step.
 """
@@ -44,7 +46,8 @@ class Config:
     max_output_tokens: int = setting(
         8192, "Upper bound on the tokens of one analysis answer.", ge=1024, le=64000)
     request_timeout_seconds: float = setting(
-        300.0, "How long one model call may take before it is retried.", gt=0)
+        300.0, "How long one model call may take before it is retried.", gt=0,
+        le=3600)
     api_max_retries: int = setting(
         6, "Retries of a model call on 429/5xx/network errors, with backoff "
         "honouring retry-after.", ge=0, le=20)
@@ -131,6 +134,9 @@ class Config:
         if not self.transcript_languages or any(not c.strip() for c in self.transcript_languages):
             raise Invalid("transcript_languages", 'must list at least one language code, '
                           'e.g. ["en"]', self.transcript_languages)
+        # " en" would match no track: a code is compared as it is written
+        object.__setattr__(self, "transcript_languages",
+                           [c.strip() for c in self.transcript_languages])
         check_sections(self.sections)
         if self.transcript_proxy and not self.transcript_proxy.startswith(PROXY_SCHEMES):
             raise Invalid("transcript_proxy", "must be a proxy URL: http://, https:// or "
@@ -142,9 +148,14 @@ class Config:
                           'language, e.g. "English"', language)
         object.__setattr__(self, "output_language", language.strip())
 
-    def resolve(self, path: Path, vault: Path) -> Path:
-        """A configured file: relative paths are in the vault."""
-        return path if path.is_absolute() else vault / path
+    def resolve(self, path: Path, vault: Path | None, key: str = "the file") -> Path:
+        """A configured file (`key`: its setting): relative paths are in the vault."""
+        if path.is_absolute():
+            return path
+        if vault is None:
+            raise ConfigError(f"{key} {path} is relative and there is no vault to find it in: "
+                              "give its full path in config.toml")
+        return vault / path
 
     @property
     def resolved_cache_dir(self) -> Path:
@@ -181,12 +192,18 @@ def default_config_path() -> Path:
     return Path(user_config_dir(APP, appauthor=False)) / "config.toml"
 
 
+def config_path(path: Path | None = None) -> Path:
+    """The config file read: `path` (`--config`), else `$YTVAULT_CONFIG`, else the default."""
+    if path is not None:
+        return path
+    env = os.environ.get("YTVAULT_CONFIG")
+    return Path(env).expanduser() if env else default_config_path()
+
+
 def load_config(path: Path | None = None) -> Config:
-    """Load from `path`, else `$YTVAULT_CONFIG`, else the default file if it exists."""
+    """Load from `config_path(path)`; only the default file may be missing (the defaults)."""
     explicit = path is not None or bool(os.environ.get("YTVAULT_CONFIG"))
-    if path is None:
-        env = os.environ.get("YTVAULT_CONFIG")
-        path = Path(env).expanduser() if env else default_config_path()
+    path = config_path(path)
     if not path.exists():
         if explicit:
             raise ConfigError(

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from ytvault.config import Config, default_config_path, load_config
+from ytvault.config import Config, config_path, load_config
 from ytvault.errors import ConfigError
 from ytvault.youtube import HOME_URL
 
@@ -74,8 +74,7 @@ class Doctor:
         yield from self._service(config, vault)
 
     def _config(self) -> tuple[Config, Check]:
-        env = os.environ.get("YTVAULT_CONFIG")
-        path = self.config_path or (Path(env).expanduser() if env else default_config_path())
+        path = config_path(self.config_path)
         try:
             config = load_config(self.config_path)
         except ConfigError as exc:

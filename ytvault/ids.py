@@ -48,6 +48,11 @@ _CANDIDATE = re.compile(
 _TRAILING = ".,;:!?*~"  # sentence and emphasis marks; never `_` or `-`, ids end in them
 
 
+def is_video_id(text: str) -> bool:
+    """Whether `text` is shaped like a video id: 11 letters, digits, `_` or `-`."""
+    return _ID.fullmatch(text) is not None
+
+
 def video_id(url: str) -> str | None:
     """The 11-character id, or None when `url` is not a single-video YouTube URL."""
     parts = _split(url)
@@ -63,7 +68,7 @@ def video_id(url: str) -> str | None:
         elif path.startswith(route.prefix):
             rest = path[len(route.prefix) :]
             candidate = rest[:-1] if rest.endswith("/") else rest
-            if _ID.fullmatch(candidate) and candidate not in _NOT_IDS:
+            if is_video_id(candidate) and candidate not in _NOT_IDS:
                 return candidate
     return None
 
@@ -103,11 +108,16 @@ def _first_v(query: str) -> str | None:
     # `&amp;` survives when a URL is copied out of HTML.
     for key, value in parse_qsl(query.replace("&amp;", "&")):
         if key == "v":
-            return value if _ID.fullmatch(value) else None
+            return value if is_video_id(value) else None
     return None
 
 
 _PLAYLIST_ID = re.compile(r"[A-Za-z0-9_-]{2,64}")
+
+
+def is_playlist_id(text: str) -> bool:
+    """Whether `text` is shaped like a playlist id (`PL…`, `UU…`, `OLAK5uy_…`)."""
+    return _PLAYLIST_ID.fullmatch(text) is not None
 
 
 def playlist_id(url: str) -> str | None:
@@ -120,5 +130,5 @@ def playlist_id(url: str) -> str | None:
         return None
     for key, value in parse_qsl(parts.query.replace("&amp;", "&")):
         if key == "list":
-            return value if _PLAYLIST_ID.fullmatch(value) else None
+            return value if is_playlist_id(value) else None
     return None

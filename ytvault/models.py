@@ -1,7 +1,8 @@
 """The data that flows through the pipeline: a video's metadata, its transcript, its analysis.
 
 `Video` and `Transcript` are read from the cache's JSON shapes (SPEC §3): a yt-dlp info dict
-and youtube-transcript-api's fetched transcript. `Analysis` is what the model must return.
+and youtube-transcript-api's fetched transcript. `Analysis` is what the model must return for
+the default sections (sections.py makes it, as it makes the model of any other sections).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
+
+from ytvault.sections import DEFAULT_SECTIONS, analysis_model
 
 # YouTube links a hashtag when `#` starts a word that holds at least one letter (`#1` is not one).
 _HASHTAG = re.compile(r"(?<![\w&#/])#(\w*[^\W\d_]\w*)")
@@ -162,25 +165,7 @@ class Transcript:
         )
 
 
-SECTIONS: tuple[str, ...] = (
-    "ideas", "insights", "quotes", "habits", "facts", "references", "recommendations",
-)
+# The list sections of the default analysis, after its summary.
+SECTIONS: tuple[str, ...] = tuple(s.name for s in DEFAULT_SECTIONS if s.kind != "paragraph")
 
-
-class Analysis(BaseModel):
-    """The eight sections of the note's analysis, as the model must return them."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    summary: str = Field(description="One paragraph, 2-4 sentences: who speaks and what about.")
-    ideas: list[str] = Field(description="The most important ideas, one sentence each.")
-    insights: list[str] = Field(description="Deeper insights: the ideas refined and combined.")
-    quotes: list[str] = Field(
-        description="Exact quotes copied word for word from the transcript, without quote marks."
-    )
-    habits: list[str] = Field(description="Habits or practices of the speakers worth adopting.")
-    facts: list[str] = Field(description="Verifiable facts stated in the video.")
-    references: list[str] = Field(
-        description="Books, papers, tools, people, projects mentioned in the video."
-    )
-    recommendations: list[str] = Field(description="The most actionable recommendations.")
+Analysis: type[BaseModel] = analysis_model(DEFAULT_SECTIONS)

@@ -1,9 +1,11 @@
 """Pacing shared by every worker, for the two outside services a backfill leans on.
 
 `ApiPace`: the Anthropic API's rate limits. The SDK retries each call on its own; this makes
-all workers slow down together when the API says 429: every call after a `retry-after` waits
-it out, and the calls in flight are capped, the cap halved on a 429 and raised by one after
-as many answers as it holds (AIMD, as TCP does), up to `concurrency`.
+all workers slow down together when the API says 429 (rate limited) or 529 (overloaded), or
+asks for a wait over `MAX_RETRY_AFTER_SECONDS`: every call after a `retry-after` waits it out,
+and the calls in flight are capped, the cap halved on each of those and raised by one after
+as many answers as it holds (AIMD, as TCP does), up to `concurrency`. A call that got no
+answer (a network error, a timeout) says nothing about the limits and changes no cap.
 
 `FetchPace`: YouTube. The first network fetch of each video waits for its turn, the turns
 `fetch_pause_seconds` apart (varied by half either way) so YouTube does not block the IP;
@@ -57,9 +59,10 @@ class ApiPace:
                     self.in_flight += 1
                     return now
 
-    def done(self, started: float, *, limited: bool = False,
-             retry_after: float | None = None) -> None:
-        """A call's answer came: `limited` when it was a 429 (with its `retry-after`)."""
+    def done(self, started: float, *, limited: bool = False, retry_after: float | None = None,
+             answered: bool = True) -> None:
+        """A call ended: `limited` when its answer said to slow down (with its `retry-after`);
+        not `answered` when no answer came (the connection failed)."""
         with self._cond:
             self.in_flight -= 1
             now = self._clock()
@@ -70,7 +73,7 @@ class ApiPace:
                 if started > self._cut_at:  # calls sent before the last cut do not cut again
                     self.limit = max(1.0, self.limit / 2)
                     self._cut_at = now
-            else:
+            elif answered:
                 self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
             self._cond.notify_all()
 
@@ -124,9 +127,10 @@ def paced(pace: ApiPace) -> Callable[[APIRequest, CallNext], APIResponse[Any]]:
         if request.options.url != "/v1/messages":  # a batch's calls: polled, not paced
             return refuse_long_waits(request, call_next)
         started = pace.start()
-        slow_down, wait = False, None
+        slow_down, wait, answered = False, None, False
         try:
             response = refuse_long_waits(request, call_next)
+            answered = True
             slow_down = response.status_code in (429, 529)
             wait = retry_after(response.headers) if slow_down else None
             return response
@@ -134,7 +138,7 @@ def paced(pace: ApiPace) -> Callable[[APIRequest, CallNext], APIResponse[Any]]:
             slow_down, wait = True, MAX_RETRY_AFTER_SECONDS  # all wait, none for longer
             raise exc from None
         finally:
-            pace.done(started, limited=slow_down, retry_after=wait)
+            pace.done(started, limited=slow_down, retry_after=wait, answered=answered)
 
     return middleware
 

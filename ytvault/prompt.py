@@ -16,6 +16,7 @@ from importlib.resources import files
 
 from ytvault.chunking import Part, part_budgets
 from ytvault.models import Transcript, Video
+from ytvault.render import format_length
 from ytvault.sections import DEFAULT_SECTIONS, Section
 
 # An opening or closing tag of our data blocks inside the data itself could end the block early.
@@ -60,8 +61,8 @@ def analysis_prompt(video: Video, transcript: Transcript, *,
     if part is not None:
         lines.append(
             f"The transcript is too long for one request: this is part {part.index} of "
-            f"{part.count} ({_clock(part.start)} to {_clock(part.end)}); the other parts are "
-            "analysed on their own and merged.")
+            f"{part.count} ({_span(part)}); the other parts are analysed on their own and "
+            "merged.")
         lines.append("")
     lines += [
         "<transcript>",
@@ -86,7 +87,7 @@ def merge_prompt(video: Video, transcript: Transcript, sections: Sequence[Sectio
     budgets = part_budgets(sections, transcript)
     lines = ["<parts>"]
     for part, answer in answers:
-        lines.append(f"part {part.index} ({_clock(part.start)} to {_clock(part.end)}):")
+        lines.append(f"part {part.index} ({_span(part)}):")
         lines += [f"- {s.name}: {_inert(answer.get(s.name, ''))}" for s in sections]
     lines += [
         "</parts>",
@@ -112,12 +113,12 @@ def video_block(video: Video, transcript: Transcript) -> str:
         f"id: {video.id}",
         f"title: {_inert(video.title)}",
         f"channel: {_inert(video.channel)}",
-        f"length: {_clock(video.duration) if video.duration else 'unknown'}",
+        f"length: {format_length(video.duration) if video.duration else 'unknown'}",
         f"transcript: {_inert(language)}{' (auto-generated)' if generated else ''}, {words} words",
     ]
     if video.chapters:
         lines.append("chapters:")
-        lines += [f"- {_clock(c.start)} {_inert(c.title)}" for c in video.chapters]
+        lines += [f"- {format_length(int(c.start))} {_inert(c.title)}" for c in video.chapters]
     lines.append("</video>")
     return "\n".join(lines)
 
@@ -158,12 +159,11 @@ def _names(sections: Sequence[Section]) -> str:
     return ", ".join(s.name for s in sections)
 
 
+def _span(part: Part) -> str:
+    """`12:00 to 24:30`: where a part is in the video, written as the note writes a length."""
+    return f"{format_length(int(part.start))} to {format_length(int(part.end))}"
+
+
 def _inert(text: str) -> str:
     return _BLOCK_TAG.sub(_LOOKALIKE, " ".join(text.split()))
 
-
-def _clock(seconds: float) -> str:
-    """47:41, 1:02:05, 0:45: the form YouTube shows."""
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -9,6 +9,7 @@ check: text, numbers, booleans, lists, tables.
 from __future__ import annotations
 
 import dataclasses
+import math
 import operator
 import os
 import types
@@ -123,6 +124,10 @@ def _checked(key: str, hint: Any, value: object, metadata: Mapping[str, Any]) ->
         raise Invalid(key, f"must be {wanted}", value)
     if hint is Path:
         return Path(os.path.expandvars(typing.cast("str | os.PathLike[str]", value))).expanduser()
+    # TOML's inf and nan are floats; no setting means either (an infinite timeout made every
+    # model call fail at once, as "cannot reach the API").
+    if hint is float and not math.isfinite(typing.cast(float, value)):
+        raise Invalid(key, "must be a finite number", value)
     for name, (within, words) in BOUNDS.items():
         if name in metadata and not within(value, metadata[name]):
             raise Invalid(key, f"must be {words} {metadata[name]}", value)

@@ -1,5 +1,6 @@
 """The sections of the analysis: what the model is asked for, how much of it, and the schema its
-answer must match. Pure; shared by the prompt (analyze), the merge of long videos and render.
+answer must match. Pure; shared by the prompt (prompt.py), the merge of long videos and
+render.
 
 The default is the seed note's eight sections; `sections` in config.toml replaces them.
 """
@@ -58,8 +59,8 @@ class Section:
                           "letter, at most 40", self.name)
         if self.name.startswith("model_") or self.name in RESERVED:
             raise Invalid("name", f"{self.name!r} is reserved: choose another section name")
-        if not self.instruction:
-            raise Invalid("instruction", "must not be empty")
+        if not self.instruction.strip():
+            raise Invalid("instruction", "must not be empty", self.instruction)
         if self.heading is not None and (not self.heading.strip()
                                          or re.search(r"[\r\n]", self.heading)):
             raise Invalid("heading", "must be one line of text", self.heading)
@@ -117,20 +118,18 @@ def budget(section: Section, words: int) -> int:
 
 @cache
 def analysis_model(sections: tuple[Section, ...]) -> type[BaseModel]:
-    """The pydantic model the answer must match: `Analysis` for the default sections, a model
-    made for the purpose otherwise (a paragraph is a string, the others lists of strings)."""
-    if sections == DEFAULT_SECTIONS:
-        from ytvault.models import Analysis  # config imports this module: no pydantic there
-
-        return Analysis
-    from pydantic import ConfigDict, Field, create_model  # the same, and only made here
+    """The pydantic model the answer must match, made from the sections: a paragraph is a
+    string, the others lists of strings, each described by its instruction (the sizes are in
+    the prompt: they follow the video's length)."""
+    from pydantic import ConfigDict, Field, create_model  # config imports this module: no
+    # pydantic until a model is made
 
     fields: dict[str, Any] = {
         s.name: (str if s.kind == "paragraph" else list[str], Field(description=s.instruction))
         for s in sections
     }
     model: type[BaseModel] = create_model(
-        "SectionsAnalysis", __config__=ConfigDict(extra="forbid"), **fields
+        "Analysis", __config__=ConfigDict(extra="forbid"), **fields
     )
     return model
 

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlparse
 
 from ytvault import captions
 from ytvault.errors import FetchError, NoTranscript, PermanentError, TransientError
+from ytvault.ids import is_playlist_id, is_video_id
 from ytvault.models import Snippet, Transcript
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_VIDEO_ID: Final = re.compile(r"[0-9A-Za-z_-]{11}")
 _WATCH_URL: Final = "https://www.youtube.com/watch?v={}"
 _PLAYLIST_URL: Final = "https://www.youtube.com/playlist?list={}"
 HOME_URL: Final = "https://www.youtube.com/"
@@ -127,7 +127,11 @@ RULES: Final[tuple[tuple[str | _Raised, type[FetchError], str], ...]] = (
 
 def classify_ytdlp_error(message: str) -> FetchError:
     """The FetchError for a yt-dlp error or warning message; unknown ones are transient."""
-    return _match(message) or TransientError(f"YouTube fetch failed: {_tidy(message)}")
+    return _match(message) or _unknown(message)
+
+
+def _unknown(message: str) -> TransientError:
+    return TransientError(f"YouTube fetch failed: {_tidy(message)}")
 
 
 def _match(text: str, exc: BaseException | None = None) -> FetchError | None:
@@ -179,7 +183,7 @@ class _WarningLog:
 
 
 def _check_id(video_id: str) -> None:
-    if not _VIDEO_ID.fullmatch(video_id):
+    if not is_video_id(video_id):
         raise PermanentError(f"invalid video id {video_id!r}")
 
 
@@ -231,26 +235,12 @@ class YouTubeClient:
     def fetch_info(self, video_id: str) -> dict[str, Any]:
         """`YoutubeDL.sanitize_info(extract_info(url, download=False))`, as the cache stores it."""
         _check_id(video_id)
-        from yt_dlp import YoutubeDL
-        from yt_dlp.utils import YoutubeDLError
-
-        log = _WarningLog()
-        params = {**_YDL_PARAMS, **self._ydl_params, "logger": log}
-        try:
-            with YoutubeDL(params, auto_init=False) as ydl:
-                for extractor in self._extractors:
-                    ydl.add_info_extractor(extractor())
-                ydl.add_default_info_extractors()
-                info = ydl.sanitize_info(ydl.extract_info(_WATCH_URL.format(video_id),
-                                                          download=False))
-        except YoutubeDLError as exc:
-            found = _match(str(exc)) or _worst(log.warnings)
-            raise found or classify_ytdlp_error(str(exc)) from exc
+        info, warnings = self._extract(_WATCH_URL.format(video_id))
         if not isinstance(info, dict):
             raise TransientError("yt-dlp returned no metadata (try again later)")
-        problem = _unplayable(info, log.warnings)
+        problem = _unplayable(info, warnings)
         if problem is not None:
-            problem.add_note("yt-dlp warned: " + " | ".join(log.warnings))
+            problem.add_note("yt-dlp warned: " + " | ".join(warnings))
             raise problem
         # Formats are stream URLs that expire within hours and make up most of the dict; the
         # heatmap is bulky too. Neither is used, and the cache keeps the rest as it is.
@@ -261,29 +251,38 @@ class YouTubeClient:
     def list_playlist(self, playlist_id: str) -> list[str]:
         """The video ids of a playlist, in its order (yt-dlp's flat listing: a page request per
         hundred videos, no request per video)."""
-        if not re.fullmatch(r"[0-9A-Za-z_-]{2,64}", playlist_id):
+        if not is_playlist_id(playlist_id):
             raise PermanentError(f"invalid playlist id {playlist_id!r}")
+        info, _ = self._extract(_PLAYLIST_URL.format(playlist_id), noplaylist=False,
+                                extract_flat="in_playlist")
+        entries = info.get("entries") if isinstance(info, dict) else None
+        ids = [str(e.get("id")) for e in entries or () if isinstance(e, dict)]
+        return list(dict.fromkeys(i for i in ids if is_video_id(i)))
+
+    def _extract(self, url: str, **params: Any) -> tuple[Any, list[str]]:
+        """yt-dlp's sanitized info dict for `url` (our extractors tried before the built-in
+        ones) and the warnings it gave; its errors as FetchErrors."""
         from yt_dlp import YoutubeDL
         from yt_dlp.utils import YoutubeDLError
 
         log = _WarningLog()
-        params = {**_YDL_PARAMS, **self._ydl_params, "logger": log, "noplaylist": False,
-                  "extract_flat": "in_playlist"}
         try:
-            with YoutubeDL(params, auto_init=False) as ydl:
+            with YoutubeDL({**_YDL_PARAMS, **self._ydl_params, "logger": log, **params},
+                           auto_init=False) as ydl:
                 for extractor in self._extractors:
                     ydl.add_info_extractor(extractor())
                 ydl.add_default_info_extractors()
-                info = ydl.extract_info(_PLAYLIST_URL.format(playlist_id), download=False)
+                info = ydl.sanitize_info(ydl.extract_info(url, download=False))
         except YoutubeDLError as exc:
-            raise classify_ytdlp_error(str(exc)) from exc
-        entries = info.get("entries") if isinstance(info, dict) else None
-        ids = [str(e.get("id")) for e in entries or () if isinstance(e, dict)]
-        return list(dict.fromkeys(i for i in ids if _VIDEO_ID.fullmatch(i)))
+            # YouTube's reason in the message, else in what yt-dlp warned before it gave up
+            text = str(exc)
+            raise (_match(text) or _worst(log.warnings) or _unknown(text)) from exc
+        return info, log.warnings
 
     def fetch_transcript(self, video_id: str, languages: Sequence[str],
                          info: Mapping[str, Any] | None = None) -> Transcript:
-        """Manual captions in `languages` order, then generated ones, then the first track.
+        """The track captions.choose picks: manual captions in `languages` order (`en` takes
+        `en-GB` too), then generated ones, then the first track.
 
         From youtube-transcript-api; when that fails (an IP block, a bot check, a network
         error…) from the caption tracks listed in `info`, yt-dlp's info dict. Raises
@@ -312,7 +311,6 @@ class YouTubeClient:
     def _fetch_with_api(self, video_id: str, languages: Sequence[str]) -> Transcript:
         from youtube_transcript_api import (
             CouldNotRetrieveTranscript,
-            NoTranscriptFound,
             TranscriptsDisabled,
             YouTubeTranscriptApi,
         )
@@ -322,23 +320,10 @@ class YouTubeClient:
         try:
             api = YouTubeTranscriptApi(proxy_config=proxy,
                                        http_client=self._session("transcripts"))
-            listing = api.list(video_id)
-            track = None
-            for find in (listing.find_manually_created_transcript,
-                         listing.find_generated_transcript):
-                try:
-                    track = find(list(languages))
-                    break
-                except NoTranscriptFound:
-                    continue
-            tracks = list(listing)  # manual tracks come first
-            if not tracks:
-                raise NoTranscript(captions.NO_CAPTIONS)
-            if track is None and not self._any_language:
-                have = ", ".join(dict.fromkeys(t.language_code for t in tracks))
-                raise NoTranscript(f"language not available: captions in {have}; none in "
-                                   f"{', '.join(languages)}")
-            fetched = (track or tracks[0]).fetch()
+            # the same rule as for the tracks yt-dlp lists (its list has manual tracks first)
+            track = captions.choose(list(api.list(video_id)), languages,
+                                    any_language=self._any_language)
+            fetched = track.fetch()
         except TranscriptsDisabled as exc:
             raise NoTranscript(captions.NO_CAPTIONS) from exc
         except (CouldNotRetrieveTranscript, OSError, SyntaxError, ValueError) as exc:

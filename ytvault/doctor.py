@@ -97,10 +97,10 @@ class Doctor:
         if self.offline:
             yield Check("Anthropic API", "note", "not checked (--offline)")
             return
-        from ytvault.analyze import probe_api
+        from ytvault.analyze import base_url, probe_api
 
         verdict, detail = probe_api(config, key)
-        base = os.environ.get("ANTHROPIC_BASE_URL", "").strip() or "https://api.anthropic.com"
+        base = base_url()
         problems: dict[str, tuple[Level, str, str]] = {
             "auth": ("fail", f"the API refused the key in {name} (401: {detail})",
                      f"check {name}: a current key from https://console.anthropic.com/"

@@ -176,8 +176,9 @@ def _service(args: argparse.Namespace) -> int:
     _log_setup(args)
     platform: str = args.platform or service.host_platform()
     if not args.dry_run and platform != service.host_platform():
-        raise ConfigError(f"a {platform} service cannot be installed here: add --dry-run "
-                          "to print it")
+        done = {"install": "installed", "uninstall": "uninstalled", "status": "checked"}
+        raise ConfigError(f"a {platform} service cannot be {done[args.action]} here: add "
+                          "--dry-run to print what would be done")
     env, vault, key_env = dict(os.environ), None, "ANTHROPIC_API_KEY"
     if args.action == "install":
         from ytvault.config import load_config
@@ -193,7 +194,7 @@ def _service(args: argparse.Namespace) -> int:
     elif args.action == "uninstall":
         lines = service.uninstall(plan, dry_run=args.dry_run)
     else:
-        lines = service.status(plan)
+        lines = service.status(plan, dry_run=args.dry_run)
     print("\n".join(lines))
     return EXIT_OK
 

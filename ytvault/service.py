@@ -133,6 +133,8 @@ def _linux(interpreter: Path, target: list[str], home: Path, env: Mapping[str, s
         "WantedBy=default.target\n"
     )
     unit_path = config / "systemd" / "user" / UNIT
+    # the watcher's own log (config.resolved_log_dir: platformdirs' user_log_dir on Linux)
+    log_file = Path(env.get("XDG_STATE_HOME") or home / ".local/state") / "ytvault/log/ytvault.log"
     ctl = ("systemctl", "--user")
     return ServicePlan(
         platform="linux", interpreter=interpreter, command=command,
@@ -145,7 +147,9 @@ def _linux(interpreter: Path, target: list[str], home: Path, env: Mapping[str, s
         after_uninstall=(Step(((*ctl, "daemon-reload"),), "try"),),
         status=(*ctl, "is-active", UNIT),
         done="ytvault watch runs now and at every login: check it with `ytvault service status`",
-        logs=f"journalctl --user -u {UNIT} -f", notes=tuple(notes))
+        logs=f"tail -f {shlex.quote(str(log_file))} (warnings and crashes: journalctl --user "
+             f"-u {UNIT})",
+        notes=tuple(notes))
 
 
 def _macos(interpreter: Path, target: list[str], home: Path, env: Mapping[str, str],
@@ -255,9 +259,14 @@ def uninstall(plan: ServicePlan, *, dry_run: bool = False,
     return out
 
 
-def status(plan: ServicePlan, *, run: Runner = subprocess.run) -> list[str]:
+def status(plan: ServicePlan, *, dry_run: bool = False,
+           run: Runner = subprocess.run) -> list[str]:
     """Installed? Running? Where are the logs? As lines to print."""
     entry = plan.files[0].path
+    if dry_run:
+        where = f"{RUN_KEY}\\{RUN_VALUE}" if plan.platform == "windows" else str(entry)
+        return [f"would look for {where}", f"would run: {_join(plan, plan.status)}",
+                f"logs: {plan.logs}"]
     code, output = _call(run, plan.status)
     if plan.platform == "windows":
         installed = code == 0

@@ -111,6 +111,8 @@ def test_linux_unit(home: Path, vault: Path, env: dict[str, str]) -> None:
     assert Path(argv[0]).is_absolute()
     assert unit["Service"]["EnvironmentFile"] == str(env_path)
     assert unit["Service"]["Restart"] == "on-failure"
+    # a config error (2) or another watcher holding the vault (1): restarting mends neither
+    assert unit["Service"]["RestartPreventExitStatus"] == "1 2"
     assert int(unit["Service"]["RestartSec"]) > 0
     assert unit["Install"]["WantedBy"] == "default.target"
     assert not any(k.startswith("Environment") and "API_KEY" in v
@@ -173,7 +175,8 @@ def test_macos_plist(home: Path, vault: Path, env: dict[str, str]) -> None:
     assert agent["KeepAlive"] == {"SuccessfulExit": False}
     args = agent["ProgramArguments"]
     assert Path(args[0]).is_absolute() and args[0] == sys.executable
-    assert args[1:] == ["-m", "ytvault", "watch", "--env-file", str(env_path), str(vault)]
+    assert args[1:] == ["-m", "ytvault", "watch", "--env-file", str(env_path), "--launchd",
+                        str(vault)]
     for key in ("StandardOutPath", "StandardErrorPath"):
         assert Path(agent[key]).parent == home / "Library/Logs/ytvault"
     assert home / "Library/Logs/ytvault" in plan.folders

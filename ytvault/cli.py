@@ -1,7 +1,9 @@
 """Command line: each command run, and exit codes; the only place errors become messages. The
 commands and their options are declared in arguments.py.
 
-Exit codes: 0 nothing failed, 1 a note failed, 2 a usage or configuration error.
+Exit codes: 0 nothing failed, 1 a note failed, 2 a usage or configuration error; `watch`
+also exits 1 when another watcher holds the vault, and 70 when it crashed (so the login service
+restarts a crash, and not what a restart cannot mend).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from ytvault.progress import Mode
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_CRASH = 70  # sysexits' EX_SOFTWARE: Python's own exit code for a crash is 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,16 +36,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         "service": _service, "new": _new, "refresh": _refresh, "doctor": _doctor,
     }[args.command]  # argparse lets only these through
     try:
-        return command(args)
+        code = command(args)
     except ConfigError as exc:
         print(f"ytvault: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        code = EXIT_USAGE
     except YtvaultError as exc:
         print(f"ytvault: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        code = EXIT_FAILED
     except KeyboardInterrupt:
         print("ytvault: interrupted; every note is as it was or finished", file=sys.stderr)
         return 130
+    except Exception:
+        if args.command != "watch":
+            raise
+        import logging
+
+        logging.getLogger("ytvault").exception("the watcher crashed")
+        return EXIT_CRASH
+    if getattr(args, "launchd", False) and code in (EXIT_FAILED, EXIT_USAGE):
+        # launchd's KeepAlive restarts every exit but 0, every 10 s: for a configuration error
+        # or another watcher holding the vault, a restart mends nothing (service.py)
+        return EXIT_OK
+    return code
 
 
 def _sync(args: argparse.Namespace) -> int:

@@ -25,6 +25,9 @@ LABEL = "io.github.ytvault"
 RUN_KEY = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run"
 RUN_VALUE = "ytvault"
 RESTART_SEC = 10
+# `watch`'s exits that a restart cannot mend (cli.py): another watcher holds the vault (1), the
+# configuration is wrong (2). A crash exits EXIT_CRASH, and is restarted.
+NO_RESTART = (1, 2)
 HIDDEN = "<set, not shown>"
 # Besides the API key: what the service needs to see what `ytvault sync` sees in this shell.
 PASSED = ("ANTHROPIC_BASE_URL", "YTVAULT_CONFIG", "YTVAULT_CACHE_DIR", "HTTPS_PROXY",
@@ -129,6 +132,9 @@ def _linux(interpreter: Path, target: list[str], home: Path, env: Mapping[str, s
         "Environment=PYTHONUNBUFFERED=1\n"
         "Restart=on-failure\n"
         f"RestartSec={RESTART_SEC}\n"
+        # 1: another watcher holds the vault; 2: a configuration error. A restart mends neither
+        # (a crash exits 70: restarted).
+        f"RestartPreventExitStatus={' '.join(map(str, NO_RESTART))}\n"
         "\n[Install]\n"
         "WantedBy=default.target\n"
     )
@@ -159,12 +165,15 @@ def _macos(interpreter: Path, target: list[str], home: Path, env: Mapping[str, s
     logs = home / "Library/Logs/ytvault"  # the watcher's own log is ytvault.log in there
     # A plist cannot point at a file of variables, so the watcher loads it itself.
     command = (str(interpreter), "-m", "ytvault", "watch", "--env-file", str(env_file.path),
-               *target)
+               "--launchd", *target)
     plist = plistlib.dumps({
         "Label": LABEL,
         "ProgramArguments": list(command),
         "RunAtLoad": True,
-        "KeepAlive": {"SuccessfulExit": False},  # restart after a crash, not after a clean stop
+        # Restart after a crash, not after a clean stop. launchd cannot be told which exit
+        # codes to leave alone (systemd's RestartPreventExitStatus), so `--launchd` makes the
+        # watcher exit 0 where a restart cannot help (NO_RESTART).
+        "KeepAlive": {"SuccessfulExit": False},
         "ThrottleInterval": RESTART_SEC,
         "EnvironmentVariables": {"PYTHONUNBUFFERED": "1"},
         # What the agent prints, crashes before logging starts included.

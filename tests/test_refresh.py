@@ -177,3 +177,18 @@ def test_cli_refresh_needs_notes_or_all(tmp_path: Path) -> None:
                              str(tmp_path)], env={**env, "HOME": str(tmp_path)},
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "--all" in result.stderr
+
+
+def test_cli_refresh_never_builds_the_model_client(tmp_path: Path) -> None:
+    """Refresh makes no model call: with a key set, a prompt_file it cannot read is no error."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "YTVAULT_"))}
+    config = tmp_path / "config.toml"
+    config.write_text(f'prompt_file = "{tmp_path / "missing" / "system.md"}"\n'
+                      f'state_dir = "{tmp_path / "state"}"\n')
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    result = subprocess.run([sys.executable, "-m", "ytvault", "--config", str(config), "refresh",
+                             "--all", "--vault", str(vault)],
+                            env={**env, "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test-1234"},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

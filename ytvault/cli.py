@@ -84,7 +84,7 @@ def _sync(args: argparse.Namespace) -> int:
         _log_setup(args, config)
     from ytvault.pipeline import sync
 
-    ctx = _context(config, vault, args)
+    ctx = _context(config, vault, dry_run=args.dry_run, retry_failed=args.retry_failed)
     rest = found if first is None else chain([first], found)
     told: list[Callable[[str, str], None]] = []  # the Reporter, once there is one
 
@@ -124,7 +124,7 @@ def _process(args: argparse.Namespace) -> int:
             raise ConfigError(f"{path} is not a file: name the notes to fill")
     root = args.vault or _enclosing_vault(paths[0]) or config.vault
     vault = _vault(root, "pass --vault or set `vault` in config.toml")
-    ctx = _context(config, vault, args)
+    ctx = _context(config, vault, dry_run=args.dry_run, retry_failed=args.retry_failed)
 
     def outcomes() -> Iterable[Outcome]:
         for path in paths:
@@ -154,7 +154,7 @@ def _watch(args: argparse.Namespace) -> int:
     if not lock.acquire():
         raise YtvaultError(f"another `ytvault watch` (pid {lock.holder()}) is already watching "
                            f"{vault}: stop it first, or let it do the work")
-    ctx = _context(config, vault, argparse.Namespace(dry_run=False, retry_failed=False))
+    ctx = _context(config, vault)
     if ctx.analyzer is None:
         logging.getLogger("ytvault").warning(
             "%s is not set: notes get their properties and thumbnail; the analysis waits "
@@ -239,7 +239,8 @@ def _enclosing_vault(note: Path) -> Path | None:
     return None
 
 
-def _context(config: Config, vault: Path, args: argparse.Namespace) -> Context:
+def _context(config: Config, vault: Path, *, dry_run: bool = False, retry_failed: bool = False,
+             analyze: bool = True) -> Context:
     from datetime import timedelta
 
     from ytvault.cache import Cache
@@ -250,17 +251,17 @@ def _context(config: Config, vault: Path, args: argparse.Namespace) -> Context:
 
     key = config.api_key()
     analyzer: Analyzer | None = None
-    if key and not args.dry_run:
+    if key and analyze and not dry_run:
         from ytvault.analyze import ClaudeAnalyzer
 
         analyzer = ClaudeAnalyzer(config, key, vault=vault)
-    ledger = Ledger(None if args.dry_run else config.resolved_state_dir / "ledger.sqlite3")
+    ledger = Ledger(None if dry_run else config.resolved_state_dir / "ledger.sqlite3")
     ctx = Context(config=config, vault=vault, cache=Cache(config.resolved_cache_dir),
                   ledger=ledger, youtube=YouTubeClient.from_config(config), analyzer=analyzer,
-                  dry_run=args.dry_run, retry_failed=args.retry_failed,
+                  dry_run=dry_run, retry_failed=retry_failed,
                   claim_settle=config.claim_settle_seconds,
                   claim_lease=timedelta(minutes=config.claim_lease_minutes))
-    if not args.dry_run and (config.claim_notes == "always" or (
+    if not dry_run and (config.claim_notes == "always" or (
             config.claim_notes == "auto" and vault_is_shared(vault))):
         ctx.device = device_id(config.resolved_state_dir)
     return ctx
@@ -331,7 +332,7 @@ def _new(args: argparse.Namespace) -> int:
     parse_urls(args.urls)  # a URL that is neither a video nor a playlist: nothing is done
     folder = new_note_folder(vault, args.folder if args.folder is not None
                              else config.new_note_folder)
-    ctx = _context(config, vault, argparse.Namespace(dry_run=False, retry_failed=False))
+    ctx = _context(config, vault)
     failed = pending = 0
     with Reporter(_output_mode(args), label="new notes") as out:
         for made in create_notes(ctx, args.urls, folder, expect=out.expect):
@@ -361,7 +362,8 @@ def _refresh(args: argparse.Namespace) -> int:
             raise ConfigError(f"{path} is not a file: name the notes to refresh")
     root = args.vault or (_enclosing_vault(paths[0]) if paths else None) or config.vault
     vault = _vault(root, "pass --vault or set `vault` in config.toml")
-    ctx = _context(config, vault, argparse.Namespace(dry_run=False, retry_failed=False))
+    # no analyzer: refresh never calls the model (nor reads the prompt file)
+    ctx = _context(config, vault, analyze=False)
     ctx.dry_run = args.dry_run  # the ledger is read even so: it says what ytvault wrote
     targets = list(finished_notes(vault)) if args.all else paths
     failed = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from ytvault.errors import ConfigError, YtvaultError
 if TYPE_CHECKING:
     from ytvault.config import Config
     from ytvault.pipeline import Context, Outcome
-    from ytvault.progress import Mode
+    from ytvault.progress import Line, Mode, Reporter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_CRASH = 70  # sysexits' EX_SOFTWARE: Python's own exit code for a crash is 1
@@ -270,27 +270,42 @@ def _context(config: Config, vault: Path, *, dry_run: bool = False, retry_failed
 def _report(ctx: Context, outcomes: Iterable[Outcome], args: argparse.Namespace,
             expected: int = 0, batch: list[Callable[[str, str], None]] | None = None) -> int:
     from ytvault.cost import Usage
-    from ytvault.progress import Line, Reporter
+    from ytvault.progress import Line
 
-    failed = pending = 0
+    pending = 0
     spent: list[Usage] = []
-    with Reporter(_output_mode(args), label="filling") as out:
-        out.expect(expected)
+
+    def lines(out: Reporter) -> Iterator[Line]:
+        nonlocal pending
         ctx.on_queue = lambda _: out.expect()  # sync tells of each note it queues
         if batch is not None:
             batch.append(lambda bid, text: out.info(Line("batch", bid, text, {"batch_id": bid})))
         for outcome in outcomes:
             usage = outcome.usage
-            out.line(Line(outcome.status, ctx.rel(outcome.note), outcome.detail,
-                          {"video_id": outcome.video_id,
-                           "analysis_pending": outcome.analysis_pending,
-                           "usage": usage.as_json() if usage else None}))
-            failed += outcome.status == "failed"
+            yield Line(outcome.status, ctx.rel(outcome.note), outcome.detail,
+                       {"video_id": outcome.video_id, "analysis_pending": outcome.analysis_pending,
+                        "usage": usage.as_json() if usage else None})
             pending += outcome.analysis_pending
-            spent += [usage] if usage else []
+            spent.extend([usage] if usage else [])
+
+    code = _print_lines(args, "filling", lines, expected)
     _key_hint(ctx, pending)
     if spent and _output_mode(args) == "auto":
         _cost_line(spent)
+    return code
+
+
+def _print_lines(args: argparse.Namespace, label: str,
+                 lines: Callable[[Reporter], Iterable[Line]], expected: int = 0) -> int:
+    """Print each of `lines(reporter)` as --json, -q or the default asks; return the exit code."""
+    from ytvault.progress import Reporter
+
+    failed = 0
+    with Reporter(_output_mode(args), label=label) as out:
+        out.expect(expected)
+        for line in lines(out):
+            out.line(line)
+            failed += line.status == "failed"
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -324,7 +339,7 @@ def _new(args: argparse.Namespace) -> int:
     from ytvault.config import load_config
     from ytvault.new import create_notes, parse_urls
     from ytvault.obsidian import new_note_folder
-    from ytvault.progress import Line, Reporter
+    from ytvault.progress import Line
 
     config = load_config(args.config)
     _log_setup(args, config)
@@ -333,23 +348,26 @@ def _new(args: argparse.Namespace) -> int:
     folder = new_note_folder(vault, args.folder if args.folder is not None
                              else config.new_note_folder)
     ctx = _context(config, vault)
-    failed = pending = 0
-    with Reporter(_output_mode(args), label="new notes") as out:
+    pending = 0
+
+    def lines(out: Reporter) -> Iterator[Line]:
+        nonlocal pending
         for made in create_notes(ctx, args.urls, folder, expect=out.expect):
             detail = made.detail + (f": {made.link}" if made.status == "skipped" and made.link
                                     else "")
-            out.line(Line(made.status, ctx.rel(made.note) if made.note else made.url, detail,
-                          {"url": made.url, "video_id": made.video_id, "link": made.link,
-                           "analysis_pending": made.analysis_pending}))
-            failed += made.status == "failed"
+            yield Line(made.status, ctx.rel(made.note) if made.note else made.url, detail,
+                       {"url": made.url, "video_id": made.video_id, "link": made.link,
+                        "analysis_pending": made.analysis_pending})
             pending += made.analysis_pending
+
+    code = _print_lines(args, "new notes", lines)
     _key_hint(ctx, pending)
-    return EXIT_FAILED if failed else EXIT_OK
+    return code
 
 
 def _refresh(args: argparse.Namespace) -> int:
     from ytvault.config import load_config
-    from ytvault.progress import Line, Reporter
+    from ytvault.progress import Line
     from ytvault.refresh import finished_notes, refresh
 
     config = load_config(args.config)
@@ -366,14 +384,9 @@ def _refresh(args: argparse.Namespace) -> int:
     ctx = _context(config, vault, analyze=False)
     ctx.dry_run = args.dry_run  # the ledger is read even so: it says what ytvault wrote
     targets = list(finished_notes(vault)) if args.all else paths
-    failed = 0
-    with Reporter(_output_mode(args), label="refreshing") as out:
-        out.expect(len(targets))
-        for done in refresh(ctx, targets):
-            out.line(Line(done.status, ctx.rel(done.note), done.detail,
-                          {"video_id": done.video_id}))
-            failed += done.status == "failed"
-    return EXIT_FAILED if failed else EXIT_OK
+    return _print_lines(args, "refreshing", lambda _: (
+        Line(done.status, ctx.rel(done.note), done.detail, {"video_id": done.video_id})
+        for done in refresh(ctx, targets)), len(targets))
 
 
 def _doctor(args: argparse.Namespace) -> int:

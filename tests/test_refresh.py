@@ -150,12 +150,30 @@ def test_only_finished_video_notes_are_refreshed(vault: Path, make_context: Make
 
 
 def test_refreshing_many_notes_is_paced(vault: Path, make_context: MakeContext) -> None:
-    note = filled(vault, make_context)
-    ctx = make_context(youtube=youtube(changed_info()))
+    """Each video's fetch takes its turn at the run's FetchPace (the pause less the time the
+    fetches before took); a pace handed in is used, with no pause of refresh's own."""
+    from ytvault.pace import FetchPace
+
+    ids = ("Yf1o0TQzry8", "fxShort001F", "fxLong00001")
+    client = YouTubeClient(extractors=[youtube_extractor(
+        {vid: Returns(recorded_info(vid)) for vid in ids})])
+    notes = []
+    for vid in ids:
+        note = vault / f"{vid}.md"
+        note.write_text(f"https://youtu.be/{vid}\n")
+        assert process_note(make_context(analyzer=None, youtube=client), note) is not None
+        notes.append(note)
+    ctx = make_context(youtube=client)
     sleeps: list[float] = []
-    assert len(list(refresh(ctx, [note, note, note], sleep=sleeps.append))) == 3
+    assert len(list(refresh(ctx, notes, sleep=sleeps.append))) == 3
     pause = ctx.config.fetch_pause_seconds
-    assert len(sleeps) == 2 and all(0.5 * pause <= s <= 1.5 * pause for s in sleeps)
+    # the sleeps are not slept: the third turn is two pauses after the first
+    assert len(sleeps) == 2 and all(0 < s <= 1.5 * 2 * pause for s in sleeps)
+    assert ctx.fetch_pace is None  # the run's own, gone with it
+    waits: list[float] = []
+    ctx.fetch_pace = FetchPace(30.0, sleep=waits.append)
+    assert len(list(refresh(ctx, notes, sleep=sleeps.append))) == 3
+    assert len(waits) == 2 and len(sleeps) == 2
 
 
 def test_refresh_text_keeps_crlf_and_comments() -> None:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import FIXTURES, GOLDEN_NOW, SEED_URL, MakeContext
 from ytfakes import Returns, recorded_info, youtube_extractor
 
@@ -174,6 +175,25 @@ def test_refreshing_many_notes_is_paced(vault: Path, make_context: MakeContext) 
     ctx.fetch_pace = FetchPace(30.0, sleep=waits.append)
     assert len(list(refresh(ctx, notes, sleep=sleeps.append))) == 3
     assert len(waits) == 2 and len(sleeps) == 2
+
+
+def test_dry_run_works_on_the_text_read(vault: Path, make_context: MakeContext,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """--dry-run uses the bytes read once (CRLF kept), and does not read the note again."""
+    note = filled(vault, make_context)
+    note.write_bytes(note.read_bytes().replace(b"\n", b"\r\n"))
+    before = note.read_bytes()
+    real = Path.read_text
+
+    def read_text(self: Path, *args: Any, **kwargs: Any) -> str:
+        assert self != note, "the note was read again"
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    ctx = make_context(youtube=youtube(changed_info(channel_follower_count=1)), dry_run=True)
+    done = refreshed(ctx, note)
+    assert done.detail == "dry run: would update subscribers"
+    assert note.read_bytes() == before
 
 
 def test_refresh_text_keeps_crlf_and_comments() -> None:

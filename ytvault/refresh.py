@@ -152,7 +152,7 @@ def refresh_note(ctx: Context, path: Path) -> Refreshed:
 
     try:
         if ctx.dry_run:
-            merge(path.read_text(encoding="utf-8"), None)
+            merge(text, None)
         else:
             write_note(ctx, path, merge)
     except FrontmatterError as exc:

@@ -71,9 +71,10 @@ def _sync(args: argparse.Namespace) -> int:
     vault = _vault(args.vault or config.vault, "pass VAULT or set `vault` in config.toml")
     if args.verbose:  # the scan's steps too
         _log_setup(args, config)
-    # The scan first, alone: on a vault with nothing to do, logging, the model client, YouTube
-    # and the ledger are never loaded (start-up is most of a no-op sync). A warning of the
-    # scan's own (its memory could not be saved) is printed as Python prints it.
+    # The scan first, alone: on a vault with nothing to do, logging, the model client and
+    # YouTube are never loaded (start-up is most of a no-op sync); the ledger (SQLite) only
+    # with an API key set and a ledger there, to ask about Message Batches to finish. A
+    # warning of the scan's own (its memory could not be saved) is printed as Python prints it.
     seen = Seen.for_vault(config.resolved_state_dir, vault, save=not args.dry_run)
     found = scan_vault(vault, seen, tidy=not args.dry_run)
     first = next(found, None)
@@ -103,7 +104,7 @@ def _sync(args: argparse.Namespace) -> int:
 
 def _open_batches(config: Config, vault: Path) -> bool:
     """Whether Message Batches of this vault may have results to write, asked before the
-    context (and its ledger) is built: SQLite is loaded only if there is a ledger."""
+    context (and its ledger) is built: SQLite is loaded only if there is a ledger file."""
     path = config.resolved_state_dir / "ledger.sqlite3"
     if not path.exists():
         return False

@@ -151,3 +151,34 @@ def test_process_named_notes(vault: Path, env: dict[str, str]) -> None:
         "skipped: prose.md — not a stub: nothing to fill",
     ]
     assert (vault / "long.md").read_text() == STUBS["long.md"]  # only the named notes
+
+
+def test_watch_exit_codes_tell_a_crash_from_what_a_restart_cannot_mend(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The login services restart a crash (70), not a config error (2) nor a refusal (1); under
+    launchd, which restarts every exit but 0, those two exit 0 (`--launchd`)."""
+    from ytvault import cli
+    from ytvault.errors import YtvaultError
+
+    config = tmp_path / "config.toml"
+    config.write_text("")
+    monkeypatch.setenv("YTVAULT_CONFIG", str(config))
+    missing = str(tmp_path / "no such vault")
+    assert cli.main(["watch", missing]) == cli.EXIT_USAGE
+    assert cli.main(["watch", "--launchd", missing]) == cli.EXIT_OK
+
+    def refused(args: object) -> int:
+        raise YtvaultError("another `ytvault watch` (pid 1) is already watching")
+
+    monkeypatch.setattr(cli, "_watch", refused)
+    assert cli.main(["watch"]) == cli.EXIT_FAILED
+    assert cli.main(["watch", "--launchd"]) == cli.EXIT_OK
+
+    def crashed(args: object) -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "_watch", crashed)
+    assert cli.main(["watch"]) == cli.main(["watch", "--launchd"]) == cli.EXIT_CRASH == 70
+    with pytest.raises(RuntimeError):  # other commands crash as Python does
+        monkeypatch.setattr(cli, "_status", crashed)
+        cli.main(["status"])

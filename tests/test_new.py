@@ -98,14 +98,21 @@ def test_a_playlist_gives_a_note_per_video_paced(vault: Path, cache_dir: Path,
         playlist_extractor(["fxShort001F", "Yf1o0TQzry8", "fxLong00001", "fxShort001F"])])
     ctx = make_context(analyzer=None, youtube=youtube)
     sleeps: list[float] = []
+    reads: list[str] = []
+    read_info = ctx.cache.read_info
+    ctx.cache.read_info = lambda vid: reads.append(vid) or read_info(vid)  # type: ignore[method-assign]
     made = run(ctx, ["https://www.youtube.com/playlist?list=PLtest", SEED_URL], vault, sleeps)
     assert sorted(m.video_id for m in made) == ["Yf1o0TQzry8", "fxLong00001", "fxShort001F"]
     assert all(m.status == "filled" for m in made)
     assert sorted(p.name for p in vault.glob("*.md")) == sorted(
         [f"{TITLE}.md", f"{SHORT}.md", "Regenerative Gardening — Full Course (10 lectures).md"])
-    # one pause between the two videos fetched from YouTube, none for the cached one
+    # one pause between the two videos fetched from YouTube, none for the cached one: the
+    # run's FetchPace (the pause less the time the first fetch took)
     pause = ctx.config.fetch_pause_seconds
-    assert len(sleeps) == 1 and 0.5 * pause <= sleeps[0] <= 1.5 * pause
+    assert len(sleeps) == 1 and 0 < sleeps[0] <= 1.5 * pause
+    assert ctx.fetch_pace is None  # the run's own, gone with it
+    # the cache is asked by the fetch and by the fill, not a third time to decide on a pause
+    assert sorted(reads) == sorted(["Yf1o0TQzry8", "fxLong00001", "fxShort001F"] * 2)
     short = (vault / f"{SHORT}.md").read_text()
     assert "youtube_url: https://www.youtube.com/watch?v=fxShort001F\n" in short
 
@@ -238,3 +245,22 @@ def test_a_live_run_creating_the_same_note_is_left_alone(
     [made] = run(make_context(analyzer=None), [SEED_URL], vault)
     assert made.status == "skipped" and "right now" in made.detail
     assert mine.read_text() == SEED_URL + "\n"
+
+
+def test_a_pace_handed_in_is_the_only_one(vault: Path, cache_dir: Path,
+                                          make_context: MakeContext) -> None:
+    """A caller's `ctx.fetch_pace` spaces the fetches; `new` adds no pause of its own."""
+    from ytvault.pace import FetchPace
+
+    for vid in ("fxShort001F", "fxLong00001"):
+        (cache_dir / "videos" / vid / "info.json").unlink()
+    recordings = {vid: Returns(recorded_info(vid)) for vid in ("fxShort001F", "fxLong00001")}
+    waits: list[float] = []
+    ctx = make_context(analyzer=None, youtube=YouTubeClient(extractors=[
+        youtube_extractor(recordings)]))
+    ctx.fetch_pace = pace = FetchPace(30.0, sleep=waits.append)
+    own: list[float] = []
+    made = run(ctx, ["https://youtu.be/fxShort001F", "https://youtu.be/fxLong00001"], vault, own)
+    assert [m.status for m in made] == ["filled", "filled"]
+    assert len(waits) == 1 and not own
+    assert ctx.fetch_pace is pace

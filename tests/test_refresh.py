@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import FIXTURES, GOLDEN_NOW, SEED_URL, MakeContext
 from ytfakes import Returns, recorded_info, youtube_extractor
 
@@ -150,12 +151,49 @@ def test_only_finished_video_notes_are_refreshed(vault: Path, make_context: Make
 
 
 def test_refreshing_many_notes_is_paced(vault: Path, make_context: MakeContext) -> None:
-    note = filled(vault, make_context)
-    ctx = make_context(youtube=youtube(changed_info()))
+    """Each video's fetch takes its turn at the run's FetchPace (the pause less the time the
+    fetches before took); a pace handed in is used, with no pause of refresh's own."""
+    from ytvault.pace import FetchPace
+
+    ids = ("Yf1o0TQzry8", "fxShort001F", "fxLong00001")
+    client = YouTubeClient(extractors=[youtube_extractor(
+        {vid: Returns(recorded_info(vid)) for vid in ids})])
+    notes = []
+    for vid in ids:
+        note = vault / f"{vid}.md"
+        note.write_text(f"https://youtu.be/{vid}\n")
+        assert process_note(make_context(analyzer=None, youtube=client), note) is not None
+        notes.append(note)
+    ctx = make_context(youtube=client)
     sleeps: list[float] = []
-    assert len(list(refresh(ctx, [note, note, note], sleep=sleeps.append))) == 3
+    assert len(list(refresh(ctx, notes, sleep=sleeps.append))) == 3
     pause = ctx.config.fetch_pause_seconds
-    assert len(sleeps) == 2 and all(0.5 * pause <= s <= 1.5 * pause for s in sleeps)
+    # the sleeps are not slept: the third turn is two pauses after the first
+    assert len(sleeps) == 2 and all(0 < s <= 1.5 * 2 * pause for s in sleeps)
+    assert ctx.fetch_pace is None  # the run's own, gone with it
+    waits: list[float] = []
+    ctx.fetch_pace = FetchPace(30.0, sleep=waits.append)
+    assert len(list(refresh(ctx, notes, sleep=sleeps.append))) == 3
+    assert len(waits) == 2 and len(sleeps) == 2
+
+
+def test_dry_run_works_on_the_text_read(vault: Path, make_context: MakeContext,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """--dry-run uses the bytes read once (CRLF kept), and does not read the note again."""
+    note = filled(vault, make_context)
+    note.write_bytes(note.read_bytes().replace(b"\n", b"\r\n"))
+    before = note.read_bytes()
+    real = Path.read_text
+
+    def read_text(self: Path, *args: Any, **kwargs: Any) -> str:
+        assert self != note, "the note was read again"
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    ctx = make_context(youtube=youtube(changed_info(channel_follower_count=1)), dry_run=True)
+    done = refreshed(ctx, note)
+    assert done.detail == "dry run: would update subscribers"
+    assert note.read_bytes() == before
 
 
 def test_refresh_text_keeps_crlf_and_comments() -> None:
@@ -177,3 +215,18 @@ def test_cli_refresh_needs_notes_or_all(tmp_path: Path) -> None:
                              str(tmp_path)], env={**env, "HOME": str(tmp_path)},
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "--all" in result.stderr
+
+
+def test_cli_refresh_never_builds_the_model_client(tmp_path: Path) -> None:
+    """Refresh makes no model call: with a key set, a prompt_file it cannot read is no error."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "YTVAULT_"))}
+    config = tmp_path / "config.toml"
+    config.write_text(f'prompt_file = "{tmp_path / "missing" / "system.md"}"\n'
+                      f'state_dir = "{tmp_path / "state"}"\n')
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    result = subprocess.run([sys.executable, "-m", "ytvault", "--config", str(config), "refresh",
+                             "--all", "--vault", str(vault)],
+                            env={**env, "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test-1234"},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

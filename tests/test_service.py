@@ -111,6 +111,8 @@ def test_linux_unit(home: Path, vault: Path, env: dict[str, str]) -> None:
     assert Path(argv[0]).is_absolute()
     assert unit["Service"]["EnvironmentFile"] == str(env_path)
     assert unit["Service"]["Restart"] == "on-failure"
+    # a config error (2) or another watcher holding the vault (1): restarting mends neither
+    assert unit["Service"]["RestartPreventExitStatus"] == "1 2"
     assert int(unit["Service"]["RestartSec"]) > 0
     assert unit["Install"]["WantedBy"] == "default.target"
     assert not any(k.startswith("Environment") and "API_KEY" in v
@@ -173,7 +175,8 @@ def test_macos_plist(home: Path, vault: Path, env: dict[str, str]) -> None:
     assert agent["KeepAlive"] == {"SuccessfulExit": False}
     args = agent["ProgramArguments"]
     assert Path(args[0]).is_absolute() and args[0] == sys.executable
-    assert args[1:] == ["-m", "ytvault", "watch", "--env-file", str(env_path), str(vault)]
+    assert args[1:] == ["-m", "ytvault", "watch", "--env-file", str(env_path), "--launchd",
+                        str(vault)]
     for key in ("StandardOutPath", "StandardErrorPath"):
         assert Path(agent[key]).parent == home / "Library/Logs/ytvault"
     assert home / "Library/Logs/ytvault" in plan.folders
@@ -354,6 +357,9 @@ def test_linux_status(home: Path, vault: Path, env: dict[str, str]) -> None:
     assert run.calls == [["systemctl", "--user", "is-active", "ytvault.service"]]
     assert lines[:2] == [f"installed: yes, {plan.files[0].path}", "running: active"]
     assert any("journalctl --user -u ytvault.service" in ln for ln in lines)
+    # journald gets only warnings: the status names the watcher's own log too
+    log_file = home / ".local/state/ytvault/log/ytvault.log"
+    assert any(ln.startswith("logs: ") and str(log_file) in ln for ln in lines)
     missing = service.status(plan, run=Recorder({("systemctl",): FileNotFoundError}))
     assert missing[1].startswith("running: unknown")
 
@@ -443,3 +449,36 @@ def test_env_file_readable_by_others_is_warned_about(tmp_path: Path,
     load_env_file(env)
     assert "others can read it" in caplog.text and "chmod 600" in caplog.text
     assert "sk-test" not in caplog.text
+
+
+def test_status_dry_run_runs_nothing(home: Path, vault: Path, env: dict[str, str]) -> None:
+    plan = render("linux", vault, home=home, env=env)
+    run = Recorder()
+    lines = service.status(plan, dry_run=True, run=run)
+    assert not run.calls
+    assert "would run: systemctl --user is-active ytvault.service" in lines
+
+
+def test_cli_service_status_honours_dry_run_and_platform(cli: CliRun, home: Path,
+                                                         tmp_path: Path) -> None:
+    """`service status --dry-run` prints what it would run, and runs none of it; without
+    --dry-run, another platform's status is refused, naming what was asked."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    ran = tmp_path / "ran"
+    for tool in ("systemctl", "launchctl", "reg"):
+        fake = bin_dir / tool
+        fake.write_text(f"#!/bin/sh\necho \"$0 $*\" >> {ran}\necho active\n")
+        fake.chmod(0o755)
+    path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+    for platform in service.PLATFORMS:
+        result = cli("service", "status", "--dry-run", "--platform", platform, PATH=path)
+        assert result.returncode == 0, result.stderr
+        assert "would run: " in result.stdout and "logs: " in result.stdout
+    assert not ran.exists()
+    other = "windows" if sys.platform != "win32" else "linux"
+    for action, said in (("status", "checked"), ("uninstall", "uninstalled")):
+        refused = cli("service", action, "--platform", other, PATH=path)
+        assert refused.returncode == 2
+        assert f"cannot be {said} here" in refused.stderr and "--dry-run" in refused.stderr
+    assert not ran.exists()

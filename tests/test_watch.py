@@ -219,3 +219,57 @@ def test_a_reconcile_scan_reads_only_what_changed_and_finds_it(
     watcher.scan()
     assert opened == ["prose 3.md"]
     assert list(watcher._due) == [vault / "prose 3.md"]
+
+
+def _exclude(vault: Path, *folders: str) -> None:
+    import json
+
+    (vault / ".obsidian" / "app.json").write_text(json.dumps({"userIgnoreFilters": list(folders)}))
+
+
+def test_a_folder_excluded_while_watching_is_never_filled(
+        vault: Path, make_context: Callable[..., object]) -> None:
+    """In process: Excluded files are read again at each scan and when app.json changes, not
+    only at start (SPEC: excluded files are never touched)."""
+    from ytvault.watcher import Watcher
+
+    (vault / "Later").mkdir()
+    stub = vault / "Later" / "stub.md"
+    stub.write_text(SEED_URL + "\n")
+    watcher = Watcher(make_context(analyzer=None), report=lambda outcome: None)
+    _exclude(vault, "Later/")  # after the watcher started
+    watcher.scan()
+    assert stub not in watcher._due
+    fresh = Watcher(make_context(analyzer=None), report=lambda outcome: None)
+    _exclude(vault)
+    fresh.notice(vault / ".obsidian" / "app.json")  # Obsidian saved its settings
+    assert fresh._rescan  # the folder is back: the next loop scans it
+    _exclude(vault, "Later/")
+    fresh.notice(vault / ".obsidian" / "app.json")
+    fresh.notice(stub)
+    assert stub not in fresh._due
+    fresh._due[stub] = 0.0  # queued before the exclusion: still passed over
+    fresh._handle(stub)
+    assert stub.read_text() == SEED_URL + "\n"
+
+
+def test_the_daemon_follows_excluded_files_as_they_change(
+        vault: Path, daemon: Callable[[FakeMessagesAPI], Daemon]) -> None:
+    """The daemon sees Obsidian's app.json change (its events get through the event filter)."""
+    (vault / "Later").mkdir()
+    with FakeMessagesAPI() as api:
+        d = daemon(api)
+        time.sleep(0.5)
+        _exclude(vault, "Later")
+        time.sleep(0.5)
+        kept = vault / "Later" / "stub.md"
+        kept.write_text(SEED_URL + "\n")
+        note = vault / "Now.md"
+        note.write_text("https://www.youtube.com/shorts/fxShort001F\n")
+        wait_for(lambda: filled(note))
+        time.sleep(1.0)  # the excluded stub's debounce has long passed
+        assert kept.read_text() == SEED_URL + "\n"
+        _exclude(vault)  # no longer excluded: filled without waiting for a reconcile scan
+        wait_for(lambda: filled(kept))
+        code, err = d.stop()
+    assert code == 0, err

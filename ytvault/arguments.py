@@ -83,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--env-file", type=Path, metavar="FILE",
                        help="KEY=VALUE lines to add to the environment first "
                             "(how the login service passes the API key)")
+    watch.add_argument("--launchd", action="store_true",
+                       help="exit 0, not 1 or 2, when a restart would not help (another "
+                            "watcher, a config error): launchd's KeepAlive restarts every "
+                            "other exit (the macOS login service passes it)")
 
     status = commands.add_parser("status", help="what is pending, failed and done",
                                  description="Show pending, failed and done notes, the last "

@@ -1,7 +1,9 @@
 """Command line: each command run, and exit codes; the only place errors become messages. The
 commands and their options are declared in arguments.py.
 
-Exit codes: 0 nothing failed, 1 a note failed, 2 a usage or configuration error.
+Exit codes: 0 nothing failed, 1 a note failed, 2 a usage or configuration error; `watch`
+also exits 1 when another watcher holds the vault, and 70 when it crashed (so the login service
+restarts a crash, and not what a restart cannot mend).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +21,10 @@ from ytvault.errors import ConfigError, YtvaultError
 if TYPE_CHECKING:
     from ytvault.config import Config
     from ytvault.pipeline import Context, Outcome
-    from ytvault.progress import Mode
+    from ytvault.progress import Line, Mode, Reporter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_CRASH = 70  # sysexits' EX_SOFTWARE: Python's own exit code for a crash is 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,16 +36,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         "service": _service, "new": _new, "refresh": _refresh, "doctor": _doctor,
     }[args.command]  # argparse lets only these through
     try:
-        return command(args)
+        code = command(args)
     except ConfigError as exc:
         print(f"ytvault: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        code = EXIT_USAGE
     except YtvaultError as exc:
         print(f"ytvault: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        code = EXIT_FAILED
     except KeyboardInterrupt:
         print("ytvault: interrupted; every note is as it was or finished", file=sys.stderr)
         return 130
+    except Exception:
+        if args.command != "watch":
+            raise
+        import logging
+
+        logging.getLogger("ytvault").exception("the watcher crashed")
+        return EXIT_CRASH
+    if getattr(args, "launchd", False) and code in (EXIT_FAILED, EXIT_USAGE):
+        # launchd's KeepAlive restarts every exit but 0, every 10 s: for a configuration error
+        # or another watcher holding the vault, a restart mends nothing (service.py)
+        return EXIT_OK
+    return code
 
 
 def _sync(args: argparse.Namespace) -> int:
@@ -56,9 +71,10 @@ def _sync(args: argparse.Namespace) -> int:
     vault = _vault(args.vault or config.vault, "pass VAULT or set `vault` in config.toml")
     if args.verbose:  # the scan's steps too
         _log_setup(args, config)
-    # The scan first, alone: on a vault with nothing to do, logging, the model client, YouTube
-    # and the ledger are never loaded (start-up is most of a no-op sync). A warning of the
-    # scan's own (its memory could not be saved) is printed as Python prints it.
+    # The scan first, alone: on a vault with nothing to do, logging, the model client and
+    # YouTube are never loaded (start-up is most of a no-op sync); the ledger (SQLite) only
+    # with an API key set and a ledger there, to ask about Message Batches to finish. A
+    # warning of the scan's own (its memory could not be saved) is printed as Python prints it.
     seen = Seen.for_vault(config.resolved_state_dir, vault, save=not args.dry_run)
     found = scan_vault(vault, seen, tidy=not args.dry_run)
     first = next(found, None)
@@ -69,7 +85,7 @@ def _sync(args: argparse.Namespace) -> int:
         _log_setup(args, config)
     from ytvault.pipeline import sync
 
-    ctx = _context(config, vault, args)
+    ctx = _context(config, vault, dry_run=args.dry_run, retry_failed=args.retry_failed)
     rest = found if first is None else chain([first], found)
     told: list[Callable[[str, str], None]] = []  # the Reporter, once there is one
 
@@ -88,7 +104,7 @@ def _sync(args: argparse.Namespace) -> int:
 
 def _open_batches(config: Config, vault: Path) -> bool:
     """Whether Message Batches of this vault may have results to write, asked before the
-    context (and its ledger) is built: SQLite is loaded only if there is a ledger."""
+    context (and its ledger) is built: SQLite is loaded only if there is a ledger file."""
     path = config.resolved_state_dir / "ledger.sqlite3"
     if not path.exists():
         return False
@@ -109,7 +125,7 @@ def _process(args: argparse.Namespace) -> int:
             raise ConfigError(f"{path} is not a file: name the notes to fill")
     root = args.vault or _enclosing_vault(paths[0]) or config.vault
     vault = _vault(root, "pass --vault or set `vault` in config.toml")
-    ctx = _context(config, vault, args)
+    ctx = _context(config, vault, dry_run=args.dry_run, retry_failed=args.retry_failed)
 
     def outcomes() -> Iterable[Outcome]:
         for path in paths:
@@ -139,7 +155,7 @@ def _watch(args: argparse.Namespace) -> int:
     if not lock.acquire():
         raise YtvaultError(f"another `ytvault watch` (pid {lock.holder()}) is already watching "
                            f"{vault}: stop it first, or let it do the work")
-    ctx = _context(config, vault, argparse.Namespace(dry_run=False, retry_failed=False))
+    ctx = _context(config, vault)
     if ctx.analyzer is None:
         logging.getLogger("ytvault").warning(
             "%s is not set: notes get their properties and thumbnail; the analysis waits "
@@ -176,8 +192,9 @@ def _service(args: argparse.Namespace) -> int:
     _log_setup(args)
     platform: str = args.platform or service.host_platform()
     if not args.dry_run and platform != service.host_platform():
-        raise ConfigError(f"a {platform} service cannot be installed here: add --dry-run "
-                          "to print it")
+        done = {"install": "installed", "uninstall": "uninstalled", "status": "checked"}
+        raise ConfigError(f"a {platform} service cannot be {done[args.action]} here: add "
+                          "--dry-run to print what would be done")
     env, vault, key_env = dict(os.environ), None, "ANTHROPIC_API_KEY"
     if args.action == "install":
         from ytvault.config import load_config
@@ -193,7 +210,7 @@ def _service(args: argparse.Namespace) -> int:
     elif args.action == "uninstall":
         lines = service.uninstall(plan, dry_run=args.dry_run)
     else:
-        lines = service.status(plan)
+        lines = service.status(plan, dry_run=args.dry_run)
     print("\n".join(lines))
     return EXIT_OK
 
@@ -223,7 +240,8 @@ def _enclosing_vault(note: Path) -> Path | None:
     return None
 
 
-def _context(config: Config, vault: Path, args: argparse.Namespace) -> Context:
+def _context(config: Config, vault: Path, *, dry_run: bool = False, retry_failed: bool = False,
+             analyze: bool = True) -> Context:
     from datetime import timedelta
 
     from ytvault.cache import Cache
@@ -234,17 +252,17 @@ def _context(config: Config, vault: Path, args: argparse.Namespace) -> Context:
 
     key = config.api_key()
     analyzer: Analyzer | None = None
-    if key and not args.dry_run:
+    if key and analyze and not dry_run:
         from ytvault.analyze import ClaudeAnalyzer
 
         analyzer = ClaudeAnalyzer(config, key, vault=vault)
-    ledger = Ledger(None if args.dry_run else config.resolved_state_dir / "ledger.sqlite3")
+    ledger = Ledger(None if dry_run else config.resolved_state_dir / "ledger.sqlite3")
     ctx = Context(config=config, vault=vault, cache=Cache(config.resolved_cache_dir),
                   ledger=ledger, youtube=YouTubeClient.from_config(config), analyzer=analyzer,
-                  dry_run=args.dry_run, retry_failed=args.retry_failed,
+                  dry_run=dry_run, retry_failed=retry_failed,
                   claim_settle=config.claim_settle_seconds,
                   claim_lease=timedelta(minutes=config.claim_lease_minutes))
-    if not args.dry_run and (config.claim_notes == "always" or (
+    if not dry_run and (config.claim_notes == "always" or (
             config.claim_notes == "auto" and vault_is_shared(vault))):
         ctx.device = device_id(config.resolved_state_dir)
     return ctx
@@ -253,27 +271,42 @@ def _context(config: Config, vault: Path, args: argparse.Namespace) -> Context:
 def _report(ctx: Context, outcomes: Iterable[Outcome], args: argparse.Namespace,
             expected: int = 0, batch: list[Callable[[str, str], None]] | None = None) -> int:
     from ytvault.cost import Usage
-    from ytvault.progress import Line, Reporter
+    from ytvault.progress import Line
 
-    failed = pending = 0
+    pending = 0
     spent: list[Usage] = []
-    with Reporter(_output_mode(args), label="filling") as out:
-        out.expect(expected)
+
+    def lines(out: Reporter) -> Iterator[Line]:
+        nonlocal pending
         ctx.on_queue = lambda _: out.expect()  # sync tells of each note it queues
         if batch is not None:
             batch.append(lambda bid, text: out.info(Line("batch", bid, text, {"batch_id": bid})))
         for outcome in outcomes:
             usage = outcome.usage
-            out.line(Line(outcome.status, ctx.rel(outcome.note), outcome.detail,
-                          {"video_id": outcome.video_id,
-                           "analysis_pending": outcome.analysis_pending,
-                           "usage": usage.as_json() if usage else None}))
-            failed += outcome.status == "failed"
+            yield Line(outcome.status, ctx.rel(outcome.note), outcome.detail,
+                       {"video_id": outcome.video_id, "analysis_pending": outcome.analysis_pending,
+                        "usage": usage.as_json() if usage else None})
             pending += outcome.analysis_pending
-            spent += [usage] if usage else []
+            spent.extend([usage] if usage else [])
+
+    code = _print_lines(args, "filling", lines, expected)
     _key_hint(ctx, pending)
     if spent and _output_mode(args) == "auto":
         _cost_line(spent)
+    return code
+
+
+def _print_lines(args: argparse.Namespace, label: str,
+                 lines: Callable[[Reporter], Iterable[Line]], expected: int = 0) -> int:
+    """Print each of `lines(reporter)` as --json, -q or the default asks; return the exit code."""
+    from ytvault.progress import Reporter
+
+    failed = 0
+    with Reporter(_output_mode(args), label=label) as out:
+        out.expect(expected)
+        for line in lines(out):
+            out.line(line)
+            failed += line.status == "failed"
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -307,7 +340,7 @@ def _new(args: argparse.Namespace) -> int:
     from ytvault.config import load_config
     from ytvault.new import create_notes, parse_urls
     from ytvault.obsidian import new_note_folder
-    from ytvault.progress import Line, Reporter
+    from ytvault.progress import Line
 
     config = load_config(args.config)
     _log_setup(args, config)
@@ -315,24 +348,27 @@ def _new(args: argparse.Namespace) -> int:
     parse_urls(args.urls)  # a URL that is neither a video nor a playlist: nothing is done
     folder = new_note_folder(vault, args.folder if args.folder is not None
                              else config.new_note_folder)
-    ctx = _context(config, vault, argparse.Namespace(dry_run=False, retry_failed=False))
-    failed = pending = 0
-    with Reporter(_output_mode(args), label="new notes") as out:
+    ctx = _context(config, vault)
+    pending = 0
+
+    def lines(out: Reporter) -> Iterator[Line]:
+        nonlocal pending
         for made in create_notes(ctx, args.urls, folder, expect=out.expect):
             detail = made.detail + (f": {made.link}" if made.status == "skipped" and made.link
                                     else "")
-            out.line(Line(made.status, ctx.rel(made.note) if made.note else made.url, detail,
-                          {"url": made.url, "video_id": made.video_id, "link": made.link,
-                           "analysis_pending": made.analysis_pending}))
-            failed += made.status == "failed"
+            yield Line(made.status, ctx.rel(made.note) if made.note else made.url, detail,
+                       {"url": made.url, "video_id": made.video_id, "link": made.link,
+                        "analysis_pending": made.analysis_pending})
             pending += made.analysis_pending
+
+    code = _print_lines(args, "new notes", lines)
     _key_hint(ctx, pending)
-    return EXIT_FAILED if failed else EXIT_OK
+    return code
 
 
 def _refresh(args: argparse.Namespace) -> int:
     from ytvault.config import load_config
-    from ytvault.progress import Line, Reporter
+    from ytvault.progress import Line
     from ytvault.refresh import finished_notes, refresh
 
     config = load_config(args.config)
@@ -345,17 +381,13 @@ def _refresh(args: argparse.Namespace) -> int:
             raise ConfigError(f"{path} is not a file: name the notes to refresh")
     root = args.vault or (_enclosing_vault(paths[0]) if paths else None) or config.vault
     vault = _vault(root, "pass --vault or set `vault` in config.toml")
-    ctx = _context(config, vault, argparse.Namespace(dry_run=False, retry_failed=False))
+    # no analyzer: refresh never calls the model (nor reads the prompt file)
+    ctx = _context(config, vault, analyze=False)
     ctx.dry_run = args.dry_run  # the ledger is read even so: it says what ytvault wrote
     targets = list(finished_notes(vault)) if args.all else paths
-    failed = 0
-    with Reporter(_output_mode(args), label="refreshing") as out:
-        out.expect(len(targets))
-        for done in refresh(ctx, targets):
-            out.line(Line(done.status, ctx.rel(done.note), done.detail,
-                          {"video_id": done.video_id}))
-            failed += done.status == "failed"
-    return EXIT_FAILED if failed else EXIT_OK
+    return _print_lines(args, "refreshing", lambda _: (
+        Line(done.status, ctx.rel(done.note), done.detail, {"video_id": done.video_id})
+        for done in refresh(ctx, targets)), len(targets))
 
 
 def _doctor(args: argparse.Namespace) -> int:

@@ -7,8 +7,9 @@ lock behind; the file also holds the owner's pid for `ytvault status`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from ytvault.vault import state_name
 
@@ -55,20 +56,34 @@ class VaultLock:
         return int(text) if text.isdigit() else -1
 
 
-if os.name == "nt":
-    import msvcrt
+# Windows locks a byte range, and no other process may read a locked range (Microsoft's
+# `_locking`): the byte locked lies far past the pid, so `holder()` can still read it.
+# Locking past the end of a file is allowed.
+LOCKED_BYTE = 1 << 20
 
-    def _try_lock(fh: IO[str]) -> bool:
+
+def windows_locks(msvcrt: Any) -> tuple[Callable[[IO[str]], bool], Callable[[IO[str]], None]]:
+    """`_try_lock` and `_unlock` with msvcrt.locking (which locks from the current position)."""
+
+    def try_lock(fh: IO[str]) -> bool:
         try:
-            fh.seek(0)
-            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+            fh.seek(LOCKED_BYTE)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
         except OSError:
             return False
         return True
 
-    def _unlock(fh: IO[str]) -> None:
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+    def unlock(fh: IO[str]) -> None:
+        fh.seek(LOCKED_BYTE)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+
+    return try_lock, unlock
+
+
+if os.name == "nt":
+    import msvcrt
+
+    _try_lock, _unlock = windows_locks(msvcrt)
 
 else:
     import fcntl

@@ -13,8 +13,6 @@ finished.
 from __future__ import annotations
 
 import os
-import random
-import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,8 +21,9 @@ from typing import TYPE_CHECKING
 
 from ytvault import names, obsidian
 from ytvault.atomic import process_running
-from ytvault.errors import ConfigError, FetchError
+from ytvault.errors import ConfigError, FetchError, NoteSkipped
 from ytvault.ids import playlist_id, video_id
+from ytvault.pace import FetchPace
 
 if TYPE_CHECKING:
     from ytvault.models import Video
@@ -67,10 +66,12 @@ def parse_urls(urls: Sequence[str]) -> list[Target]:
 
 def create_notes(ctx: Context, urls: Sequence[str], folder: Path, *,
                  expect: Callable[[int], None] | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> Iterator[Created]:
+                 sleep: Callable[[float], object] | None = None) -> Iterator[Created]:
     """Create and fill a note per video of `urls` in `folder`; results as they finish.
 
-    `expect(n)` is told how many videos there are once the playlists are listed.
+    `expect(n)` is told how many videos there are once the playlists are listed. What is not
+    in the cache is fetched paced (`ctx.fetch_pace`, made for the run if there is none;
+    `sleep` is its wait).
     """
     from ytvault.pipeline import videos
 
@@ -99,32 +100,38 @@ def create_notes(ctx: Context, urls: Sequence[str], folder: Path, *,
     if expect is not None:
         expect(len(wanted))
     index = videos(ctx)
-    pause = ctx.config.fetch_pause_seconds
-    fetched = False
-    with ThreadPoolExecutor(max_workers=ctx.config.concurrency,
-                            thread_name_prefix="new") as pool:
-        running: list[Future[Created]] = []
-        for vid, url in wanted.items():
-            yield from _finished(running)
-            if ctx.stopping.is_set():
-                break
-            existing = index.notes(vid)
-            if existing:
-                yield Created(url, vid, "skipped", existing[0], "already in the vault",
-                              obsidian.open_uri(ctx.vault, existing[0]))
-                continue
-            if ctx.cache.read_info(vid) is None:
-                if fetched and pause > 0:
-                    sleep(pause * random.uniform(0.5, 1.5))
-                fetched = True
-            try:
-                video = _fetch(ctx, vid)
-            except FetchError as exc:
-                yield Created(url, vid, "failed", None, f"{exc}; no note was created")
-                continue
-            running.append(pool.submit(_create, ctx, url, video, folder))
-        for future in running:
-            yield future.result()
+    own_pace = ctx.fetch_pace is None
+    pace = ctx.fetch_pace = ctx.fetch_pace or FetchPace(ctx.config.fetch_pause_seconds,
+                                                        sleep=sleep)
+    try:
+        with ThreadPoolExecutor(max_workers=ctx.config.concurrency,
+                                thread_name_prefix="new") as pool:
+            running: list[Future[Created]] = []
+            for vid, url in wanted.items():
+                yield from _finished(running)
+                if ctx.stopping.is_set():
+                    break
+                existing = index.notes(vid)
+                if existing:
+                    yield Created(url, vid, "skipped", existing[0], "already in the vault",
+                                  obsidian.open_uri(ctx.vault, existing[0]))
+                    continue
+                try:
+                    video = _fetch(ctx, vid)
+                except FetchError as exc:
+                    yield Created(url, vid, "failed", None, f"{exc}; no note was created")
+                    continue
+                except NoteSkipped:  # the run is stopping: its turn at YouTube never came
+                    break
+                running.append(pool.submit(_create, ctx, url, video, folder))
+            for future in running:
+                yield future.result()
+    except (KeyboardInterrupt, GeneratorExit):
+        pace.halt()  # no note waits out its turn at YouTube on the way out
+        raise
+    finally:
+        if own_pace:
+            ctx.fetch_pace = None
 
 
 def _finished(running: list[Future[Created]]) -> Iterator[Created]:

@@ -11,8 +11,6 @@ byte for byte (`yamltext.split_blocks`); the person's YAML is never dumped again
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ from ytvault import notes
 from ytvault.errors import FetchError, NoteSkipped
 from ytvault.ids import video_id
 from ytvault.models import Video
+from ytvault.pace import FetchPace
 from ytvault.render import render_note
 from ytvault.yamltext import FrontmatterError, lines_of, load_mapping, split_blocks
 
@@ -124,7 +123,8 @@ def refresh_note(ctx: Context, path: Path) -> Refreshed:
         return Refreshed(path, "skipped", f"cannot read it: {exc}")
     url = props.get("youtube_url")
     vid = video_id(url) if isinstance(url, str) else None
-    if vid is None or not isinstance(url, str) or props.get("template-type") != "YouTube":
+    if (text is None or vid is None or not isinstance(url, str)
+            or props.get("template-type") != "YouTube"):
         return Refreshed(path, "skipped", "not a finished video note (stubs are filled by "
                          "`ytvault sync`)")
     rel = ctx.rel(path)
@@ -132,6 +132,9 @@ def refresh_note(ctx: Context, path: Path) -> Refreshed:
         template = note_template(ctx)
         previous = (ctx.ledger.generated(ctx.vault, rel, vid)
                     or _from_cache(ctx, vid, url, text, template))
+        if ctx.fetch_pace is not None and not ctx.fetch_pace.wait(vid):
+            return Refreshed(path, "skipped", "ytvault is stopping: the note was left as it "
+                             "was", vid)
         info = ctx.youtube.fetch_info(vid)
         fresh = generated_lines(render_note(Video.from_info(info), url=url, body="",
                                             thumbnail=None, now=ctx.clock(), template=template))
@@ -149,7 +152,7 @@ def refresh_note(ctx: Context, path: Path) -> Refreshed:
 
     try:
         if ctx.dry_run:
-            merge(path.read_text(encoding="utf-8"), None)
+            merge(text, None)
         else:
             write_note(ctx, path, merge)
     except FrontmatterError as exc:
@@ -170,18 +173,23 @@ def refresh_note(ctx: Context, path: Path) -> Refreshed:
 
 
 def refresh(ctx: Context, paths: Iterable[Path], *,
-            sleep: Callable[[float], None] = time.sleep) -> Iterator[Refreshed]:
-    """Refresh `paths` one at a time, pausing `fetch_pause_seconds` (±50%) between fetches so
-    YouTube does not take a long run for a bot."""
-    pause = ctx.config.fetch_pause_seconds
-    first = True
-    for path in paths:
-        if ctx.stopping.is_set():
-            return
-        if not first and pause > 0:
-            sleep(pause * random.uniform(0.5, 1.5))
-        first = False
-        yield refresh_note(ctx, path)
+            sleep: Callable[[float], object] | None = None) -> Iterator[Refreshed]:
+    """Refresh `paths` one at a time, each video's fetch paced (`ctx.fetch_pace`, made for the
+    run if there is none; `sleep` is its wait) so YouTube does not take a long run for a bot."""
+    own_pace = ctx.fetch_pace is None
+    pace = ctx.fetch_pace = ctx.fetch_pace or FetchPace(ctx.config.fetch_pause_seconds,
+                                                        sleep=sleep)
+    try:
+        for path in paths:
+            if ctx.stopping.is_set():
+                return
+            yield refresh_note(ctx, path)
+    except (KeyboardInterrupt, GeneratorExit):
+        pace.halt()
+        raise
+    finally:
+        if own_pace:
+            ctx.fetch_pace = None
 
 
 def finished_notes(vault: Path) -> Iterator[Path]:

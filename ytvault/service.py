@@ -25,6 +25,9 @@ LABEL = "io.github.ytvault"
 RUN_KEY = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run"
 RUN_VALUE = "ytvault"
 RESTART_SEC = 10
+# `watch`'s exits that a restart cannot mend (cli.py): another watcher holds the vault (1), the
+# configuration is wrong (2). A crash exits EXIT_CRASH, and is restarted.
+NO_RESTART = (1, 2)
 HIDDEN = "<set, not shown>"
 # Besides the API key: what the service needs to see what `ytvault sync` sees in this shell.
 PASSED = ("ANTHROPIC_BASE_URL", "YTVAULT_CONFIG", "YTVAULT_CACHE_DIR", "HTTPS_PROXY",
@@ -129,10 +132,15 @@ def _linux(interpreter: Path, target: list[str], home: Path, env: Mapping[str, s
         "Environment=PYTHONUNBUFFERED=1\n"
         "Restart=on-failure\n"
         f"RestartSec={RESTART_SEC}\n"
+        # 1: another watcher holds the vault; 2: a configuration error. A restart mends neither
+        # (a crash exits 70: restarted).
+        f"RestartPreventExitStatus={' '.join(map(str, NO_RESTART))}\n"
         "\n[Install]\n"
         "WantedBy=default.target\n"
     )
     unit_path = config / "systemd" / "user" / UNIT
+    # the watcher's own log (config.resolved_log_dir: platformdirs' user_log_dir on Linux)
+    log_file = Path(env.get("XDG_STATE_HOME") or home / ".local/state") / "ytvault/log/ytvault.log"
     ctl = ("systemctl", "--user")
     return ServicePlan(
         platform="linux", interpreter=interpreter, command=command,
@@ -145,7 +153,9 @@ def _linux(interpreter: Path, target: list[str], home: Path, env: Mapping[str, s
         after_uninstall=(Step(((*ctl, "daemon-reload"),), "try"),),
         status=(*ctl, "is-active", UNIT),
         done="ytvault watch runs now and at every login: check it with `ytvault service status`",
-        logs=f"journalctl --user -u {UNIT} -f", notes=tuple(notes))
+        logs=f"tail -f {shlex.quote(str(log_file))} (warnings and crashes: journalctl --user "
+             f"-u {UNIT})",
+        notes=tuple(notes))
 
 
 def _macos(interpreter: Path, target: list[str], home: Path, env: Mapping[str, str],
@@ -155,12 +165,15 @@ def _macos(interpreter: Path, target: list[str], home: Path, env: Mapping[str, s
     logs = home / "Library/Logs/ytvault"  # the watcher's own log is ytvault.log in there
     # A plist cannot point at a file of variables, so the watcher loads it itself.
     command = (str(interpreter), "-m", "ytvault", "watch", "--env-file", str(env_file.path),
-               *target)
+               "--launchd", *target)
     plist = plistlib.dumps({
         "Label": LABEL,
         "ProgramArguments": list(command),
         "RunAtLoad": True,
-        "KeepAlive": {"SuccessfulExit": False},  # restart after a crash, not after a clean stop
+        # Restart after a crash, not after a clean stop. launchd cannot be told which exit
+        # codes to leave alone (systemd's RestartPreventExitStatus), so `--launchd` makes the
+        # watcher exit 0 where a restart cannot help (NO_RESTART).
+        "KeepAlive": {"SuccessfulExit": False},
         "ThrottleInterval": RESTART_SEC,
         "EnvironmentVariables": {"PYTHONUNBUFFERED": "1"},
         # What the agent prints, crashes before logging starts included.
@@ -255,9 +268,14 @@ def uninstall(plan: ServicePlan, *, dry_run: bool = False,
     return out
 
 
-def status(plan: ServicePlan, *, run: Runner = subprocess.run) -> list[str]:
+def status(plan: ServicePlan, *, dry_run: bool = False,
+           run: Runner = subprocess.run) -> list[str]:
     """Installed? Running? Where are the logs? As lines to print."""
     entry = plan.files[0].path
+    if dry_run:
+        where = f"{RUN_KEY}\\{RUN_VALUE}" if plan.platform == "windows" else str(entry)
+        return [f"would look for {where}", f"would run: {_join(plan, plan.status)}",
+                f"logs: {plan.logs}"]
     code, output = _call(run, plan.status)
     if plan.platform == "windows":
         installed = code == 0

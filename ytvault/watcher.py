@@ -1,9 +1,9 @@
 """The daemon: watchdog events → per-note debounce → the pipeline, `concurrency` notes at a time.
 
 It scans the vault once at start and again every `reconcile_minutes` (events can be missed:
-sync tools, sleep, network mounts), waits out transient failures with the ledger's backoff, and
-stops cleanly on SIGINT/SIGTERM: the write gate is closed, so every note is either finished or
-left as it was.
+sync tools, sleep, network mounts), follows Obsidian's Excluded files as they change, waits out
+transient failures with the ledger's backoff, and stops cleanly on SIGINT/SIGTERM: the write
+gate is closed, so every note is either finished or left as it was.
 """
 
 from __future__ import annotations
@@ -44,7 +44,10 @@ class Watcher:
         self._written: dict[Path, tuple[int, int, int]] = {}  # our own writes, to ignore
         self._cond = threading.Condition()
         self._work: queue.Queue[Path | None] = queue.Queue()
+        # Obsidian's Excluded files, read again at every scan and whenever app.json changes
+        self._app_json = ctx.vault / ".obsidian" / "app.json"
         self._filters = load_ignore_filters(ctx.vault)
+        self._rescan = False  # the exclusions changed: scan now, not at the next reconcile
         # what the last scan found not to be ours: the next one opens only what changed since
         self._seen = Seen.for_vault(ctx.config.resolved_state_dir, ctx.vault,
                                     save=not ctx.dry_run)
@@ -55,6 +58,9 @@ class Watcher:
 
     def notice(self, path: Path) -> None:
         """A note was created, changed or moved here: process it once it has settled."""
+        if path == self._app_json:
+            self._settings_changed()
+            return
         if not path.name.lower().endswith(".md") or not is_note(self.ctx.vault, path,
                                                                  self._filters):
             return
@@ -71,6 +77,16 @@ class Watcher:
                 self._dirty.add(path)
                 return
             self._due[path] = time.monotonic() + self.debounce
+            self._cond.notify()
+
+    def _settings_changed(self) -> None:
+        filters = load_ignore_filters(self.ctx.vault)
+        if filters == self._filters:
+            return  # another of Obsidian's settings
+        log.info("Obsidian's excluded files changed: scanning again")
+        with self._cond:
+            self._filters = filters
+            self._rescan = True  # a folder no longer excluded may hold stubs
             self._cond.notify()
 
     def _wrote(self, path: Path) -> None:
@@ -101,7 +117,8 @@ class Watcher:
         try:
             while not stop.is_set():
                 now = time.monotonic()
-                if now >= next_scan:
+                if now >= next_scan or self._rescan:
+                    self._rescan = False
                     self.scan()
                     next_scan = time.monotonic() + reconcile_every
                     if not warmed:
@@ -131,6 +148,7 @@ class Watcher:
         """Queue every note that is ours to process now (a start-up or reconciliation scan)."""
         started = time.monotonic()
         count = 0
+        self._filters = load_ignore_filters(self.ctx.vault)  # excluded since: never touched
         for note, read in scan_vault(self.ctx.vault, self._seen, filters=self._filters,
                                      tidy=not self.ctx.dry_run):
             work = read if isinstance(read, Outcome) else judge(self.ctx, Path(note), read)
@@ -173,8 +191,8 @@ class Watcher:
                     self._cond.notify()
 
     def _handle(self, path: Path) -> None:
-        if self.ctx.stopping.is_set():
-            return
+        if self.ctx.stopping.is_set() or self._filters.ignores(self.ctx.rel(path)):
+            return  # excluded in Obsidian since it was queued
         work = find_work(self.ctx, path)
         if work is None:
             return
@@ -232,9 +250,10 @@ def start_observer(watcher: Watcher, mode: str, poll_interval: float) -> Any:
     from watchdog.observers import Observer
     from watchdog.observers.polling import PollingObserver
 
-    # Only the events that can make a stub. Without a filter, inotify reports every open and
-    # every read-only close: the daemon's own scans (and Obsidian's indexing, backups…) would
-    # each wake it twice per note.
+    # Only the events that can make a stub (or change Excluded files: a save of
+    # .obsidian/app.json comes as one of these too). Without a filter, inotify reports every
+    # open and every read-only close: the daemon's own scans (and Obsidian's indexing,
+    # backups…) would each wake it twice per note.
     wanted = [FileCreatedEvent, FileModifiedEvent, FileMovedEvent, FileClosedEvent,
               DirCreatedEvent, DirMovedEvent]
     vault = watcher.ctx.vault

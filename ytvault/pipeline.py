@@ -30,7 +30,7 @@ from ytvault.errors import (
 )
 from ytvault.fetch import fetch_thumbnail, fetch_transcript, fetch_video
 from ytvault.finish import DUPLICATE, after_fill, skip_duplicate, thumbnail_links, with_property
-from ytvault.merge import merge_analysis, merge_note
+from ytvault.merge import check_mergeable, merge_analysis, merge_note
 from ytvault.models import Transcript, Video
 from ytvault.notes import Kind, Stub
 from ytvault.outcome import Outcome, Status
@@ -70,6 +70,8 @@ def judge(ctx: Context, path: Path, found: Found) -> Stub | Outcome:
     text, stub = found
     try:
         properties = stub.properties  # malformed: skipped before any work is done
+        if stub.kind is not Kind.ANALYSIS:  # the fill merges properties: can it, once paid for?
+            check_mergeable(stub.frontmatter)
     except NoteSkipped as exc:
         return Outcome(path, "skipped", str(exc))
     held = claims.read_claim(text) if claims.KEY in properties else None

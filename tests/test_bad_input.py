@@ -215,3 +215,47 @@ def test_leftover_temp_files_are_removed_by_the_next_sync(vault: Path,
     list(sync(make_context(analyzer=None)))
     assert not old.exists() and not crashed.exists()
     assert live.exists() and fresh.exists() and person.exists()
+
+
+def test_a_frontmatter_url_stub_of_a_gone_video_gets_its_callout_and_a_record(
+        vault: Path, make_context: MakeContext) -> None:
+    from ytvault.notes import Kind, classify
+
+    youtube = YouTubeClient(extractors=[youtube_extractor(
+        {"aaaaaaaaaaa": Raises("Video unavailable. This video is not available")})])
+    note = vault / "gone.md"
+    stub = "---\ntags: [inbox]\nyoutube_url: https://youtu.be/aaaaaaaaaaa\n---\n"
+    note.write_text(stub)
+    ctx = make_context(analyzer=None, youtube=youtube)
+    [outcome] = sync(ctx)
+    assert outcome.status == "failed" and "unavailable" in outcome.detail
+    text = note.read_text()
+    assert text.startswith(stub + "> [!warning] ytvault: cannot fill this note\n")
+    entry = ctx.ledger.get(vault, "gone.md")
+    assert entry is not None and entry.status == "failed"
+    failed = classify(text)
+    assert failed is not None and failed.kind is Kind.FAILED
+    assert failed.video_id == "aaaaaaaaaaa"
+    # not retried unless asked; asked, the callout is replaced, not repeated
+    [skipped] = sync(ctx)
+    assert skipped.detail.startswith("it could not be filled earlier")
+    assert list(sync(make_context(analyzer=None, youtube=youtube, retry_failed=True)))
+    assert note.read_text() == text
+
+
+def test_a_frontmatter_url_stub_of_a_premiere_waits_for_it(vault: Path,
+                                                          make_context: MakeContext) -> None:
+    from ytvault.notes import Kind, classify
+
+    note = vault / "soon.md"
+    stub = "---\nyoutube_url: https://www.youtube.com/live/fxUpcoming1\n---\n"
+    note.write_text(stub)
+    ctx = make_context(analyzer=None)
+    [outcome] = sync(ctx)
+    assert outcome.status == "skipped" and outcome.detail.startswith("upcoming premiere")
+    text = note.read_text()
+    assert text.startswith(stub + "> [!info] ytvault: waiting for the premiere\n")
+    entry = ctx.ledger.get(vault, "soon.md")
+    assert entry is not None and entry.status == "waiting"
+    waiting = classify(text)
+    assert waiting is not None and waiting.kind is Kind.WAITING

@@ -40,8 +40,9 @@ def merge_note(current: str, rendered: str, stub: Stub) -> str | None:
     body = cur.body
     if stub.kind in (Kind.WAITING, Kind.FAILED):
         span = callout_span(body, (WAITING, CANNOT_FILL))
-        if span is not None:
-            body = body[: span[0]].rstrip("\r\n") + nl + body[span[1]:]
+        if span is not None:  # (at the very start when the URL is a property)
+            head = body[: span[0]].rstrip("\r\n")
+            body = (head + nl if head else "") + body[span[1]:]
     url_line = find_url_line(body, stub.video_id)
     if url_line is not None:
         start, end = url_line
@@ -85,20 +86,25 @@ def merge_analysis(current: str, block: str) -> str | None:
 
 
 def attach_callout(current: str, stub: Stub, callout: str) -> str | None:
-    """Put (or replace) ytvault's callout right after the stub's URL line, nothing else."""
+    """Put (or replace) ytvault's callout right after the stub's URL line, or at the start of
+    an otherwise empty body when the URL is the `youtube_url` property; nothing else."""
     cur = split_note(current)
     nl = cur.newline
     body = cur.body
     span = callout_span(body, (WAITING, CANNOT_FILL))
     if span is not None:
         body = body[: span[0]] + body[span[1]:]
+    callout = _with_newline(callout, nl)
     url_line = find_url_line(body, stub.video_id)
-    if url_line is None:
+    if url_line is not None:
+        start, end = url_line
+        line = body[start:end].rstrip("\r\n") + nl
+        rest = body[end:].lstrip("\r\n")
+        body = body[:start] + line + nl + callout + rest
+    elif not body.strip() and _same_video(cur, stub):
+        body = callout + body
+    else:
         return None
-    start, end = url_line
-    line = body[start:end].rstrip("\r\n") + nl
-    rest = body[end:].lstrip("\r\n")
-    body = body[:start] + line + nl + _with_newline(callout, nl) + rest
     return Parts(cur.bom, cur.frontmatter, cur.opening, cur.closing, body).text
 
 

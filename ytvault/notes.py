@@ -168,7 +168,11 @@ def classify(text: str) -> Stub | None:
     span = callout_span(parts.body, (WAITING, CANNOT_FILL))
     if span is None or parts.body[span[1]:].strip():
         return None
-    url = _body_url(parts.body[: span[0]])
+    before = parts.body[: span[0]]
+    if before.strip():
+        url = _body_url(before)
+    else:  # the callout stands alone: the URL is the `youtube_url` property (merge.attach_callout)
+        url = fm_url if isinstance(fm_url, str) and not _is_finished(props) else None
     if url is None:
         return None
     return _stub(Kind.WAITING if state == WAITING else Kind.FAILED, url, frontmatter)

@@ -171,10 +171,10 @@ def process_stub(ctx: Context, path: Path, stub: Stub) -> Outcome:
             return Outcome(path, "failed", str(exc) + ("" if said else "; will retry"),
                            stub.video_id)
         except PermanentError as exc:
-            attach_callout_to(ctx, path, stub, render_callout(
+            _record(ctx, path, stub, "failed", str(exc))
+            _attach_callout(ctx, path, stub, render_callout(
                 "warning", notes.CANNOT_FILL,
                 f"{_sentence(str(exc))} Delete this callout to try again."))
-            _record(ctx, path, stub, "failed", str(exc))
             return Outcome(path, "failed", str(exc), stub.video_id)
         except OSError as exc:
             return Outcome(path, "failed", f"cannot write it: {exc.strerror or exc}", stub.video_id)
@@ -327,10 +327,19 @@ def _wait_for_premiere(ctx: Context, path: Path, stub: Stub, video: Video) -> Ou
         airs = datetime.fromtimestamp(video.release_timestamp, UTC)
         when = airs.strftime("on %Y-%m-%d at %H:%M UTC")
     message = f"This video premieres {when}. ytvault fills this note after it airs."
-    attach_callout_to(ctx, path, stub, render_callout("info", notes.WAITING, message))
     next_attempt = float(video.release_timestamp) if video.release_timestamp else None
     _record(ctx, path, stub, "waiting", f"premieres {when}", next_attempt)
+    _attach_callout(ctx, path, stub, render_callout("info", notes.WAITING, message))
     return Outcome(path, "skipped", f"upcoming premiere: it premieres {when}", stub.video_id)
+
+
+def _attach_callout(ctx: Context, path: Path, stub: Stub, callout: str) -> None:
+    """Tell the person in the note why it is not filled, where the note still allows it; the
+    ledger, written first, and the output say it either way."""
+    try:
+        attach_callout_to(ctx, path, stub, callout)
+    except (NoteSkipped, OSError) as exc:
+        log.info("%s: no callout written (%s)", path, exc)
 
 
 def _record(ctx: Context, path: Path, stub: Stub, status: str, reason: str = "",

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
 
@@ -196,15 +197,17 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
     usage = Usage()
     if stub.kind is Kind.ANALYSIS:
         transcript, why = fetch_transcript(ctx, video)
-        body, pending = _analysis(ctx, path, stub, video, transcript, why, usage)
-        if pending:
+        block = _analysis(ctx, path, stub, video, transcript, why, usage)
+        if block.state == "pending":
             return Outcome(path, "skipped", "analysis pending", stub.video_id, True)
-        write_note(ctx, path, lambda current, _: merge_analysis(current, body))
-        _record(ctx, path, stub, "filled")
-        return Outcome(path, "filled", video.title, stub.video_id, usage=_spent(usage))
+        write_note(ctx, path, lambda current, _: merge_analysis(current, block.text))
+        _record(ctx, path, stub, *block.ledger())
+        return Outcome(path, "filled", video.title + block.detail(), stub.video_id,
+                       usage=_spent(usage))
     thumbnail = fetch_thumbnail(ctx, video)
     transcript, why = fetch_transcript(ctx, video)
-    body, pending = _analysis(ctx, path, stub, video, transcript, why, usage)
+    block = _analysis(ctx, path, stub, video, transcript, why, usage)
+    body, pending = block.text, block.state == "pending"
     now = ctx.clock()
     template = note_template(ctx)
 
@@ -226,10 +229,8 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
 
     warm_indexes(ctx)  # now, not while holding the write gate
     write_note(ctx, path, merge, (thumbnail, now) if thumbnail else None)
-    _record(ctx, path, stub, "pending" if pending else "filled")
-    detail = video.title + ("; analysis pending" if pending else "")
-    if transcript.is_empty:
-        detail = video.title + "; no transcript, so no analysis"
+    _record(ctx, path, stub, *block.ledger())
+    detail = video.title + block.detail()
     if earlier:
         detail += f"; this video also has a note: {ctx.rel(earlier[0])}"
     path, renamed = after_fill(ctx, path, stub, video, rendered_last)
@@ -237,7 +238,7 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
 
 
 def _analysis(ctx: Context, path: Path, stub: Stub, video: Video, transcript: Transcript,
-              why: str, usage: Usage) -> tuple[str, bool]:
+              why: str, usage: Usage) -> AnalysisBlock:
     """`analysis_block`, and what its calls cost recorded in the ledger, spent even when the
     analysis failed or the note is not written after all."""
     try:
@@ -258,39 +259,67 @@ def warm_indexes(ctx: Context) -> None:
     file_names(ctx).ready()
 
 
+class AnalysisBlock(NamedTuple):
+    """The text that stands above the player, and how the analysis stands: `done` (also when
+    there is no transcript to analyse: `reason` says so), `pending` (no key, a batch), or
+    `failed` for good (`reason`: why), until the person asks for a retry."""
+
+    text: str
+    state: Literal["done", "pending", "failed"] = "done"
+    reason: str = ""
+
+    def ledger(self) -> tuple[str, str]:
+        """The ledger's status and reason for the note this block fills."""
+        if self.state == "failed":  # listed with its reason by `ytvault status`
+            return "failed", f"analysis failed: {self.reason}"
+        return ("pending" if self.state == "pending" else "filled"), self.reason
+
+    def detail(self) -> str:
+        """What the output line adds to the video's title."""
+        if self.state == "failed":
+            return f"; analysis failed: {self.reason}"
+        if self.state == "pending":
+            return "; analysis pending"
+        return f"; {self.reason}" if self.reason else ""
+
+
 def analysis_block(
     ctx: Context, video: Video, transcript: Transcript, no_transcript_reason: str = "",
     usage: Usage | None = None,
-) -> tuple[str, bool]:
-    """The text that stands above the player, and whether the analysis is still to come.
-    The model calls' tokens are added to `usage` when the analyzer counts them."""
+) -> AnalysisBlock:
+    """The text that stands above the player, and how the analysis stands. The model calls'
+    tokens are added to `usage` when the analyzer counts them."""
     key = ctx.config.api_key_env
     if transcript.is_empty:
         why = f" ({no_transcript_reason})" if no_transcript_reason else ""
-        return render_callout("note", "no transcript", inline_text(
-            f"This video has no transcript{why}, so there is no analysis.")), False
+        return AnalysisBlock(render_callout("note", "no transcript", inline_text(
+            f"This video has no transcript{why}, so there is no analysis.")),
+            reason="no transcript, so no analysis")
     if ctx.analyzer is None:
-        return render_callout("info", notes.ANALYSIS_PENDING,
-                              f"Set `{key}` and run `ytvault sync` (or keep `ytvault watch` "
-                              "running): the summary and analysis will replace this callout."), True
+        return _pending(f"Set `{key}` and run `ytvault sync` (or keep `ytvault watch` "
+                        "running): the summary and analysis will replace this callout.")
     if ctx.analysis_refused:
-        return render_callout("info", notes.ANALYSIS_PENDING, inline_text(
-            ctx.analysis_refused)), True
+        return _pending(inline_text(ctx.analysis_refused))
     counted = getattr(ctx.analyzer, "analyze_counted", None)
     try:
         analysis = (counted(video, transcript, usage) if counted and usage is not None
                     else ctx.analyzer.analyze(video, transcript))
-        return checked_analysis(ctx, video, transcript, analysis), False
+        return AnalysisBlock(checked_analysis(ctx, video, transcript, analysis))
     except AnalysisDeferred as exc:
-        return render_callout("info", notes.ANALYSIS_PENDING, inline_text(str(exc))), True
+        return _pending(inline_text(str(exc)))
     except AnalysisAuthError as exc:
         ctx.analysis_refused = str(exc)
-        return render_callout("info", notes.ANALYSIS_PENDING, inline_text(str(exc))), True
+        return _pending(inline_text(str(exc)))
     except AnalysisTransientError:
         raise
     except AnalysisError as exc:
-        return render_callout("warning", notes.ANALYSIS_FAILED, inline_text(
-            f"{_sentence(str(exc))} Run `ytvault sync --retry-failed` to try again.")), False
+        return AnalysisBlock(render_callout("warning", notes.ANALYSIS_FAILED, inline_text(
+            f"{_sentence(str(exc))} Run `ytvault sync --retry-failed` to try again.")),
+            "failed", str(exc))
+
+
+def _pending(message: str) -> AnalysisBlock:
+    return AnalysisBlock(render_callout("info", notes.ANALYSIS_PENDING, message), "pending")
 
 
 def checked_analysis(ctx: Context, video: Video, transcript: Transcript,

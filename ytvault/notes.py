@@ -140,7 +140,13 @@ def classify(text: str) -> Stub | None:
 
     Raises NoteSkipped when the note looks like a stub but cannot be handled safely.
     """
-    parts = split_note(text)
+    try:
+        parts = split_note(text)
+    except NoteSkipped:
+        # A `---` rule atop a page of prose is no stub: say so only of what ends as one would.
+        if _line_url(text.rstrip().rsplit("\n", 1)[-1]) is None:
+            return None
+        raise
     body_url = _body_url(parts.body)
     # most notes that mention YouTube are prose or finished notes: cheap tests first
     state = callout_state(parts.body) if "] ytvault: " in parts.body else None

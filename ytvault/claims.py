@@ -17,7 +17,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from ytvault.notes import Parts, split_note
 from ytvault.yamltext import FrontmatterError, lines_of, load_mapping
@@ -61,7 +61,7 @@ def device_id(state_dir: Path) -> str:
 def vault_is_shared(vault: Path) -> bool:
     """Whether the vault looks synced between devices (Obsidian Sync, Syncthing, cloud drives)."""
     real = vault.resolve()
-    if any(part in str(real) + "/" for part in _SHARED_PATH_PARTS):
+    if in_synced_folder(real):
         return True
     if any((folder / ".stfolder").exists() or (folder / ".dropbox").exists()
            for folder in (real, *real.parents)):
@@ -73,6 +73,12 @@ def vault_is_shared(vault: Path) -> bool:
     if isinstance(plugins, dict):
         return bool(plugins.get("sync"))
     return isinstance(plugins, list) and "sync" in plugins
+
+
+def in_synced_folder(path: PurePath) -> bool:
+    """Whether `path` lies in a folder a sync client keeps (iCloud, Dropbox, OneDrive…)."""
+    posix = path.as_posix() + "/"  # `\` on Windows: the parts are written with `/`
+    return any(part in posix for part in _SHARED_PATH_PARTS)
 
 
 def read_claim(text: str) -> Claim | None:

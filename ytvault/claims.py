@@ -81,6 +81,12 @@ def in_synced_folder(path: PurePath) -> bool:
     return any(part in posix for part in _SHARED_PATH_PARTS)
 
 
+def held_elsewhere(text: str, device: str | None, now: datetime) -> Claim | None:
+    """Another device's claim on the note that still stands at `now`, if any."""
+    held = read_claim(text)
+    return held if held is not None and held.device != device and held.live(now) else None
+
+
 def read_claim(text: str) -> Claim | None:
     try:
         parts = split_note(text)
@@ -97,8 +103,7 @@ def read_claim(text: str) -> Claim | None:
 def add_claim(text: str, device: str, now: datetime, lease: timedelta) -> str | None:
     """The note with our claim (replacing an expired or our own one); None while another
     device's claim is live."""
-    held = read_claim(text)
-    if held is not None and held.device != device and held.live(now):
+    if held_elsewhere(text, device, now) is not None:
         return None
     parts = split_note(drop_claim(text))
     nl = parts.newline

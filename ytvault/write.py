@@ -165,8 +165,8 @@ def claim_note(ctx: Context, path: Path, stub: Stub) -> bool:
 
     def add(current: str, _: str | None) -> str | None:
         check_still(stub, current)
-        held = claims.read_claim(current)
-        if held is not None and held.device != device and held.live(now):
+        held = claims.held_elsewhere(current, device, now)
+        if held is not None:
             raise NoteSkipped(f"device {held.device} is filling it")
         return claims.add_claim(current, device, now, ctx.claim_lease)
 

@@ -70,6 +70,7 @@ class Stub:
     video_id: str
     url: str  # the URL as the person pasted it
     frontmatter: str = ""  # the note's, parsed into `properties` when they are first asked for
+    analysis_failed: bool = False  # ANALYSIS: its callout says the analysis failed, not pending
 
     @cached_property
     def properties(self) -> dict[str, Any]:
@@ -170,7 +171,9 @@ def classify(text: str) -> Stub | None:
     if state is None:
         return None
     if state in (ANALYSIS_PENDING, ANALYSIS_FAILED):
-        return _stub(Kind.ANALYSIS, fm_url, frontmatter) if isinstance(fm_url, str) else None
+        if not isinstance(fm_url, str):
+            return None
+        return _stub(Kind.ANALYSIS, fm_url, frontmatter, state == ANALYSIS_FAILED)
     span = callout_span(parts.body, (WAITING, CANNOT_FILL))
     if span is None or parts.body[span[1]:].strip():
         return None
@@ -223,9 +226,9 @@ def callout_span(body: str, states: tuple[str, ...]) -> tuple[int, int] | None:
     return None
 
 
-def _stub(kind: Kind, url: str, frontmatter: str) -> Stub | None:
+def _stub(kind: Kind, url: str, frontmatter: str, analysis_failed: bool = False) -> Stub | None:
     vid = video_id(url.strip())
-    return None if vid is None else Stub(kind, vid, url.strip(), frontmatter)
+    return None if vid is None else Stub(kind, vid, url.strip(), frontmatter, analysis_failed)
 
 
 def _is_finished(props: dict[str, Any]) -> bool:

@@ -58,7 +58,8 @@ log = logging.getLogger(__name__)
 
 
 def find_work(ctx: Context, note: Path | str) -> Stub | Outcome | None:
-    """Decide from the note alone: a Stub to process, an Outcome (skipped), or None (not ours)."""
+    """Read the note and `judge` it: a Stub to process now, an Outcome (skipped: unreadable,
+    claimed by another device, backing off…), or None (not ours)."""
     found = read_note(note)
     if found is None or isinstance(found, Outcome):
         return found
@@ -75,8 +76,9 @@ def judge(ctx: Context, path: Path, found: Found) -> Stub | Outcome:
             check_mergeable(stub.frontmatter)
     except NoteSkipped as exc:
         return Outcome(path, "skipped", str(exc))
-    held = claims.read_claim(text) if claims.KEY in properties else None
-    if held is not None and held.device != ctx.device and held.live(datetime.now(UTC)):
+    held = (claims.held_elsewhere(text, ctx.device, datetime.now(UTC))
+            if claims.KEY in properties else None)
+    if held is not None:
         return Outcome(path, "skipped", f"device {held.device} is filling it", stub.video_id)
     if path.is_symlink() or not inside_vault(ctx.vault, path):
         return Outcome(path, "skipped", "it is a link to a file outside the vault", stub.video_id)
@@ -90,8 +92,7 @@ def judge(ctx: Context, path: Path, found: Found) -> Stub | Outcome:
         return Outcome(path, "skipped", "failed earlier: waiting before the next try",
                        stub.video_id)
     if stub.kind is Kind.ANALYSIS:
-        failed = notes.callout_state(text) == notes.ANALYSIS_FAILED
-        if failed and not ctx.retry_failed:
+        if stub.analysis_failed and not ctx.retry_failed:
             return Outcome(path, "skipped", "its analysis failed earlier (see the note); "
                            "`ytvault sync --retry-failed` tries again", stub.video_id)
         if ctx.analyzer is None or ctx.analysis_refused:
@@ -112,16 +113,15 @@ def process_note(ctx: Context, path: Path) -> Outcome | None:
     return process_stub(ctx, path, work)
 
 
-def sync(ctx: Context, paths: Iterable[Path] | None = None, *,
-         found: Iterable[tuple[str, Found | Outcome]] | None = None) -> Iterator[Outcome]:
-    """Every stub in `paths` (default: the whole vault, or what a scan `found` in it),
-    `concurrency` notes at a time.
+def sync(ctx: Context, *, found: Iterable[tuple[str, Found | Outcome]] | None = None
+         ) -> Iterator[Outcome]:
+    """Every stub of the vault (or of what a scan `found` in it), `concurrency` notes at a
+    time.
 
     Outcomes are yielded as notes finish; notes that are not stubs yield nothing.
     """
     if found is None:
-        found = (scan_vault(ctx.vault, tidy=not ctx.dry_run) if paths is None else
-                 ((str(p), r) for p in paths if (r := read_note(p)) is not None))
+        found = scan_vault(ctx.vault, tidy=not ctx.dry_run)
     own_pace = ctx.fetch_pace is None  # what the cache lacks is fetched from YouTube, paced
     pace = ctx.fetch_pace = ctx.fetch_pace or FetchPace(ctx.config.fetch_pause_seconds)
     with ThreadPoolExecutor(max_workers=ctx.config.concurrency, thread_name_prefix="note") as pool:

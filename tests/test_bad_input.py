@@ -198,20 +198,111 @@ def test_unicode_emoji_long_names_and_deep_folders(vault: Path, make_context: Ma
 
 def test_leftover_temp_files_are_removed_by_the_next_sync(vault: Path,
                                                           make_context: MakeContext) -> None:
-    old = vault / ".Untitled.md.ytvault-0123456789ab.tmp"  # from another device, long ago
+    from ytvault.atomic import host_tag, temp_path
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    elsewhere = "0123abcd" if host_tag() != "0123abcd" else "4567ef01"
+    old = temp_path(vault / "Untitled.md", host=elsewhere)  # from another device, long ago
     old.write_bytes(b"half a note")
     stamp = old.stat().st_mtime - 3600
     os.utime(old, (stamp, stamp))
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    crashed = vault / f".Mine.md.ytvault-{dead.pid}-01234567.tmp"  # its writer is gone
+    crashed = temp_path(vault / "Mine.md", pid=dead.pid)  # this machine's; its writer is gone
     crashed.write_bytes(b"half a note")
-    live = vault / f".Other.md.ytvault-{os.getppid()}-01234567.tmp"  # a live writer's
+    live = temp_path(vault / "Other.md", pid=os.getppid())  # a live writer's, here
     live.write_bytes(b"a write in progress")
-    fresh = vault / ".Other.md.ytvault-ba9876543210.tmp"  # another device's, just now
+    # another device's, just now: its pid means nothing here, running or not
+    fresh = temp_path(vault / "Other.md", pid=dead.pid, host=elsewhere)
     fresh.write_bytes(b"a write in progress elsewhere")
+    untagged = vault / f".Old.md.ytvault-{dead.pid}-01234567.tmp"  # a name of no known host
+    untagged.write_bytes(b"a write in progress, maybe")
     person = vault / ".my-own.tmp"
     person.write_bytes(b"not ours")
     list(sync(make_context(analyzer=None)))
     assert not old.exists() and not crashed.exists()
-    assert live.exists() and fresh.exists() and person.exists()
+    assert live.exists() and fresh.exists() and untagged.exists() and person.exists()
+
+
+def test_atomic_write_names_its_temp_file_as_the_tidy_up_expects(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ytvault import atomic
+
+    seen: list[str] = []
+    real_replace = os.replace
+
+    def spy(src: str | Path, dst: str | Path) -> None:
+        seen.append(Path(src).name)
+        real_replace(src, dst)
+
+    target = tmp_path / ("ü" * 120 + ".md")  # near the file-name limit: the temp fits too
+    monkeypatch.setattr(os, "replace", spy)
+    atomic.atomic_write(target, b"x")
+    [name] = seen
+    assert name.startswith(".") and name.endswith(".tmp") and atomic.TEMP_MARK in name
+    assert f"{atomic.TEMP_MARK}{atomic.host_tag()}-{os.getpid()}-" in name
+    assert len(os.fsencode(name)) <= 255 and target.read_bytes() == b"x"
+
+
+def test_atomic_write_with_a_mode_creates_the_temp_file_with_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ytvault.atomic import atomic_write
+
+    target = tmp_path / "secret.env"
+    target.write_text("old")
+    target.chmod(0o644)
+    created: list[int] = []
+    real_open = os.open
+
+    def spy(path: str | Path, flags: int, mode: int = 0o777, **kw: object) -> int:
+        if str(path).endswith(".tmp"):
+            created.append(mode)
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", spy)
+    atomic_write(target, b"KEY=1\n", mode=0o600)
+    assert created == [0o600]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600 and target.read_bytes() == b"KEY=1\n"
+
+
+def test_a_frontmatter_url_stub_of_a_gone_video_gets_its_callout_and_a_record(
+        vault: Path, make_context: MakeContext) -> None:
+    from ytvault.notes import Kind, classify
+
+    youtube = YouTubeClient(extractors=[youtube_extractor(
+        {"aaaaaaaaaaa": Raises("Video unavailable. This video is not available")})])
+    note = vault / "gone.md"
+    stub = "---\ntags: [inbox]\nyoutube_url: https://youtu.be/aaaaaaaaaaa\n---\n"
+    note.write_text(stub)
+    ctx = make_context(analyzer=None, youtube=youtube)
+    [outcome] = sync(ctx)
+    assert outcome.status == "failed" and "unavailable" in outcome.detail
+    text = note.read_text()
+    assert text.startswith(stub + "> [!warning] ytvault: cannot fill this note\n")
+    entry = ctx.ledger.get(vault, "gone.md")
+    assert entry is not None and entry.status == "failed"
+    failed = classify(text)
+    assert failed is not None and failed.kind is Kind.FAILED
+    assert failed.video_id == "aaaaaaaaaaa"
+    # not retried unless asked; asked, the callout is replaced, not repeated
+    [skipped] = sync(ctx)
+    assert skipped.detail.startswith("it could not be filled earlier")
+    assert list(sync(make_context(analyzer=None, youtube=youtube, retry_failed=True)))
+    assert note.read_text() == text
+
+
+def test_a_frontmatter_url_stub_of_a_premiere_waits_for_it(vault: Path,
+                                                          make_context: MakeContext) -> None:
+    from ytvault.notes import Kind, classify
+
+    note = vault / "soon.md"
+    stub = "---\nyoutube_url: https://www.youtube.com/live/fxUpcoming1\n---\n"
+    note.write_text(stub)
+    ctx = make_context(analyzer=None)
+    [outcome] = sync(ctx)
+    assert outcome.status == "skipped" and outcome.detail.startswith("upcoming premiere")
+    text = note.read_text()
+    assert text.startswith(stub + "> [!info] ytvault: waiting for the premiere\n")
+    entry = ctx.ledger.get(vault, "soon.md")
+    assert entry is not None and entry.status == "waiting"
+    waiting = classify(text)
+    assert waiting is not None and waiting.kind is Kind.WAITING

@@ -94,3 +94,16 @@ def test_two_devices_on_one_vault(vault: Path, cache_dir: Path, tmp_path: Path,
         assert stdout.count("filled: ") == len(videos)
     else:
         assert len(videos) <= calls <= most_calls  # without claims, work may be done twice
+
+
+def test_windows_paths_of_synced_folders_are_recognised() -> None:
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    from ytvault.claims import in_synced_folder
+
+    assert in_synced_folder(PureWindowsPath(r"C:\Users\ann\OneDrive\Vault"))
+    assert in_synced_folder(PureWindowsPath(r"C:\Users\ann\OneDrive - Work\Vault"))
+    assert in_synced_folder(PureWindowsPath(r"D:\Dropbox\Notes"))
+    assert in_synced_folder(PurePosixPath("/home/ann/Dropbox"))  # the folder itself
+    assert not in_synced_folder(PureWindowsPath(r"C:\Users\ann\Documents\Vault"))
+    assert not in_synced_folder(PurePosixPath("/home/ann/Dropboxes/Vault"))

@@ -11,12 +11,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import MakeContext
 from fakeapi import FakeMessagesAPI
 from ruamel.yaml import YAML
 
 from ytvault.notes import split_note
+from ytvault.pipeline import process_note
 
 VIDEOS = ["Yf1o0TQzry8", "fxShort001F", "fxGerman01C", "fxHostile1D", "fxNoTrans1E"]
 NOTES = 20
@@ -80,3 +83,28 @@ def test_sigkill_at_random_moments(vault: Path, cache_dir: Path, tmp_path: Path)
     assert all(check_whole(vault / f"n{i:02d}.md", i) for i in range(NOTES))
     # …and the next run removed them
     assert [p.name for p in vault.iterdir() if ".ytvault-" in p.name] == []
+
+
+@pytest.mark.parametrize("failing", [".jpg", ".md"])
+def test_a_failed_write_leaves_the_attachment_folder_as_it_was(
+        vault: Path, make_context: MakeContext, monkeypatch: pytest.MonkeyPatch,
+        failing: str) -> None:
+    import ytvault.write
+
+    (vault / ".obsidian").mkdir(exist_ok=True)
+    (vault / ".obsidian/app.json").write_text('{"attachmentFolderPath": "media/thumbs"}')
+    note = vault / "n.md"
+    note.write_text("https://youtu.be/Yf1o0TQzry8\n")
+    real_write = ytvault.write.atomic_write
+
+    def disk_full(path: Path, data: bytes, *args: Any, **kw: Any) -> None:
+        if path.suffix == failing:
+            raise OSError(28, "No space left on device")
+        real_write(path, data, *args, **kw)
+
+    monkeypatch.setattr(ytvault.write, "atomic_write", disk_full)
+    outcome = process_note(make_context(analyzer=None), note)
+    assert outcome is not None and outcome.status == "failed"
+    assert "No space left" in outcome.detail
+    assert note.read_text() == "https://youtu.be/Yf1o0TQzry8\n"
+    assert not (vault / "media").exists()  # no empty thumbnail, no folders made for it

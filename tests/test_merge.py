@@ -109,3 +109,21 @@ def test_every_person_line_survives(before: list[str], after: list[str]) -> None
 def test_merge_frontmatter_without_person_properties_is_generated() -> None:
     assert merge_frontmatter(None, "a: 1\n") == "a: 1\n"
     assert merge_frontmatter("", "a: 1\n") == "a: 1\n"
+
+
+def test_a_frontmatter_url_stub_takes_a_callout_and_is_filled_over_it_later() -> None:
+    from ytvault.notes import Kind
+
+    text = f"---\ntags: [inbox]\nyoutube_url: {URL}\n---\n"
+    stub = classify(text)
+    assert stub is not None
+    callout = "> [!info] ytvault: waiting for the premiere\n> Soon.\n\n"
+    waiting = attach_callout(text, stub, callout)
+    assert waiting == text + callout
+    assert attach_callout(waiting, stub, callout) == waiting
+    again = classify(waiting)
+    assert again is not None and again.kind is Kind.WAITING and again.video_id == stub.video_id
+    filled = merge_note(waiting, RENDERED, again)
+    assert filled is not None and filled == merge_note(text, RENDERED, stub)
+    other = "---\nyoutube_url: https://youtu.be/aaaaaaaaaaa\n---\n"
+    assert attach_callout(other, stub, callout) is None  # another video's note: not ours

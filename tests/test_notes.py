@@ -118,3 +118,16 @@ def test_split_is_byte_exact(text: str) -> None:
 def test_classify_never_crashes(text: str) -> None:
     with contextlib.suppress(NoteSkipped):
         classify(text)
+
+
+def test_unclosed_frontmatter_is_reported_only_when_it_ends_as_a_stub() -> None:
+    import pytest
+
+    # a `---` rule atop prose that mentions YouTube: not ours, not reported on every sync
+    assert classify(f"---\n\nNotes on the talk at {URL}, and more.\n") is None
+    assert classify("---\nsee youtube.com for the rest\n") is None
+    # a stub whose closing fence was forgotten: named, so the person can fix it
+    with pytest.raises(NoteSkipped, match="never closed"):
+        classify(f"---\ntitle: x\n{URL}\n")
+    with pytest.raises(NoteSkipped, match="never closed"):
+        classify(f"---\ntags: [a]\n\n<{URL}>\n\n")

@@ -235,3 +235,20 @@ def test_untitled_notes_are_renamed_when_asked(vault: Path, cache_dir: Path, tmp
     assert entry is not None and entry.status == "pending"
     assert ctx.ledger.get(vault, "Inbox/Untitled 3.md") is None
     assert ctx.ledger.generated(vault, f"Inbox/{TITLE} 1.md", "Yf1o0TQzry8")
+
+
+def test_a_property_url_stub_of_a_video_with_a_finished_note_says_so_in_its_body(
+        vault: Path, cache_dir: Path, tmp_path: Path, make_context: MakeContext) -> None:
+    first = write(vault / "Talks/First.md", SEED_URL + "\n")
+    ctx = make_context(analyzer=None, config=config(cache_dir, tmp_path, duplicates="skip"))
+    assert process_note(ctx, first) is not None
+    stub = "---\nyoutube_url: https://youtu.be/Yf1o0TQzry8\n---\n"
+    again = write(vault / "Inbox/Again.md", stub)
+    outcome = process_note(ctx, again)
+    assert outcome is not None and outcome.status == "skipped"
+    assert "Talks/First.md" in outcome.detail
+    text = again.read_text()
+    assert text.startswith(stub + "> [!info] ytvault: already in the vault\n")
+    assert "[[First]]" in text
+    assert again not in [o.note for o in sync(ctx)]  # no longer a stub: not reported
+    assert again.read_text() == text

@@ -260,3 +260,32 @@ def test_notes_that_are_not_stubs_are_untouched(vault: Path, make_context: MakeC
     assert [(o.note.name, o.status) for o in outcomes] == [("bad.md", "skipped")]
     assert "malformed YAML" in outcomes[0].detail
     assert snapshot(vault) == before
+
+
+def test_frontmatter_the_merge_cannot_cut_is_skipped_before_any_fetch(
+        vault: Path, make_context: MakeContext, api: FakeMessagesAPI) -> None:
+    # valid YAML, but no cut into one block per property reproduces it: the merge would refuse
+    # the note after the model was paid, and again on every sync
+    anchors = write(vault / "anchors.md", f"---\na: &x foo\nb: *x\n---\n{SEED_URL}\n")
+    flow = write(vault / "flow.md", f"---\n{{tags: [a], x: 1}}\n---\n{SEED_URL}\n")
+    before = snapshot(vault)
+    ctx = make_context()
+    outcomes = sorted(sync(ctx), key=lambda o: o.note.name)
+    assert [(o.note, o.status) for o in outcomes] == [(anchors, "skipped"), (flow, "skipped")]
+    assert all("too unusual to merge" in o.detail for o in outcomes)
+    assert snapshot(vault) == before and not api.requests
+
+
+def test_merge_note_refuses_uncuttable_frontmatter_as_a_skip() -> None:
+    import pytest
+
+    from ytvault.errors import NoteSkipped
+    from ytvault.merge import merge_note
+    from ytvault.notes import classify
+
+    text = f"---\na: &x foo\nb: *x\n---\n{SEED_URL}\n"
+    stub = classify(text)
+    assert stub is not None
+    rendered = f"---\ntitle: T\n---\n\n# SUMMARY\n\n{SEED_URL}\n"
+    with pytest.raises(NoteSkipped, match="too unusual to merge"):
+        merge_note(text, rendered, stub)

@@ -278,3 +278,26 @@ def test_chapter_links_in_the_body(vault: Path, make_context: MakeContext, setti
     assert len(chapters) == 8
     assert "Future Breakthroughs\n\n<iframe" in text  # the list stands right above the player
     assert "\n  - 05:57 What’s after generative models?\n" in text  # the property is as it was
+
+
+def test_a_failed_analysis_is_reported_and_recorded_as_failed(
+        vault: Path, make_context: MakeContext, api: FakeMessagesAPI) -> None:
+    from ytvault.status import render_status
+
+    api.script(Reply.text("not json"), Reply.text("not json"))
+    (vault / "a.md").write_text(SEED_URL + "\n")
+    ctx = make_context()
+    [outcome] = sync(ctx)
+    assert outcome.status == "filled" and not outcome.analysis_pending
+    assert "; analysis failed: " in outcome.detail
+    entry = ctx.ledger.get(vault, "a.md")
+    assert entry is not None and entry.status == "failed"
+    assert entry.reason.startswith("analysis failed: ")
+    status = render_status(ctx.config, vault)
+    assert "done: 0" in status and "failed: 1" in status
+    assert "  a.md — analysis failed: " in status
+    # asked to, the next try that succeeds (the fake's default answer) records it as done
+    [again] = sync(make_context(retry_failed=True))
+    assert again.status == "filled" and "analysis failed" not in again.detail
+    entry = ctx.ledger.get(vault, "a.md")
+    assert entry is not None and entry.status == "filled"

@@ -17,7 +17,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from ytvault.notes import Parts, split_note
 from ytvault.yamltext import FrontmatterError, lines_of, load_mapping
@@ -61,7 +61,7 @@ def device_id(state_dir: Path) -> str:
 def vault_is_shared(vault: Path) -> bool:
     """Whether the vault looks synced between devices (Obsidian Sync, Syncthing, cloud drives)."""
     real = vault.resolve()
-    if any(part in str(real) + "/" for part in _SHARED_PATH_PARTS):
+    if in_synced_folder(real):
         return True
     if any((folder / ".stfolder").exists() or (folder / ".dropbox").exists()
            for folder in (real, *real.parents)):
@@ -73,6 +73,18 @@ def vault_is_shared(vault: Path) -> bool:
     if isinstance(plugins, dict):
         return bool(plugins.get("sync"))
     return isinstance(plugins, list) and "sync" in plugins
+
+
+def in_synced_folder(path: PurePath) -> bool:
+    """Whether `path` lies in a folder a sync client keeps (iCloud, Dropbox, OneDrive…)."""
+    posix = path.as_posix() + "/"  # `\` on Windows: the parts are written with `/`
+    return any(part in posix for part in _SHARED_PATH_PARTS)
+
+
+def held_elsewhere(text: str, device: str | None, now: datetime) -> Claim | None:
+    """Another device's claim on the note that still stands at `now`, if any."""
+    held = read_claim(text)
+    return held if held is not None and held.device != device and held.live(now) else None
 
 
 def read_claim(text: str) -> Claim | None:
@@ -91,8 +103,7 @@ def read_claim(text: str) -> Claim | None:
 def add_claim(text: str, device: str, now: datetime, lease: timedelta) -> str | None:
     """The note with our claim (replacing an expired or our own one); None while another
     device's claim is live."""
-    held = read_claim(text)
-    if held is not None and held.device != device and held.live(now):
+    if held_elsewhere(text, device, now) is not None:
         return None
     parts = split_note(drop_claim(text))
     nl = parts.newline

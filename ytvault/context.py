@@ -1,5 +1,5 @@
 """What every stage is handed: the configuration, the cache, the ledger, a YouTube client,
-an analyzer and a clock (`Context`), and what processing a note comes to (`Outcome`).
+an analyzer and a clock (`Context`). What processing a note comes to is in outcome.py.
 
 Collaborators come in here, so tests hand in fakes without patching anything.
 """

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from ytvault import names, notes, obsidian
 from ytvault.context import Context, file_names, videos
-from ytvault.errors import NoteSkipped
 from ytvault.models import Video
 from ytvault.notes import Stub
 from ytvault.outcome import Outcome
@@ -73,10 +72,9 @@ def after_fill(ctx: Context, path: Path, stub: Stub, video: Video,
 
 def skip_duplicate(ctx: Context, path: Path, stub: Stub, earlier: Path) -> Outcome:
     link = obsidian.note_link(ctx.vault, path, earlier, file_names(ctx))
-    with contextlib.suppress(NoteSkipped):  # no URL line to put it under: the output says it
-        attach_callout_to(ctx, path, stub, render_callout(
-            "info", DUPLICATE, f"This video already has a note: {link}. ytvault leaves this "
-            "one as it is (`duplicates = \"skip\"` in config.toml)."))
+    attach_callout_to(ctx, path, stub, render_callout(
+        "info", DUPLICATE, f"This video already has a note: {link}. ytvault leaves this "
+        "one as it is (`duplicates = \"skip\"` in config.toml)."))
     return Outcome(path, "skipped", f"this video already has a note: {ctx.rel(earlier)}",
                    stub.video_id)
 

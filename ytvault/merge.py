@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ytvault.errors import NoteSkipped
 from ytvault.ids import video_id
 from ytvault.notes import (
     ANALYSIS_FAILED,
@@ -29,15 +30,19 @@ _FLOW_LIST = re.compile(r"^([^\n]*\[)([^\n\]]*)(\][ \t]*(?:#[^\n]*)?\r?\n?)$")
 
 
 def merge_note(current: str, rendered: str, stub: Stub) -> str | None:
-    """The current note with the stub's URL line replaced by the rendered note."""
+    """The current note with the stub's URL line replaced by the rendered note.
+
+    Raises NoteSkipped when the person's frontmatter cannot be cut into properties (see
+    `check_mergeable`, which the pipeline asks before any fetch)."""
     cur = split_note(current)
     nl = cur.newline
     new = split_note(_with_newline(rendered, nl))
     body = cur.body
     if stub.kind in (Kind.WAITING, Kind.FAILED):
         span = callout_span(body, (WAITING, CANNOT_FILL))
-        if span is not None:
-            body = body[: span[0]].rstrip("\r\n") + nl + body[span[1]:]
+        if span is not None:  # (at the very start when the URL is a property)
+            head = body[: span[0]].rstrip("\r\n")
+            body = (head + nl if head else "") + body[span[1]:]
     url_line = find_url_line(body, stub.video_id)
     if url_line is not None:
         start, end = url_line
@@ -46,9 +51,28 @@ def merge_note(current: str, rendered: str, stub: Stub) -> str | None:
         new_body = new.body + body
     else:
         return None
-    frontmatter = merge_frontmatter(cur.frontmatter, new.frontmatter or "", nl)
+    try:
+        frontmatter = merge_frontmatter(cur.frontmatter, new.frontmatter or "", nl)
+    except FrontmatterError:
+        raise NoteSkipped(UNMERGEABLE) from None
     return Parts(cur.bom, frontmatter, cur.opening or "---" + nl, cur.closing or "---" + nl,
                  new_body).text
+
+
+def check_mergeable(frontmatter: str) -> None:
+    """Raise NoteSkipped when `frontmatter`, valid YAML, is still too unusual for the merge to
+    keep byte for byte (an anchor used by another key, a flow mapping): asked before anything
+    is fetched or paid for, since the merge would refuse the note after the work."""
+    if frontmatter.strip():
+        try:
+            split_blocks(frontmatter if frontmatter.endswith(("\n", "\r")) else frontmatter + "\n")
+        except FrontmatterError:
+            raise NoteSkipped(UNMERGEABLE) from None
+
+
+# (the cut's own error may speak of an undefined alias: the whole, though, is valid YAML)
+UNMERGEABLE = ("frontmatter layout too unusual to merge safely: write each property on a line "
+               "of its own, without YAML anchors (`&`, `*`) or `{…}` mappings, to have it filled")
 
 
 def merge_analysis(current: str, block: str) -> str | None:
@@ -62,20 +86,25 @@ def merge_analysis(current: str, block: str) -> str | None:
 
 
 def attach_callout(current: str, stub: Stub, callout: str) -> str | None:
-    """Put (or replace) ytvault's callout right after the stub's URL line, nothing else."""
+    """Put (or replace) ytvault's callout right after the stub's URL line, or at the start of
+    an otherwise empty body when the URL is the `youtube_url` property; nothing else."""
     cur = split_note(current)
     nl = cur.newline
     body = cur.body
     span = callout_span(body, (WAITING, CANNOT_FILL))
     if span is not None:
         body = body[: span[0]] + body[span[1]:]
+    callout = _with_newline(callout, nl)
     url_line = find_url_line(body, stub.video_id)
-    if url_line is None:
+    if url_line is not None:
+        start, end = url_line
+        line = body[start:end].rstrip("\r\n") + nl
+        rest = body[end:].lstrip("\r\n")
+        body = body[:start] + line + nl + callout + rest
+    elif not body.strip() and _same_video(cur, stub):
+        body = callout + body
+    else:
         return None
-    start, end = url_line
-    line = body[start:end].rstrip("\r\n") + nl
-    rest = body[end:].lstrip("\r\n")
-    body = body[:start] + line + nl + _with_newline(callout, nl) + rest
     return Parts(cur.bom, cur.frontmatter, cur.opening, cur.closing, body).text
 
 

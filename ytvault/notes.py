@@ -70,6 +70,7 @@ class Stub:
     video_id: str
     url: str  # the URL as the person pasted it
     frontmatter: str = ""  # the note's, parsed into `properties` when they are first asked for
+    analysis_failed: bool = False  # ANALYSIS: its callout says the analysis failed, not pending
 
     @cached_property
     def properties(self) -> dict[str, Any]:
@@ -140,7 +141,13 @@ def classify(text: str) -> Stub | None:
 
     Raises NoteSkipped when the note looks like a stub but cannot be handled safely.
     """
-    parts = split_note(text)
+    try:
+        parts = split_note(text)
+    except NoteSkipped:
+        # A `---` rule atop a page of prose is no stub: say so only of what ends as one would.
+        if _line_url(text.rstrip().rsplit("\n", 1)[-1]) is None:
+            return None
+        raise
     body_url = _body_url(parts.body)
     # most notes that mention YouTube are prose or finished notes: cheap tests first
     state = callout_state(parts.body) if "] ytvault: " in parts.body else None
@@ -164,11 +171,17 @@ def classify(text: str) -> Stub | None:
     if state is None:
         return None
     if state in (ANALYSIS_PENDING, ANALYSIS_FAILED):
-        return _stub(Kind.ANALYSIS, fm_url, frontmatter) if isinstance(fm_url, str) else None
+        if not isinstance(fm_url, str):
+            return None
+        return _stub(Kind.ANALYSIS, fm_url, frontmatter, state == ANALYSIS_FAILED)
     span = callout_span(parts.body, (WAITING, CANNOT_FILL))
     if span is None or parts.body[span[1]:].strip():
         return None
-    url = _body_url(parts.body[: span[0]])
+    before = parts.body[: span[0]]
+    if before.strip():
+        url = _body_url(before)
+    else:  # the callout stands alone: the URL is the `youtube_url` property (merge.attach_callout)
+        url = fm_url if isinstance(fm_url, str) and not _is_finished(props) else None
     if url is None:
         return None
     return _stub(Kind.WAITING if state == WAITING else Kind.FAILED, url, frontmatter)
@@ -213,9 +226,9 @@ def callout_span(body: str, states: tuple[str, ...]) -> tuple[int, int] | None:
     return None
 
 
-def _stub(kind: Kind, url: str, frontmatter: str) -> Stub | None:
+def _stub(kind: Kind, url: str, frontmatter: str, analysis_failed: bool = False) -> Stub | None:
     vid = video_id(url.strip())
-    return None if vid is None else Stub(kind, vid, url.strip(), frontmatter)
+    return None if vid is None else Stub(kind, vid, url.strip(), frontmatter, analysis_failed)
 
 
 def _is_finished(props: dict[str, Any]) -> bool:

@@ -2,7 +2,7 @@
 (`newLinkFormat`, `useMarkdownLinks`), where new notes go, the property types it keeps in
 `.obsidian/types.json`, and `obsidian://` links for the terminal.
 
-The render stage asks here how to link the thumbnail; `new` where to put a note.
+The fill asks here how to link the thumbnail (finish.py); `new` where to put a note.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from urllib.parse import quote
 from ytvault.atomic import Changed, atomic_write, fingerprint
 from ytvault.errors import ConfigError
 from ytvault.index import VaultIndex
-from ytvault.vault import inside_vault, read_app_config
+from ytvault.vault import folder_named, inside_vault, read_app_config, vault_path
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +71,9 @@ def link_path(vault: Path, note: Path, target: Path, fmt: LinkFormat,
 
     `names`: the vault's file names, known from one walk (a backfill fills many notes); without
     it the vault is walked for this one link."""
-    rel = _vault_path(vault, target)
+    rel = vault_path(vault, target)
     if fmt == "relative":
-        return posixpath.relpath(rel, posixpath.dirname(_vault_path(vault, note)) or ".")
+        return posixpath.relpath(rel, posixpath.dirname(vault_path(vault, note)) or ".")
     if fmt == "shortest" and (names or FileNames(vault)).unique(target):
         return target.name
     return rel
@@ -109,14 +109,14 @@ class FileNames(VaultIndex):
 
     def unique(self, target: Path) -> bool:
         """Whether no file in the vault but `target` has `target`'s name."""
-        rel = _vault_path(self.vault, target)
+        rel = vault_path(self.vault, target)
         with self._lock:
             self._fresh()
             return not (self._paths.get(target.name.lower(), set()) - {rel})
 
     def add(self, path: Path) -> None:
         with self._lock:
-            self._paths.setdefault(path.name.lower(), set()).add(_vault_path(self.vault, path))
+            self._paths.setdefault(path.name.lower(), set()).add(vault_path(self.vault, path))
 
     def _build(self) -> None:
         paths: dict[str, set[str]] = {}
@@ -151,7 +151,7 @@ def markdown_embed(path: str) -> str:
 def open_uri(vault: Path, note: Path) -> str:
     """`obsidian://open?vault=…&file=…`: a link a terminal can open in Obsidian."""
     return (f"obsidian://open?vault={quote(vault.name, safe='')}"
-            f"&file={quote(_vault_path(vault, note), safe='')}")
+            f"&file={quote(vault_path(vault, note), safe='')}")
 
 
 def new_note_folder(vault: Path, configured: str | None) -> Path:
@@ -178,7 +178,7 @@ def vault_folder(vault: Path, folder: str) -> Path:
                           "name one from the vault root, e.g. \"Inbox/YouTube\"")
     target = vault
     for part in parts:
-        match = _child_named(target, part)
+        match = folder_named(target, part)
         target = target / (match or part)
     if not inside_vault(vault, target):
         raise ConfigError(f"folder {folder!r} leads out of the vault {vault} (a link?)")
@@ -252,22 +252,3 @@ def ensure_property_types_once(vault: Path) -> list[str]:
     except OSError as exc:
         log.warning("cannot update %s/.obsidian/types.json: %s", vault, exc)
         return []
-
-
-def _vault_path(vault: Path, path: Path) -> str:
-    try:
-        return path.relative_to(vault).as_posix()
-    except ValueError:
-        return Path(os.path.relpath(os.path.realpath(path),
-                                    os.path.realpath(vault))).as_posix()
-
-
-def _child_named(folder: Path, name: str) -> str | None:
-    if (folder / name).is_dir():
-        return name
-    try:
-        with os.scandir(folder) as it:
-            return next((e.name for e in it if e.name.lower() == name.lower() and e.is_dir()),
-                        None)
-    except OSError:
-        return None

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
 
@@ -30,7 +31,7 @@ from ytvault.errors import (
 )
 from ytvault.fetch import fetch_thumbnail, fetch_transcript, fetch_video
 from ytvault.finish import DUPLICATE, after_fill, skip_duplicate, thumbnail_links, with_property
-from ytvault.merge import merge_analysis, merge_note
+from ytvault.merge import check_mergeable, merge_analysis, merge_note
 from ytvault.models import Transcript, Video
 from ytvault.notes import Kind, Stub
 from ytvault.outcome import Outcome, Status
@@ -57,7 +58,8 @@ log = logging.getLogger(__name__)
 
 
 def find_work(ctx: Context, note: Path | str) -> Stub | Outcome | None:
-    """Decide from the note alone: a Stub to process, an Outcome (skipped), or None (not ours)."""
+    """Read the note and `judge` it: a Stub to process now, an Outcome (skipped: unreadable,
+    claimed by another device, backing off…), or None (not ours)."""
     found = read_note(note)
     if found is None or isinstance(found, Outcome):
         return found
@@ -70,10 +72,13 @@ def judge(ctx: Context, path: Path, found: Found) -> Stub | Outcome:
     text, stub = found
     try:
         properties = stub.properties  # malformed: skipped before any work is done
+        if stub.kind is not Kind.ANALYSIS:  # the fill merges properties: can it, once paid for?
+            check_mergeable(stub.frontmatter)
     except NoteSkipped as exc:
         return Outcome(path, "skipped", str(exc))
-    held = claims.read_claim(text) if claims.KEY in properties else None
-    if held is not None and held.device != ctx.device and held.live(datetime.now(UTC)):
+    held = (claims.held_elsewhere(text, ctx.device, datetime.now(UTC))
+            if claims.KEY in properties else None)
+    if held is not None:
         return Outcome(path, "skipped", f"device {held.device} is filling it", stub.video_id)
     if path.is_symlink() or not inside_vault(ctx.vault, path):
         return Outcome(path, "skipped", "it is a link to a file outside the vault", stub.video_id)
@@ -87,8 +92,7 @@ def judge(ctx: Context, path: Path, found: Found) -> Stub | Outcome:
         return Outcome(path, "skipped", "failed earlier: waiting before the next try",
                        stub.video_id)
     if stub.kind is Kind.ANALYSIS:
-        failed = notes.callout_state(text) == notes.ANALYSIS_FAILED
-        if failed and not ctx.retry_failed:
+        if stub.analysis_failed and not ctx.retry_failed:
             return Outcome(path, "skipped", "its analysis failed earlier (see the note); "
                            "`ytvault sync --retry-failed` tries again", stub.video_id)
         if ctx.analyzer is None or ctx.analysis_refused:
@@ -109,16 +113,15 @@ def process_note(ctx: Context, path: Path) -> Outcome | None:
     return process_stub(ctx, path, work)
 
 
-def sync(ctx: Context, paths: Iterable[Path] | None = None, *,
-         found: Iterable[tuple[str, Found | Outcome]] | None = None) -> Iterator[Outcome]:
-    """Every stub in `paths` (default: the whole vault, or what a scan `found` in it),
-    `concurrency` notes at a time.
+def sync(ctx: Context, *, found: Iterable[tuple[str, Found | Outcome]] | None = None
+         ) -> Iterator[Outcome]:
+    """Every stub of the vault (or of what a scan `found` in it), `concurrency` notes at a
+    time.
 
     Outcomes are yielded as notes finish; notes that are not stubs yield nothing.
     """
     if found is None:
-        found = (scan_vault(ctx.vault, tidy=not ctx.dry_run) if paths is None else
-                 ((str(p), r) for p in paths if (r := read_note(p)) is not None))
+        found = scan_vault(ctx.vault, tidy=not ctx.dry_run)
     own_pace = ctx.fetch_pace is None  # what the cache lacks is fetched from YouTube, paced
     pace = ctx.fetch_pace = ctx.fetch_pace or FetchPace(ctx.config.fetch_pause_seconds)
     with ThreadPoolExecutor(max_workers=ctx.config.concurrency, thread_name_prefix="note") as pool:
@@ -169,10 +172,10 @@ def process_stub(ctx: Context, path: Path, stub: Stub) -> Outcome:
             return Outcome(path, "failed", str(exc) + ("" if said else "; will retry"),
                            stub.video_id)
         except PermanentError as exc:
-            attach_callout_to(ctx, path, stub, render_callout(
+            _record(ctx, path, stub, "failed", str(exc))
+            _attach_callout(ctx, path, stub, render_callout(
                 "warning", notes.CANNOT_FILL,
                 f"{_sentence(str(exc))} Delete this callout to try again."))
-            _record(ctx, path, stub, "failed", str(exc))
             return Outcome(path, "failed", str(exc), stub.video_id)
         except OSError as exc:
             return Outcome(path, "failed", f"cannot write it: {exc.strerror or exc}", stub.video_id)
@@ -194,15 +197,17 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
     usage = Usage()
     if stub.kind is Kind.ANALYSIS:
         transcript, why = fetch_transcript(ctx, video)
-        body, pending = _analysis(ctx, path, stub, video, transcript, why, usage)
-        if pending:
+        block = _analysis(ctx, path, stub, video, transcript, why, usage)
+        if block.state == "pending":
             return Outcome(path, "skipped", "analysis pending", stub.video_id, True)
-        write_note(ctx, path, lambda current, _: merge_analysis(current, body))
-        _record(ctx, path, stub, "filled")
-        return Outcome(path, "filled", video.title, stub.video_id, usage=_spent(usage))
+        write_note(ctx, path, lambda current, _: merge_analysis(current, block.text))
+        _record(ctx, path, stub, *block.ledger())
+        return Outcome(path, "filled", video.title + block.detail(), stub.video_id,
+                       usage=_spent(usage))
     thumbnail = fetch_thumbnail(ctx, video)
     transcript, why = fetch_transcript(ctx, video)
-    body, pending = _analysis(ctx, path, stub, video, transcript, why, usage)
+    block = _analysis(ctx, path, stub, video, transcript, why, usage)
+    body, pending = block.text, block.state == "pending"
     now = ctx.clock()
     template = note_template(ctx)
 
@@ -224,10 +229,8 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
 
     warm_indexes(ctx)  # now, not while holding the write gate
     write_note(ctx, path, merge, (thumbnail, now) if thumbnail else None)
-    _record(ctx, path, stub, "pending" if pending else "filled")
-    detail = video.title + ("; analysis pending" if pending else "")
-    if transcript.is_empty:
-        detail = video.title + "; no transcript, so no analysis"
+    _record(ctx, path, stub, *block.ledger())
+    detail = video.title + block.detail()
     if earlier:
         detail += f"; this video also has a note: {ctx.rel(earlier[0])}"
     path, renamed = after_fill(ctx, path, stub, video, rendered_last)
@@ -235,7 +238,7 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
 
 
 def _analysis(ctx: Context, path: Path, stub: Stub, video: Video, transcript: Transcript,
-              why: str, usage: Usage) -> tuple[str, bool]:
+              why: str, usage: Usage) -> AnalysisBlock:
     """`analysis_block`, and what its calls cost recorded in the ledger, spent even when the
     analysis failed or the note is not written after all."""
     try:
@@ -256,39 +259,67 @@ def warm_indexes(ctx: Context) -> None:
     file_names(ctx).ready()
 
 
+class AnalysisBlock(NamedTuple):
+    """The text that stands above the player, and how the analysis stands: `done` (also when
+    there is no transcript to analyse: `reason` says so), `pending` (no key, a batch), or
+    `failed` for good (`reason`: why), until the person asks for a retry."""
+
+    text: str
+    state: Literal["done", "pending", "failed"] = "done"
+    reason: str = ""
+
+    def ledger(self) -> tuple[str, str]:
+        """The ledger's status and reason for the note this block fills."""
+        if self.state == "failed":  # listed with its reason by `ytvault status`
+            return "failed", f"analysis failed: {self.reason}"
+        return ("pending" if self.state == "pending" else "filled"), self.reason
+
+    def detail(self) -> str:
+        """What the output line adds to the video's title."""
+        if self.state == "failed":
+            return f"; analysis failed: {self.reason}"
+        if self.state == "pending":
+            return "; analysis pending"
+        return f"; {self.reason}" if self.reason else ""
+
+
 def analysis_block(
     ctx: Context, video: Video, transcript: Transcript, no_transcript_reason: str = "",
     usage: Usage | None = None,
-) -> tuple[str, bool]:
-    """The text that stands above the player, and whether the analysis is still to come.
-    The model calls' tokens are added to `usage` when the analyzer counts them."""
+) -> AnalysisBlock:
+    """The text that stands above the player, and how the analysis stands. The model calls'
+    tokens are added to `usage` when the analyzer counts them."""
     key = ctx.config.api_key_env
     if transcript.is_empty:
         why = f" ({no_transcript_reason})" if no_transcript_reason else ""
-        return render_callout("note", "no transcript", inline_text(
-            f"This video has no transcript{why}, so there is no analysis.")), False
+        return AnalysisBlock(render_callout("note", "no transcript", inline_text(
+            f"This video has no transcript{why}, so there is no analysis.")),
+            reason="no transcript, so no analysis")
     if ctx.analyzer is None:
-        return render_callout("info", notes.ANALYSIS_PENDING,
-                              f"Set `{key}` and run `ytvault sync` (or keep `ytvault watch` "
-                              "running): the summary and analysis will replace this callout."), True
+        return _pending(f"Set `{key}` and run `ytvault sync` (or keep `ytvault watch` "
+                        "running): the summary and analysis will replace this callout.")
     if ctx.analysis_refused:
-        return render_callout("info", notes.ANALYSIS_PENDING, inline_text(
-            ctx.analysis_refused)), True
+        return _pending(inline_text(ctx.analysis_refused))
     counted = getattr(ctx.analyzer, "analyze_counted", None)
     try:
         analysis = (counted(video, transcript, usage) if counted and usage is not None
                     else ctx.analyzer.analyze(video, transcript))
-        return checked_analysis(ctx, video, transcript, analysis), False
+        return AnalysisBlock(checked_analysis(ctx, video, transcript, analysis))
     except AnalysisDeferred as exc:
-        return render_callout("info", notes.ANALYSIS_PENDING, inline_text(str(exc))), True
+        return _pending(inline_text(str(exc)))
     except AnalysisAuthError as exc:
         ctx.analysis_refused = str(exc)
-        return render_callout("info", notes.ANALYSIS_PENDING, inline_text(str(exc))), True
+        return _pending(inline_text(str(exc)))
     except AnalysisTransientError:
         raise
     except AnalysisError as exc:
-        return render_callout("warning", notes.ANALYSIS_FAILED, inline_text(
-            f"{_sentence(str(exc))} Run `ytvault sync --retry-failed` to try again.")), False
+        return AnalysisBlock(render_callout("warning", notes.ANALYSIS_FAILED, inline_text(
+            f"{_sentence(str(exc))} Run `ytvault sync --retry-failed` to try again.")),
+            "failed", str(exc))
+
+
+def _pending(message: str) -> AnalysisBlock:
+    return AnalysisBlock(render_callout("info", notes.ANALYSIS_PENDING, message), "pending")
 
 
 def checked_analysis(ctx: Context, video: Video, transcript: Transcript,
@@ -325,10 +356,19 @@ def _wait_for_premiere(ctx: Context, path: Path, stub: Stub, video: Video) -> Ou
         airs = datetime.fromtimestamp(video.release_timestamp, UTC)
         when = airs.strftime("on %Y-%m-%d at %H:%M UTC")
     message = f"This video premieres {when}. ytvault fills this note after it airs."
-    attach_callout_to(ctx, path, stub, render_callout("info", notes.WAITING, message))
     next_attempt = float(video.release_timestamp) if video.release_timestamp else None
     _record(ctx, path, stub, "waiting", f"premieres {when}", next_attempt)
+    _attach_callout(ctx, path, stub, render_callout("info", notes.WAITING, message))
     return Outcome(path, "skipped", f"upcoming premiere: it premieres {when}", stub.video_id)
+
+
+def _attach_callout(ctx: Context, path: Path, stub: Stub, callout: str) -> None:
+    """Tell the person in the note why it is not filled, where the note still allows it; the
+    ledger, written first, and the output say it either way."""
+    try:
+        attach_callout_to(ctx, path, stub, callout)
+    except (NoteSkipped, OSError) as exc:
+        log.info("%s: no callout written (%s)", path, exc)
 
 
 def _record(ctx: Context, path: Path, stub: Stub, status: str, reason: str = "",

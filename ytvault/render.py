@@ -169,9 +169,10 @@ def format_length(seconds: int | None) -> str:
     """`47:41`, `1:02:05`; `0:45` for a Short. Empty when unknown (an upcoming premiere)."""
     if seconds is None:
         return ""
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    if seconds >= 3600:
+        return format_time(seconds, long=True)
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
 
 
 def format_time(seconds: float, *, long: bool) -> str:

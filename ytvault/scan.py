@@ -17,7 +17,7 @@ from ytvault.atomic import remove_leftovers
 from ytvault.errors import NoteSkipped
 from ytvault.outcome import Outcome
 from ytvault.seen import Seen
-from ytvault.vault import IgnoreFilters, iter_markdown, load_ignore_filters
+from ytvault.vault import IgnoreFilters, iter_markdown, iter_note_paths, load_ignore_filters
 
 if TYPE_CHECKING:
     from ytvault.notes import Stub
@@ -66,16 +66,15 @@ def scan_vault(vault: Path, seen: Seen | None = None, *, filters: IgnoreFilters 
     leftovers: list[Path] = []
     if filters is None:
         filters = load_ignore_filters(vault)
-    notes = iter_markdown(vault, filters, leftovers)
     if seen is None:
-        for rel_path, path, entry in notes:
-            if not filters.excludes(rel_path, entry.name):
-                found = read_note(path)
-                if found is not None:
-                    yield path, found
+        for path in iter_note_paths(vault, filters, leftovers):
+            found = read_note(path)
+            if found is not None:
+                yield path, found
     else:
         seen.begin()
         # (remembered means read and not ours: excluded or not, there is nothing to do)
+        notes = iter_markdown(vault, filters, leftovers)
         for rel_path, path, entry, key, stat in seen.unknown(notes):
             if filters.excludes(rel_path, entry.name):
                 continue

@@ -11,7 +11,6 @@ import re
 import shlex
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -337,20 +336,10 @@ def _warn_if_readable(path: Path, values: Mapping[str, str]) -> None:
 
 def write_private(path: Path, data: bytes, mode: int) -> None:
     """Write atomically, with `mode` from the first byte on (the env file holds the key)."""
+    from ytvault.atomic import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if hasattr(os, "fchmod"):
-                os.fchmod(fh.fileno(), mode)  # the umask may have taken bits off
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write(path, data, mode=mode)
 
 
 def _absolute(path: str, home: Path) -> Path:

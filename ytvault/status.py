@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from ytvault.config import Config
 from ytvault.lock import VaultLock, lock_path
-from ytvault.notes import Kind
 
 if TYPE_CHECKING:  # SQLite is loaded only when there is a ledger to read
     from ytvault.state import Entry, Ledger
@@ -83,8 +82,14 @@ def _stubs_waiting(config: Config, vault: Path) -> int:
     # The last scan's memory spares opening the notes it found not to be ours (read only:
     # `status` changes nothing).
     seen = Seen.for_vault(config.resolved_state_dir, vault, save=False)
-    return sum(isinstance(read, Found) and read.stub.kind is Kind.STUB
-               for _, read in scan_vault(vault, seen, tidy=False))
+    count = 0
+    for _, read in scan_vault(vault, seen, tidy=False):
+        if isinstance(read, Found):
+            # only now: a scan that remembers every note never loads notes.py (nor YAML)
+            from ytvault.notes import Kind
+
+            count += read.stub.kind is Kind.STUB
+    return count
 
 
 def _retry(entry: Entry) -> str:

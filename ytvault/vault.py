@@ -219,7 +219,7 @@ def is_note(vault: Path, path: Path, filters: IgnoreFilters | None = None) -> bo
         return False
     if not parts or parts[0] == ".." or any(p.startswith(".") for p in parts):
         return False
-    if not parts[-1].endswith(".md") or is_conflict_copy(parts[-1]):
+    if not parts[-1].endswith(".md"):
         return False
     folder = vault
     for part in parts[:-1]:  # iter_notes never enters a symlinked folder
@@ -227,7 +227,7 @@ def is_note(vault: Path, path: Path, filters: IgnoreFilters | None = None) -> bo
         if folder.is_symlink():
             return False
     filters = load_ignore_filters(vault) if filters is None else filters
-    return not filters.ignores("/".join(parts))
+    return not filters.excludes("/".join(parts), parts[-1])
 
 
 def attachment_dir(vault: Path, note: Path) -> Path:
@@ -242,7 +242,7 @@ def attachment_dir(vault: Path, note: Path) -> Path:
     """
     setting = read_app_config(vault).get("attachmentFolderPath")
     setting = setting if isinstance(setting, str) else "/"
-    note_dir = posixpath.dirname(_relative(vault, note if note.is_absolute() else vault / note))
+    note_dir = posixpath.dirname(vault_path(vault, note if note.is_absolute() else vault / note))
     if setting in (".", "./"):
         rel = note_dir
     elif setting.startswith("./"):
@@ -267,7 +267,7 @@ def inside_vault(vault: Path, path: Path) -> bool:
     return real.is_relative_to(real_vault)
 
 
-def _relative(vault: Path, path: Path) -> str:
+def vault_path(vault: Path, path: Path) -> str:
     """`path` relative to the vault with `/`; `..`-led when it is not below the vault."""
     try:
         return path.relative_to(vault).as_posix()
@@ -280,16 +280,18 @@ def _existing_case(vault: Path, parts: list[str]) -> Path:
     # as Obsidian's case-insensitive lookup does, rather than create a twin.
     folder = vault
     for i, part in enumerate(parts):
-        if not (folder / part).is_dir():
-            match = _folder_named(folder, part)
-            if match is None:
-                return folder.joinpath(*parts[i:])
-            part = match
-        folder = folder / part
+        match = folder_named(folder, part)
+        if match is None:
+            return folder.joinpath(*parts[i:])
+        folder = folder / match
     return folder
 
 
-def _folder_named(folder: Path, name: str) -> str | None:
+def folder_named(folder: Path, name: str) -> str | None:
+    """The name of `folder`'s sub-folder called `name`, matched without case as Obsidian
+    does (the exact name first); None when there is none."""
+    if (folder / name).is_dir():
+        return name
     try:
         with os.scandir(folder) as it:
             return next((e.name for e in it if e.name.lower() == name.lower() and e.is_dir()), None)

@@ -12,6 +12,7 @@ import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from ytvault import claims, notes
 from ytvault.atomic import Changed, atomic_write, fingerprint
@@ -42,11 +43,13 @@ def write_note(ctx: Context, path: Path, merge: Merge,
             if ctx.stopping.is_set():
                 raise NoteSkipped("ytvault is stopping: the note was left as it was")
             current, seen = reread(path)
-            if merge(current, None) is None:
+            merged = merge(current, None)
+            if merged is None:
                 raise NoteSkipped("the note changed while it was processed: left as it is")
             saved = save_thumbnail(ctx, path, *thumbnail) if thumbnail else None
             try:
-                merged = merge(current, ctx.rel(saved) if saved else None)
+                if saved is not None:  # the text names the thumbnail now: merge again
+                    merged = merge(current, ctx.rel(saved.path))
                 if merged is not None and not keep_claim and ours(ctx, merged):
                     merged = claims.drop_claim(merged)  # the work is done: so is our claim
                 if merged is None or merged == current:
@@ -57,15 +60,15 @@ def write_note(ctx: Context, path: Path, merge: Merge,
                 atomic_write(path, merged.encode("utf-8"), unchanged_since=seen)
             except _Unchanged:
                 if saved is not None:
-                    saved.unlink(missing_ok=True)
+                    saved.remove()
                 return
             except Changed:
                 if saved is not None:
-                    saved.unlink(missing_ok=True)
+                    saved.remove()
                 continue
             except BaseException:
                 if saved is not None:  # the note was left as it was: so is the attachment folder
-                    saved.unlink(missing_ok=True)
+                    saved.remove()
                 raise
         if ctx.on_write is not None:
             ctx.on_write(path)
@@ -98,9 +101,39 @@ def reread(path: Path) -> tuple[str, tuple[int, int, int]]:
         raise NoteSkipped("the note changed while it was processed: left as it is") from None
 
 
-def save_thumbnail(ctx: Context, note: Path, data: bytes, now: datetime) -> Path:
+class Saved(NamedTuple):
+    """A thumbnail written for a note, and the folders made for it, the deepest first."""
+
+    path: Path
+    folders: tuple[Path, ...] = ()
+
+    def remove(self) -> None:
+        """Take the thumbnail back, and the folders made for it that hold nothing else: the
+        attachment folder is left as it was found."""
+        self.path.unlink(missing_ok=True)
+        _remove_folders(self.folders)
+
+
+def _remove_folders(folders: tuple[Path, ...]) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # something else is in it now (or it never was made): it stays
+            return
+
+
+def save_thumbnail(ctx: Context, note: Path, data: bytes, now: datetime) -> Saved:
     folder = attachment_dir(ctx.vault, note)
-    folder.mkdir(parents=True, exist_ok=True)
+    made: list[Path] = []
+    missing = folder
+    while not missing.exists() and missing != missing.parent:
+        made.append(missing)
+        missing = missing.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except BaseException:
+        _remove_folders(tuple(made))
+        raise
     ext = ".png" if data.startswith(b"\x89PNG") else ".webp" if data[8:12] == b"WEBP" else ".jpg"
     millis = int(now.timestamp() * 1000)
     while True:  # one name per thumbnail: never overwrite an attachment
@@ -110,9 +143,17 @@ def save_thumbnail(ctx: Context, note: Path, data: bytes, now: datetime) -> Path
         except FileExistsError:
             millis += 1
             continue
+        except BaseException:
+            _remove_folders(tuple(made))
+            raise
+        saved = Saved(target, tuple(made))
         os.close(fd)
-        atomic_write(target, data)
-        return target
+        try:
+            atomic_write(target, data)
+        except BaseException:  # the name was taken with an empty file: give it back
+            saved.remove()
+            raise
+        return saved
 
 
 def claim_note(ctx: Context, path: Path, stub: Stub) -> bool:
@@ -124,8 +165,8 @@ def claim_note(ctx: Context, path: Path, stub: Stub) -> bool:
 
     def add(current: str, _: str | None) -> str | None:
         check_still(stub, current)
-        held = claims.read_claim(current)
-        if held is not None and held.device != device and held.live(now):
+        held = claims.held_elsewhere(current, device, now)
+        if held is not None:
             raise NoteSkipped(f"device {held.device} is filling it")
         return claims.add_claim(current, device, now, ctx.claim_lease)
 

@@ -22,6 +22,8 @@ PROSE = "# A note\n\nSome prose about cooking, nothing to do with video.\n"
 MENTION = "Worth a look: https://youtu.be/Yf1o0TQzry8 for later.\n"
 STUB = "https://youtu.be/Yf1o0TQzry8\n"
 
+pytestmark = pytest.mark.usefixtures("listing")  # every test here walks a vault, both ways
+
 
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:

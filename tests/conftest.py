@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests/fakeapi.py, tests/ytfake
 
 from fakeapi import FakeMessagesAPI
 
+from ytvault import vault as vault_module
 from ytvault.cache import Cache
 from ytvault.config import Config
 from ytvault.pipeline import Analyzer, Context
@@ -33,6 +34,18 @@ def vault(tmp_path: Path) -> Path:
     root = tmp_path / "vault"
     (root / ".obsidian").mkdir(parents=True)
     return root
+
+
+@pytest.fixture(params=["by descriptor", "by path"])
+def listing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Folders listed both ways: through a descriptor (POSIX) and by path (Windows, and
+    wherever os.scandir takes no descriptor). For the tests that walk a vault:
+    `@pytest.mark.usefixtures("listing")`."""
+    if request.param == "by path":
+        monkeypatch.setattr(vault_module, "_BY_FD", False)
+    elif not vault_module._BY_FD:
+        pytest.skip("os.scandir takes no descriptor here")
+    return str(request.param)
 
 
 @pytest.fixture

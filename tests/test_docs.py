@@ -33,7 +33,45 @@ def test_commands_in_the_readme_table_exist() -> None:
     assert named and named <= known
 
 
+def slugs(markdown: str) -> set[str]:
+    """The anchors GitHub makes of a document's headings: lower case, punctuation dropped,
+    spaces to hyphens, a repeated one numbered; headings in code blocks do not count."""
+    found: set[str] = set()
+    counts: dict[str, int] = {}
+    fenced = False
+    for line in markdown.splitlines():
+        if line.startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        heading = re.match(r"#{1,6}\s+(.+?)\s*#*\s*$", line)
+        if fenced or not heading:
+            continue
+        slug = re.sub(r"[^\w\- ]", "", heading.group(1).strip().lower()).replace(" ", "-")
+        n = counts.get(slug, 0)
+        counts[slug] = n + 1
+        found.add(slug if n == 0 else f"{slug}-{n}")
+    found |= set(re.findall(r"<a (?:name|id)=\"([^\"]+)\"", markdown))
+    return found
+
+
+def test_slugs_are_githubs() -> None:
+    text = ("# What a stub is\n```sh\n# not a heading\n```\n"
+            "## Many notes at once: batches, and cost\n## Cost\n## Cost\n")
+    assert slugs(text) == {"what-a-stub-is", "many-notes-at-once-batches-and-cost", "cost",
+                           "cost-1"}
+
+
 def test_docs_links_resolve() -> None:
+    checked = 0
     for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
-        for target in re.findall(r"\]\(([^)#:]+\.(?:md|toml))\)", doc.read_text()):
-            assert (doc.parent / target).exists(), f"{doc.name} links to missing {target}"
+        text = doc.read_text()
+        for target, anchor in re.findall(r"\]\(([^)#:]*\.(?:md|toml)|)(?:#([^)\s]+))?\)", text):
+            if not target and not anchor:
+                continue
+            linked = doc.parent / target if target else doc
+            assert linked.exists(), f"{doc.name} links to missing {target}"
+            if anchor:
+                assert anchor in slugs(linked.read_text()), (
+                    f"{doc.name} links to {target}#{anchor}: no such heading")
+            checked += 1
+    assert checked

@@ -141,8 +141,12 @@ def test_random_edits_never_lose_a_byte(s: Scenario) -> None:
             return
         assert outcome.status == "filled", outcome
         # an edit after processing is simply the person's, and stays
-        note.write_text(after_processing + s.after_line + "\n")
+        edited = after_processing + s.after_line + "\n"
+        note.write_text(edited)
+        # a second pass finds nothing to do, and leaves every byte where it is
+        assert process_note(ctx, note) is None
         final = note.read_text()
+        assert final == edited
         lines = final.split("\n")
         for original in before.split("\n"):
             if original and original not in (SEED_URL, "---", *editor.replaced):
@@ -151,7 +155,5 @@ def test_random_edits_never_lose_a_byte(s: Scenario) -> None:
             assert added in lines
         assert final.count("# SUMMARY") == 1 and final.count("</iframe>") == 1
         assert final.count("\n---\n") + final.startswith("---\n") == 2  # one frontmatter
-        # and a second pass finds nothing to do
-        assert process_note(ctx, note) is None
     finally:
         shutil.rmtree(root, ignore_errors=True)

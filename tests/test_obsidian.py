@@ -216,7 +216,9 @@ def test_untitled_notes_keep_their_name_by_default(vault: Path,
                                                    make_context: MakeContext) -> None:
     note = write(vault / "Untitled.md", SEED_URL + "\n")
     outcome = process_note(make_context(analyzer=None), note)
-    assert outcome is not None and outcome.note == note and note.is_file()
+    assert outcome is not None and outcome.status == "filled", outcome
+    assert outcome.note == note and note.is_file() and props(note)["title"] == TITLE
+    assert sorted(p.name for p in vault.glob("*.md")) == ["Untitled.md"]
 
 
 def test_untitled_notes_are_renamed_when_asked(vault: Path, cache_dir: Path, tmp_path: Path,

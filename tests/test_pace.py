@@ -73,41 +73,88 @@ def test_a_429_halves_the_calls_in_flight_and_every_call_waits_out_retry_after()
     assert pace.limit < 3
 
 
+class Watched(ApiPace):
+    """An ApiPace that counts the calls to `start`, inside its lock: once the lock is ours
+    again, every counted caller has either started its call or is waiting in `start`."""
+
+    def __init__(self, ceiling: int, clock: Clock) -> None:
+        super().__init__(ceiling, clock=clock)
+        self.entered = 0
+
+    def start(self) -> float:
+        with self._cond:  # an RLock: `start` takes it again, and its wait lets it all go
+            self.entered += 1
+            return super().start()
+
+
+def settle(pace: Watched, entered: int) -> None:
+    """Until `entered` calls have come to `start` (a guard against a hang, not a timing)."""
+    for _ in range(2000):
+        with pace._cond:
+            if pace.entered >= entered:
+                return
+        threading.Event().wait(0.005)
+    raise AssertionError(f"{pace.entered} calls came to start, not {entered}")
+
+
 def test_a_call_over_the_limit_waits_for_one_in_flight_to_end() -> None:
-    pace = ApiPace(1)
+    pace = Watched(1, Clock())
     first = pace.start()
-    entered = threading.Event()
+    release = threading.Event()
+    started: list[float] = []
 
     def second() -> None:
-        pace.done(pace.start())
-        entered.set()
+        started.append(pace.start())
+        release.wait(10)
+        pace.done(started[0])
 
     thread = threading.Thread(target=second)
     thread.start()
-    assert not entered.wait(0.2)  # blocked: one call in flight, the limit is one
+    settle(pace, 2)
+    with pace._cond:  # the second caller is in `start`, and has not got past it
+        assert pace.in_flight == 1 and started == []
     pace.done(first)
-    assert entered.wait(5)
-    thread.join()
+    for _ in range(2000):  # now it goes
+        with pace._cond:
+            if started:
+                break
+        threading.Event().wait(0.005)
+    with pace._cond:
+        assert started and pace.in_flight == 1
+    release.set()
+    thread.join(10)
+    assert pace.in_flight == 0
 
 
 def test_after_a_429_no_worker_calls_before_retry_after(api: FakeMessagesAPI) -> None:
     video, transcript = load("Yf1o0TQzry8")
     analyzer = ClaudeAnalyzer(Config(concurrency=4), "sk-test")
-    api.script(Reply.error(429, retry_after=0.4))
-    first = threading.Thread(target=analyzer.analyze, args=(video, transcript))
-    first.start()
-    while analyzer.pace.limited == 0:  # until the 429 is back with the first worker
+    clock = Clock()  # stands still: the retry-after ends only when the test moves it
+    pace = analyzer.pace = Watched(4, clock)  # before the SDK client (and its middleware) is made
+    api.script(Reply.error(429, retry_after=0.001))  # the SDK's own wait before its retry: 1 ms
+    workers = [threading.Thread(target=analyzer.analyze, args=(video, transcript))]
+    workers[0].start()
+    settle(pace, 1)
+    for _ in range(2000):  # until the 429 is back with the first worker
+        with pace._cond:
+            if pace.limited:
+                break
         threading.Event().wait(0.005)
-
-    analyzer.analyze(video, transcript)  # another worker, right after it
-    first.join()
-
-    limited_at, later = api.times[0], api.times[1:]
-    assert len(later) == 2  # the first worker's retry, and the second worker's call
-    # neither went before the wait the API asked for: the SDK alone holds back only the retry
-    assert min(later) >= limited_at + 0.4
-    assert analyzer.pace.limited == 1 and analyzer.pace.limit < 4
-    assert analyzer.pace.in_flight == 0
+    workers.append(threading.Thread(target=analyzer.analyze, args=(video, transcript)))
+    workers[1].start()  # another worker, right after it
+    settle(pace, 3)  # the first worker's retry and the second worker's call are in `start`
+    with pace._cond:
+        # neither went before the wait the API asked for: the SDK alone holds back only the retry
+        assert pace.limited == 1 and pace.not_before == clock.now + 0.001
+        assert pace.in_flight == 0 and len(api.requests) == 1
+        assert pace.limit == 2  # halved by the 429
+        clock.now += 0.001  # the wait is over
+        pace._cond.notify_all()
+    for worker in workers:
+        worker.join(30)
+    assert len(api.requests) == 3  # the first worker's retry, and the second worker's call
+    assert pace.limited == 1 and pace.limit < 4
+    assert pace.in_flight == 0
 
 
 # YouTube's pace: the first network fetch of each video waits its turn.

@@ -184,7 +184,9 @@ def test_upcoming_premiere_waits(vault: Path, make_context: MakeContext,
     assert "ytvault: waiting for the premiere" in text and "2030-03-17" in text
     entry = ctx.ledger.get(vault, "soon.md")
     assert entry is not None and entry.next_attempt == 1900000000.0
-    assert process_note(ctx, note) == process_note(ctx, note)  # not due: skipped, unchanged
+    again = process_note(ctx, note)  # not due: skipped before any work, the note unchanged
+    assert again is not None and again.status == "skipped"
+    assert again.detail == "waiting for the premiere"
     assert note.read_text() == text and not api.requests
 
 

@@ -58,24 +58,30 @@ def test_a_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
         assert line.text in out
     assert "1 failed, 1 filled, 1 skipped" in out
     assert "\x1b[" in out  # the terminal's control sequences: the bar was drawn
-    assert "rich" in sys.modules
 
 
-def test_rich_is_not_imported_for_help_status_or_piped_sync(tmp_path: Path) -> None:
+def test_rich_is_not_imported_for_help_status_or_piped_sync(tmp_path: Path, cache_dir: Path
+                                                           ) -> None:
     vault = tmp_path / "vault"
     (vault / ".obsidian").mkdir(parents=True)
+    (vault / "a.md").write_text(SEED_URL + "\n")  # filled from the cache, analysis pending
+    config = tmp_path / "config.toml"
+    config.write_text(f'state_dir = "{tmp_path / "state"}"\n')
     code = (
         "import sys\nfrom ytvault.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        f"main(['status', {str(vault)!r}])\nmain(['sync', {str(vault)!r}])\n"
-        "print('rich' in sys.modules, file=sys.stderr)\n")
+        f"main(['status', {str(vault)!r}])\ncode = main(['sync', {str(vault)!r}])\n"
+        "print(code, 'rich' in sys.modules, file=sys.stderr)\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "YTVAULT_"))}
     env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "c"),
-               XDG_STATE_HOME=str(tmp_path / "s"), XDG_CACHE_HOME=str(tmp_path / "k"))
+               XDG_STATE_HOME=str(tmp_path / "s"), XDG_CACHE_HOME=str(tmp_path / "k"),
+               YTVAULT_CONFIG=str(config), YTVAULT_CACHE_DIR=str(cache_dir))
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stderr.strip().splitlines()[-1] == "False"
+    assert "filled: a.md" in result.stdout  # the piped sync did report, in plain lines
+    assert "\x1b[" not in result.stdout
+    assert result.stderr.strip().splitlines()[-1] == "0 False"
 
 
 def test_sync_json_and_quiet(vault: Path, cache_dir: Path, tmp_path: Path,

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from ytvault.seen import Seen
 PROSE = "# A note\n\nSome prose about cooking, nothing to do with video.\n"
 MENTION = "Worth a look: https://youtu.be/Yf1o0TQzry8 for later.\n"
 STUB = "https://youtu.be/Yf1o0TQzry8\n"
+
+pytestmark = pytest.mark.usefixtures("listing")  # every test here walks a vault, both ways
 
 
 @pytest.fixture
@@ -125,12 +128,45 @@ def test_the_memory_file_is_rewritten_only_when_it_changes(vault: Path, tmp_path
     assert [line.split("\0")[0] for line in remembered] == ["b.md"]  # a deleted note drops out
 
 
+def _other_vault(header: str, vault: Path) -> str:
+    return header.replace(str(vault), str(vault.parent / "elsewhere"))
+
+
+def _older_format(header: str, vault: Path) -> str:
+    return header.replace(f"ytvault-seen {seen.FORMAT} ", f"ytvault-seen {seen.FORMAT - 1} ")
+
+
+def _other_version(header: str, vault: Path) -> str:
+    from ytvault import __version__
+
+    return header.replace(f" {__version__} ", f" {__version__}.post9 ")
+
+
 @pytest.mark.usefixtures("settled")
-@pytest.mark.parametrize("content", [
-    b"", b"garbage\0\xff\xfe", b"ytvault-seen 0 0.0.0 /elsewhere\nb.md\x000\x000\x000",
-])
-def test_a_foreign_or_broken_memory_is_ignored(vault: Path, tmp_path: Path, reads: list[str],
-                                               content: bytes) -> None:
+@pytest.mark.parametrize("rewrite", [_other_vault, _older_format, _other_version])
+def test_a_foreign_memory_is_ignored(vault: Path, tmp_path: Path, reads: list[str],
+                                     rewrite: Callable[[str, Path], str]) -> None:
+    """The memory of another vault, format or version: its keys would match, its header not."""
+    write(vault, {"a.md": PROSE, "b.md": PROSE})
+    memory = memory_of(vault, tmp_path)
+    stubs(vault, memory)
+    assert memory.path is not None
+    reads.clear()
+    stubs(vault, memory_of(vault, tmp_path))
+    assert reads == []  # the real memory: nothing read again
+    header, _, keys = memory.path.read_text().partition("\n")
+    changed = rewrite(header, vault)
+    assert changed != header
+    memory.path.write_text(changed + "\n" + keys)  # the very keys, under a foreign header
+    stubs(vault, memory_of(vault, tmp_path))
+    assert sorted(reads) == ["a.md", "b.md"]
+    assert memory.path.read_text().partition("\n")[0] == header  # made anew
+
+
+@pytest.mark.usefixtures("settled")
+@pytest.mark.parametrize("content", [b"", b"garbage\0\xff\xfe"])
+def test_a_broken_memory_is_ignored(vault: Path, tmp_path: Path, reads: list[str],
+                                    content: bytes) -> None:
     write(vault, {"a.md": PROSE, "b.md": PROSE})
     memory = memory_of(vault, tmp_path)
     assert memory.path is not None

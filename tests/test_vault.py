@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from ytvault import vault as vault_module
 from ytvault.scan import scan_vault
 from ytvault.vault import (
     attachment_dir,
@@ -41,22 +40,13 @@ def walk(vault: Path) -> list[str]:
 # --- the walk ----------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True, params=["by descriptor", "by path"])
-def listing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test here runs with folders listed both ways: through a descriptor (POSIX) and by
-    path (Windows, and wherever os.scandir takes no descriptor)."""
-    if request.param == "by path":
-        monkeypatch.setattr(vault_module, "_BY_FD", False)
-    elif not vault_module._BY_FD:
-        pytest.skip("os.scandir takes no descriptor here")
-    return str(request.param)
-
-
+@pytest.mark.usefixtures("listing")
 def test_walk_finds_nested_notes_in_a_stable_order(tmp_path: Path) -> None:
     make(tmp_path, "b.md", "a.md", "Sub/z.md", "Sub/Deeper/y.md", "Another/x.md")
     assert walk(tmp_path) == ["a.md", "b.md", "Another/x.md", "Sub/z.md", "Sub/Deeper/y.md"]
 
 
+@pytest.mark.usefixtures("listing")
 def test_walk_skips_dot_folders_dot_files_and_other_files(tmp_path: Path) -> None:
     make(
         tmp_path,
@@ -76,6 +66,7 @@ def test_walk_skips_dot_folders_dot_files_and_other_files(tmp_path: Path) -> Non
     assert walk(tmp_path) == ["keep.md"]
 
 
+@pytest.mark.usefixtures("listing")
 def test_walk_skips_prefix_and_regex_excluded_files(tmp_path: Path) -> None:
     app_json(
         tmp_path,
@@ -126,6 +117,7 @@ def test_only_wholly_excluded_folders_are_pruned(tmp_path: Path) -> None:
     assert not filters.ignores_folder("Notes")
 
 
+@pytest.mark.usefixtures("listing")
 @pytest.mark.parametrize(
     "content",
     [
@@ -199,11 +191,13 @@ def test_ordinary_names_are_not_conflict_copies(name: str) -> None:
     assert not is_conflict_copy(name)
 
 
+@pytest.mark.usefixtures("listing")
 def test_walk_skips_conflict_copies_only(tmp_path: Path) -> None:
     make(tmp_path, *(f"Sub/{n}" for n in CONFLICT_COPIES), *(f"Sub/{n}" for n in ORDINARY_NAMES))
     assert walk(tmp_path) == [f"Sub/{n}" for n in sorted(ORDINARY_NAMES)]
 
 
+@pytest.mark.usefixtures("listing")
 def test_symlinked_folders_are_not_entered_and_loops_end(tmp_path: Path) -> None:
     vault, outside = tmp_path / "vault", tmp_path / "outside"
     make(vault, "a.md", "Sub/b.md")
@@ -218,10 +212,12 @@ def test_symlinked_folders_are_not_entered_and_loops_end(tmp_path: Path) -> None
     assert walked == ["a.md", "linked.md", "Sub/b.md"]
 
 
+@pytest.mark.usefixtures("listing")
 def test_walk_of_a_missing_vault_is_empty(tmp_path: Path) -> None:
     assert walk(tmp_path / "nope") == []
 
 
+@pytest.mark.usefixtures("listing")
 def test_is_note_agrees_with_the_walk(tmp_path: Path) -> None:
     app_json(tmp_path, userIgnoreFilters=["Templates/", "/\\.excalidraw\\.md$/"])
     conflict = "Sub/d (conflicted copy 2024-01-01).md"
@@ -236,6 +232,7 @@ def test_is_note_agrees_with_the_walk(tmp_path: Path) -> None:
     assert not is_note(tmp_path, tmp_path.parent / "elsewhere.md")
 
 
+@pytest.mark.usefixtures("listing")
 def test_walk_finds_every_note_of_a_wide_tree(tmp_path: Path) -> None:
     # Speed is measured by bench/scan.py, not here: timed tests flake on shared machines.
     for a in range(20):
@@ -246,6 +243,7 @@ def test_walk_finds_every_note_of_a_wide_tree(tmp_path: Path) -> None:
     assert sum(1 for _ in iter_notes(tmp_path)) == 2000
 
 
+@pytest.mark.usefixtures("listing")
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts /proc/self/fd")
 def test_a_walk_holds_one_folder_open_at_most(tmp_path: Path) -> None:
     # A folder is listed through a descriptor that is closed before the next folder is
@@ -361,6 +359,7 @@ def test_inside_vault_resolves_links(tmp_path: Path) -> None:
     assert not inside_vault(vault, outside / "secret.md")
 
 
+@pytest.mark.usefixtures("listing")
 def test_inside_vault_when_the_vault_itself_is_a_link(tmp_path: Path) -> None:
     real = tmp_path / "real"
     make(real, "a.md")

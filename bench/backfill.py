@@ -108,8 +108,8 @@ def bare_sdk(base_url: str, count: int, concurrency: int, retries: int) -> None:
     backfill is if every note is only its model call. Prints JSON: failures, end time."""
     import anthropic
 
-    from ytvault.analyze import ClaudeAnalyzer
-    from ytvault.config import Config
+    from ytvault.analysis.claude import ClaudeAnalyzer
+    from ytvault.config.settings import Config
     from ytvault.models import Transcript, Video
 
     folder = FIXTURES / "cache" / "videos" / SOURCES[0]

@@ -45,10 +45,10 @@ def load(video_id: str) -> tuple[object, object]:
 def overhead() -> None:
     import anthropic
 
-    from ytvault.chunking import estimate_tokens as tokens
+    from ytvault.analysis.chunking import estimate_tokens as tokens
+    from ytvault.analysis.prompt import analysis_prompt
+    from ytvault.config.sections import DEFAULT_SECTIONS, analysis_model
     from ytvault.models import Transcript, Video
-    from ytvault.prompt import analysis_prompt
-    from ytvault.sections import DEFAULT_SECTIONS, analysis_model
 
     video, transcript = load(SEED)
     assert isinstance(video, Video) and isinstance(transcript, Transcript)
@@ -70,8 +70,8 @@ def overhead() -> None:
 
 
 def seed_call() -> None:
-    from ytvault.analyze import ClaudeAnalyzer
-    from ytvault.config import Config
+    from ytvault.analysis.claude import ClaudeAnalyzer
+    from ytvault.config.settings import Config
     from ytvault.cost import Usage, dollars, estimate
     from ytvault.models import Transcript, Video
 
@@ -92,8 +92,8 @@ def seed_call() -> None:
 
 
 def long_parts(pattern: Path | None) -> None:
-    from ytvault.analyze import ClaudeAnalyzer
-    from ytvault.config import Config
+    from ytvault.analysis.claude import ClaudeAnalyzer
+    from ytvault.config.settings import Config
     from ytvault.cost import Usage, dollars
     from ytvault.models import Transcript, Video
 

@@ -143,8 +143,8 @@ def explain_scan(vault: Path, runs: int = 3) -> None:
     from watchdog import events
     from watchdog.observers import Observer
 
-    from ytvault.notes import classify, read_text
-    from ytvault.vault import iter_notes
+    from ytvault.note.parse import classify, read_text
+    from ytvault.vault.walk import iter_notes
 
     seen: dict[str, int] = {}
 
@@ -219,8 +219,8 @@ def main() -> None:
                            api_key="sk-bench-not-a-real-key", base_url=api.base_url)
         # warm the bytecode cache, so the daemon's start-up is that of an installed ytvault
         subprocess.run([YTVAULT, "--help"], env=env, capture_output=True, check=True)
-        subprocess.run([PYTHON, "-c", "import ytvault.watcher, ytvault.analyze, anthropic, "
-                        "watchdog.observers, ytvault.cli"], env=env, check=True)
+        subprocess.run([PYTHON, "-c", "import ytvault.daemon.watcher, ytvault.analysis.claude, "
+                        "anthropic, watchdog.observers, ytvault.commands.cli"], env=env, check=True)
         baseline = subprocess.Popen([PYTHON, "-c", "import time; time.sleep(60)"], env=env)
         started = time.monotonic()
         err_file = tmp / "daemon-stderr.txt"

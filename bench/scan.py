@@ -54,10 +54,10 @@ def best_of(fn: Callable[[], object], runs: int) -> float:
 
 
 def in_process(vault: Path, state: Path, runs: int, profile: bool, cli_wall: float) -> None:
-    from ytvault.notes import MAX_NOTE_BYTES, classify, read_text
-    from ytvault.scan import scan_vault
-    from ytvault.seen import Seen
-    from ytvault.vault import iter_notes
+    from ytvault.note.parse import MAX_NOTE_BYTES, classify, read_text
+    from ytvault.vault.scan import scan_vault
+    from ytvault.vault.seen import Seen
+    from ytvault.vault.walk import iter_notes
 
     notes = list(iter_notes(vault))
 

@@ -4,7 +4,7 @@ Every command runs `--runs` times (interleaved, after warm-up runs), and the med
 ratio to the baseline are printed (target: within 3x of `python -c pass`). Then
 `-X importtime` shows the top import offenders, and a child process checks that the heavy
 libraries (yt_dlp, anthropic, watchdog, rich) are not in sys.modules after importing
-ytvault.cli and running `--help`.
+ytvault.commands.cli and running `--help`.
 
     /work/venv/bin/python bench/startup.py [--runs 10]
 
@@ -30,7 +30,7 @@ INFO = ("youtube_transcript_api", "httpx2", "pydantic", "ruamel.yaml", "sqlite3"
 
 CHECK = """
 import contextlib, io, json, sys
-from ytvault.cli import main
+from ytvault.commands.cli import main
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     try:
         main(sys.argv[1:])
@@ -59,7 +59,7 @@ def worked_config(tmp: Path, vault: Path) -> Path:
     """A config whose state dir holds a ledger, as once ytvault has filled notes of the vault:
     `status` then loads SQLite and reads it (50 notes done, 2 failed, their costs)."""
     from ytvault.cost import Usage
-    from ytvault.state import Ledger
+    from ytvault.pipeline.ledger import Ledger
 
     state = tmp / "worked-state"
     ledger = Ledger(state / "ledger.sqlite3")
@@ -162,7 +162,7 @@ def main() -> None:
         print_importtime("ytvault status VAULT",
                          importtime([YTVAULT, "status", str(vault)], env), args.top)
 
-        print("\nheavy libraries in sys.modules after importing ytvault.cli:")
+        print("\nheavy libraries in sys.modules after importing ytvault.commands.cli:")
         for label, cli_args in (("--help", ["--help"]), ("status", ["status", str(vault)])):
             mods = loaded_modules(cli_args, env)
             for name in HEAVY:

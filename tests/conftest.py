@@ -16,12 +16,12 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests/fakeapi.py, tests/ytfake
 
 from fakeapi import FakeMessagesAPI
 
-from ytvault import vault as vault_module
-from ytvault.cache import Cache
-from ytvault.config import Config
-from ytvault.pipeline import Analyzer, Context
-from ytvault.state import Ledger
-from ytvault.youtube import YouTubeClient
+from ytvault.config.settings import Config
+from ytvault.pipeline.ledger import Ledger
+from ytvault.pipeline.run import Analyzer, Context
+from ytvault.vault import walk as vault_module
+from ytvault.youtube.cache import Cache
+from ytvault.youtube.client import YouTubeClient
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED_URL = "https://youtu.be/Yf1o0TQzry8"
@@ -71,7 +71,7 @@ def props(note: Path) -> dict[str, Any]:
     """A note's properties as Obsidian reads them (YAML 1.2)."""
     from ruamel.yaml import YAML
 
-    from ytvault.notes import split_note
+    from ytvault.note.parse import split_note
 
     loader = YAML(typ="safe", pure=True)
     loader.version = (1, 2)
@@ -90,7 +90,7 @@ def make_context(vault: Path, cache_dir: Path, tmp_path: Path) -> MakeContext:
         )
         chosen: Analyzer | None
         if analyzer == "claude":
-            from ytvault.analyze import ClaudeAnalyzer
+            from ytvault.analysis.claude import ClaudeAnalyzer
 
             chosen = ClaudeAnalyzer(config, "sk-test-key")
         else:

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from fakeapi import FakeMessagesAPI, Reply, request_key
 
-from ytvault import pace
-from ytvault.analyze import ClaudeAnalyzer, base_url, build_prompt
-from ytvault.config import Config
+from ytvault.analysis import pace
+from ytvault.analysis.claude import ClaudeAnalyzer, base_url, build_prompt
+from ytvault.config.sections import DEFAULT_SECTIONS
+from ytvault.config.settings import Config
 from ytvault.errors import (
     AnalysisAuthError,
     AnalysisError,
@@ -27,7 +28,6 @@ from ytvault.errors import (
     MissingApiKey,
 )
 from ytvault.models import SECTIONS, Analysis, Snippet, Transcript, Video
-from ytvault.sections import DEFAULT_SECTIONS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KEY = "sk-ant-test-7f3c9a1e5b2d4c6e8a0f"
@@ -146,8 +146,8 @@ def test_a_missing_key_is_refused_before_any_call() -> None:
 def test_anthropic_is_imported_only_when_a_call_is_made() -> None:
     code = (
         "import sys\n"
-        "from ytvault.analyze import ClaudeAnalyzer\n"
-        "from ytvault.config import Config\n"
+        "from ytvault.analysis.claude import ClaudeAnalyzer\n"
+        "from ytvault.config.settings import Config\n"
         "ClaudeAnalyzer(Config(), 'k')\n"
         "print('anthropic' in sys.modules)\n"
     )

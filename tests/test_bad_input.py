@@ -14,8 +14,8 @@ from conftest import MakeContext
 from ytfakes import Raises, youtube_extractor
 
 from ytvault.models import Analysis, Transcript, Video
-from ytvault.pipeline import Outcome, process_note, sync
-from ytvault.youtube import YouTubeClient
+from ytvault.pipeline.run import Outcome, process_note, sync
+from ytvault.youtube.client import YouTubeClient
 
 URL = b"https://youtu.be/Yf1o0TQzry8"
 QUIET, SKIPPED, FILLED = "quiet", "skipped", "filled"
@@ -198,7 +198,7 @@ def test_unicode_emoji_long_names_and_deep_folders(vault: Path, make_context: Ma
 
 def test_leftover_temp_files_are_removed_by_the_next_sync(vault: Path,
                                                           make_context: MakeContext) -> None:
-    from ytvault.atomic import host_tag, temp_path
+    from ytvault.vault.atomic import host_tag, temp_path
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -225,7 +225,7 @@ def test_leftover_temp_files_are_removed_by_the_next_sync(vault: Path,
 
 def test_atomic_write_names_its_temp_file_as_the_tidy_up_expects(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ytvault import atomic
+    from ytvault.vault import atomic
 
     seen: list[str] = []
     real_replace = os.replace
@@ -245,7 +245,7 @@ def test_atomic_write_names_its_temp_file_as_the_tidy_up_expects(
 
 def test_atomic_write_with_a_mode_creates_the_temp_file_with_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ytvault.atomic import atomic_write
+    from ytvault.vault.atomic import atomic_write
 
     target = tmp_path / "secret.env"
     target.write_text("old")
@@ -266,7 +266,7 @@ def test_atomic_write_with_a_mode_creates_the_temp_file_with_it(
 
 def test_a_frontmatter_url_stub_of_a_gone_video_gets_its_callout_and_a_record(
         vault: Path, make_context: MakeContext) -> None:
-    from ytvault.notes import Kind, classify
+    from ytvault.note.parse import Kind, classify
 
     youtube = YouTubeClient(extractors=[youtube_extractor(
         {"aaaaaaaaaaa": Raises("Video unavailable. This video is not available")})])
@@ -292,7 +292,7 @@ def test_a_frontmatter_url_stub_of_a_gone_video_gets_its_callout_and_a_record(
 
 def test_a_frontmatter_url_stub_of_a_premiere_waits_for_it(vault: Path,
                                                           make_context: MakeContext) -> None:
-    from ytvault.notes import Kind, classify
+    from ytvault.note.parse import Kind, classify
 
     note = vault / "soon.md"
     stub = "---\nyoutube_url: https://www.youtube.com/live/fxUpcoming1\n---\n"

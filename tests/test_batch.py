@@ -17,13 +17,13 @@ import pytest
 from conftest import FIXTURES, SEED_URL, MakeContext
 from fakeapi import FakeMessagesAPI, Reply
 
-from ytvault.batch import sync_batch
-from ytvault.config import Config
-from ytvault.context import Context
+from ytvault.commands.status import render_status
+from ytvault.config.settings import Config
 from ytvault.cost import estimate
 from ytvault.outcome import Outcome
-from ytvault.pipeline import sync
-from ytvault.status import render_status
+from ytvault.pipeline.batch import sync_batch
+from ytvault.pipeline.context import Context
+from ytvault.pipeline.run import sync
 
 SEED_WITH_LINKS = (FIXTURES / "seed-note-quote-links.md").read_bytes()
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ytvault.cache import Cache
 from ytvault.models import Snippet, Transcript
+from ytvault.youtube.cache import Cache
 
 VID = "Yf1o0TQzry8"
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from ytvault.captions import choose_track, parse_json3, parse_srv3, parse_track, parse_vtt
 from ytvault.errors import NoTranscript
+from ytvault.youtube.captions import choose_track, parse_json3, parse_srv3, parse_track, parse_vtt
 
 CAPTIONS = Path(__file__).parent / "fixtures" / "youtube" / "captions"
 EXTS = ("json3", "srv1", "srv2", "srv3", "ttml", "srt", "vtt")  # yt-dlp's _SUBTITLE_FORMATS

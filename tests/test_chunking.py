@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ytvault.chunking import (
+from ytvault.analysis.chunking import (
     default_input_budget,
     estimate_tokens,
     merge_lists,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fakeapi import FakeMessagesAPI
 
-from ytvault.claims import add_claim, drop_claim, read_claim, vault_is_shared
+from ytvault.note.claims import add_claim, drop_claim, read_claim, vault_is_shared
 
 NOW = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=15)
@@ -99,7 +99,7 @@ def test_two_devices_on_one_vault(vault: Path, cache_dir: Path, tmp_path: Path,
 def test_windows_paths_of_synced_folders_are_recognised() -> None:
     from pathlib import PurePosixPath, PureWindowsPath
 
-    from ytvault.claims import in_synced_folder
+    from ytvault.note.claims import in_synced_folder
 
     assert in_synced_folder(PureWindowsPath(r"C:\Users\ann\OneDrive\Vault"))
     assert in_synced_folder(PureWindowsPath(r"C:\Users\ann\OneDrive - Work\Vault"))

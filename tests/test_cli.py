@@ -13,7 +13,7 @@ import yaml as pyyaml
 from conftest import FIXTURES, props
 from fakeapi import FakeMessagesAPI
 
-from ytvault.notes import split_note
+from ytvault.note.parse import split_note
 
 STUBS = {
     "Inbox/Untitled.md": "https://youtu.be/Yf1o0TQzry8\n",
@@ -157,7 +157,7 @@ def test_watch_exit_codes_tell_a_crash_from_what_a_restart_cannot_mend(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The login services restart a crash (70), not a config error (2) nor a refusal (1); under
     launchd, which restarts every exit but 0, those two exit 0 (`--launchd`)."""
-    from ytvault import cli
+    from ytvault.commands import cli
     from ytvault.errors import YtvaultError
 
     config = tmp_path / "config.toml"

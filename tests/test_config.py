@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from ytvault.config import Config, config_path, default_config_path, load_config, parse_config
+from ytvault.config.settings import (
+    Config,
+    config_path,
+    default_config_path,
+    load_config,
+    parse_config,
+)
 from ytvault.errors import ConfigError
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
@@ -136,8 +142,8 @@ def test_loading_the_config_never_imports_pydantic() -> None:
     """`status` loads the config and must start fast: pydantic's import alone is ~85 ms."""
     code = (
         "import sys\n"
-        "from ytvault.config import load_config, parse_config\n"
-        "import ytvault.sections\n"
+        "from ytvault.config.settings import load_config, parse_config\n"
+        "import ytvault.config.sections\n"
         f"load_config(__import__('pathlib').Path({str(EXAMPLE)!r}))\n"
         "parse_config({'sections': [{'name': 'gist', 'instruction': 'what it is about'}]})\n"
         "print(sorted(name for name in sys.modules if name.startswith('pydantic')))\n"

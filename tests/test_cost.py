@@ -10,12 +10,12 @@ import pytest
 from conftest import SEED_URL, MakeContext
 from fakeapi import FakeMessagesAPI
 
-from ytvault.analyze import ClaudeAnalyzer
-from ytvault.config import Config
+from ytvault.analysis.claude import ClaudeAnalyzer
+from ytvault.commands.status import render_status
+from ytvault.config.settings import Config
 from ytvault.cost import Usage, dollars, estimate, price_of
 from ytvault.models import Transcript, Video
-from ytvault.pipeline import sync
-from ytvault.status import render_status
+from ytvault.pipeline.run import sync
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -18,8 +18,8 @@ from conftest import MakeContext
 from fakeapi import FakeMessagesAPI
 from ruamel.yaml import YAML
 
-from ytvault.notes import split_note
-from ytvault.pipeline import process_note
+from ytvault.note.parse import split_note
+from ytvault.pipeline.run import process_note
 
 VIDEOS = ["Yf1o0TQzry8", "fxShort001F", "fxGerman01C", "fxHostile1D", "fxNoTrans1E"]
 NOTES = 20
@@ -89,20 +89,20 @@ def test_sigkill_at_random_moments(vault: Path, cache_dir: Path, tmp_path: Path)
 def test_a_failed_write_leaves_the_attachment_folder_as_it_was(
         vault: Path, make_context: MakeContext, monkeypatch: pytest.MonkeyPatch,
         failing: str) -> None:
-    import ytvault.write
+    import ytvault.pipeline.write
 
     (vault / ".obsidian").mkdir(exist_ok=True)
     (vault / ".obsidian/app.json").write_text('{"attachmentFolderPath": "media/thumbs"}')
     note = vault / "n.md"
     note.write_text("https://youtu.be/Yf1o0TQzry8\n")
-    real_write = ytvault.write.atomic_write
+    real_write = ytvault.pipeline.write.atomic_write
 
     def disk_full(path: Path, data: bytes, *args: Any, **kw: Any) -> None:
         if path.suffix == failing:
             raise OSError(28, "No space left on device")
         real_write(path, data, *args, **kw)
 
-    monkeypatch.setattr(ytvault.write, "atomic_write", disk_full)
+    monkeypatch.setattr(ytvault.pipeline.write, "atomic_write", disk_full)
     outcome = process_note(make_context(analyzer=None), note)
     assert outcome is not None and outcome.status == "failed"
     assert "No space left" in outcome.detail

@@ -1,21 +1,21 @@
 """The configuration reference in docs/configuration.md is the one the schema generates.
 
-When this fails after a key was added or changed: `python -m ytvault.docgen`."""
+When this fails after a key was added or changed: `python -m ytvault.config.docgen`."""
 
 from __future__ import annotations
 
 from dataclasses import fields
 from pathlib import Path
 
-from ytvault import docgen
-from ytvault.config import Config
+from ytvault.config import docgen
+from ytvault.config.settings import Config
 
 DOC = Path(__file__).parent.parent / "docs" / "configuration.md"
 
 
 def test_the_committed_reference_matches_the_schema() -> None:
     text = DOC.read_text(encoding="utf-8")
-    assert docgen.update(text) == text, "run `python -m ytvault.docgen` to regenerate it"
+    assert docgen.update(text) == text, "run `python -m ytvault.config.docgen` to regenerate it"
 
 
 def test_every_key_has_a_row_with_its_default_and_limits() -> None:

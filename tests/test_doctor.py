@@ -18,7 +18,7 @@ import pytest
 from fakeapi import FakeMessagesAPI, Reply
 from ytfakes import closed_port_url
 
-from ytvault.doctor import DENO_INSTALL, Check, Doctor, exit_code, render
+from ytvault.commands.doctor import DENO_INSTALL, Check, Doctor, exit_code, render
 
 TODAY = date(2026, 11, 26)
 
@@ -199,7 +199,7 @@ def test_cli_doctor_exit_codes(setup: Path) -> None:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renders the systemd unit")
 def test_an_installed_service(setup: Path, youtube_ok: str) -> None:
-    from ytvault import service
+    from ytvault.daemon import service
 
     vault = setup / "vault"
     plan = service.render("linux", vault, home=setup, env=os.environ)

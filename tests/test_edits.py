@@ -14,12 +14,12 @@ from conftest import FIXTURES, GOLDEN_NOW, SEED_URL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ytvault.cache import Cache
-from ytvault.config import Config
+from ytvault.config.settings import Config
 from ytvault.models import Analysis, Transcript, Video
-from ytvault.pipeline import Context, process_note
-from ytvault.state import Ledger
-from ytvault.youtube import YouTubeClient
+from ytvault.pipeline.ledger import Ledger
+from ytvault.pipeline.run import Context, process_note
+from ytvault.youtube.cache import Cache
+from ytvault.youtube.client import YouTubeClient
 
 ANALYSIS = Analysis.model_validate_json((FIXTURES / "analysis/Yf1o0TQzry8.json").read_text())
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ytvault.ids import find_urls, is_playlist_id, is_video_id, video_id
+from ytvault.note.ids import find_urls, is_playlist_id, is_video_id, video_id
 
 ID = "dQw4w9WgXcQ"
 ODD = "a-_9Zz0b_1-"  # every id character class, ending in `-`

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ytvault.index import VideoIndex, describe
+from ytvault.vault.index import VideoIndex, describe
 
 FINISHED = ("---\ntags: [x]\nyoutube_url: \"https://youtu.be/Yf1o0TQzry8?si=1\"\n"
             "template-type: YouTube\nchannel_name: c\n---\nbody\n")

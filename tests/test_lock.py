@@ -12,8 +12,8 @@ from typing import IO, Any
 
 import pytest
 
-from ytvault import lock
-from ytvault.lock import VaultLock
+from ytvault.daemon import lock
+from ytvault.daemon.lock import VaultLock
 
 
 def test_the_lock_is_exclusive_and_names_its_holder(tmp_path: Path) -> None:
@@ -31,7 +31,7 @@ def test_the_lock_is_exclusive_and_names_its_holder(tmp_path: Path) -> None:
 
 def test_a_dead_holder_leaves_no_lock(tmp_path: Path) -> None:
     path = tmp_path / "watch.lock"
-    code = ("import sys; from pathlib import Path; from ytvault.lock import VaultLock; "
+    code = ("import sys; from pathlib import Path; from ytvault.daemon.lock import VaultLock; "
             f"held = VaultLock(Path({str(path)!r})); assert held.acquire(); "
             "print('held', flush=True); "
             "sys.stdin.read()")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ytvault.merge import attach_callout, merge_analysis, merge_frontmatter, merge_note
-from ytvault.notes import classify, split_note
+from ytvault.note.merge import attach_callout, merge_analysis, merge_frontmatter, merge_note
+from ytvault.note.parse import classify, split_note
 
 URL = "https://youtu.be/Yf1o0TQzry8"
 RENDERED = (
@@ -115,7 +115,7 @@ def test_merge_frontmatter_without_person_properties_is_generated() -> None:
 
 
 def test_a_frontmatter_url_stub_takes_a_callout_and_is_filled_over_it_later() -> None:
-    from ytvault.notes import Kind
+    from ytvault.note.parse import Kind
 
     text = f"---\ntags: [inbox]\nyoutube_url: {URL}\n---\n"
     stub = classify(text)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ytvault.names import free_path, is_untitled, move_no_clobber, safe_stem
+from ytvault.vault.names import free_path, is_untitled, move_no_clobber, safe_stem
 
 FORBIDDEN = set('<>:"/\\|?*#^[]')
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),

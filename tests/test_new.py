@@ -15,12 +15,12 @@ from conftest import SEED_URL, MakeContext
 from fakeapi import FakeMessagesAPI
 from ytfakes import Raises, Returns, recorded_info, youtube_extractor
 
+from ytvault.commands.new import Created, create_notes, parse_urls
 from ytvault.errors import ConfigError
 from ytvault.models import Analysis, Transcript, Video
-from ytvault.new import Created, create_notes, parse_urls
-from ytvault.obsidian import new_note_folder
-from ytvault.vault import is_note, iter_notes
-from ytvault.youtube import YouTubeClient
+from ytvault.vault.obsidian import new_note_folder
+from ytvault.vault.walk import is_note, iter_notes
+from ytvault.youtube.client import YouTubeClient
 
 TITLE = ("Ilya Sutskever (OpenAI Chief Scientist) - Building AGI, Alignment, Spies, Microsoft, "
          "& Enlightenment")
@@ -250,7 +250,7 @@ def test_a_live_run_creating_the_same_note_is_left_alone(
 def test_a_pace_handed_in_is_the_only_one(vault: Path, cache_dir: Path,
                                           make_context: MakeContext) -> None:
     """A caller's `ctx.fetch_pace` spaces the fetches; `new` adds no pause of its own."""
-    from ytvault.pace import FetchPace
+    from ytvault.youtube.pace import FetchPace
 
     for vid in ("fxShort001F", "fxLong00001"):
         (cache_dir / "videos" / vid / "info.json").unlink()

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ytvault.errors import NoteSkipped
-from ytvault.notes import Kind, Stub, classify, split_note
+from ytvault.note.parse import Kind, Stub, classify, split_note
 
 URL = "https://youtu.be/Yf1o0TQzry8"
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from conftest import FIXTURES, SEED_URL, MakeContext, props
 
-from ytvault import obsidian
-from ytvault.config import Config
-from ytvault.notes import split_note
-from ytvault.pipeline import process_note, sync
+from ytvault.config.settings import Config
+from ytvault.note.parse import split_note
+from ytvault.pipeline.run import process_note, sync
+from ytvault.vault import obsidian
 
 THUMB = "1711477562504.jpg"
 SEED = (FIXTURES / "seed-note.md").read_bytes()

@@ -11,12 +11,13 @@ from conftest import MakeContext
 from fakeapi import FakeMessagesAPI, Reply
 from ytfakes import Returns, recorded_info, youtube_extractor
 
-from ytvault.analyze import ClaudeAnalyzer
-from ytvault.config import Config
+from ytvault.analysis.claude import ClaudeAnalyzer
+from ytvault.analysis.pace import ApiPace
+from ytvault.config.settings import Config
 from ytvault.models import Transcript, Video
-from ytvault.pace import ApiPace, FetchPace
-from ytvault.pipeline import sync
-from ytvault.youtube import YouTubeClient
+from ytvault.pipeline.run import sync
+from ytvault.youtube.client import YouTubeClient
+from ytvault.youtube.pace import FetchPace
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -12,11 +12,11 @@ from fakeapi import FakeMessagesAPI, Reply
 from ruamel.yaml import YAML
 from ytfakes import Raises, youtube_extractor
 
-from ytvault.config import Config
+from ytvault.config.settings import Config
 from ytvault.models import Analysis, Transcript, Video
-from ytvault.notes import split_note
-from ytvault.pipeline import process_note, sync
-from ytvault.youtube import YouTubeClient
+from ytvault.note.parse import split_note
+from ytvault.pipeline.run import process_note, sync
+from ytvault.youtube.client import YouTubeClient
 
 SEED = (FIXTURES / "seed-note.md").read_bytes()
 # The seed with each of its quotes linked to its moment, as the pipeline verifies them against
@@ -282,8 +282,8 @@ def test_merge_note_refuses_uncuttable_frontmatter_as_a_skip() -> None:
     import pytest
 
     from ytvault.errors import NoteSkipped
-    from ytvault.merge import merge_note
-    from ytvault.notes import classify
+    from ytvault.note.merge import merge_note
+    from ytvault.note.parse import classify
 
     text = f"---\na: &x foo\nb: *x\n---\n{SEED_URL}\n"
     stub = classify(text)

@@ -15,11 +15,11 @@ import ytfakes as fk
 from conftest import FIXTURES, SEED_URL, MakeContext
 from fakeapi import FakeMessagesAPI, Reply
 
-from ytvault.config import Config
+from ytvault.config.settings import Config
 from ytvault.models import Transcript
-from ytvault.notes import split_note
-from ytvault.pipeline import process_note, sync
-from ytvault.youtube import YouTubeClient
+from ytvault.note.parse import split_note
+from ytvault.pipeline.run import process_note, sync
+from ytvault.youtube.client import YouTubeClient
 
 SEED_ANALYSIS = json.loads((FIXTURES / "analysis/Yf1o0TQzry8.json").read_text())
 REAL = SEED_ANALYSIS["quotes"][3]  # said at 41:27
@@ -282,7 +282,7 @@ def test_chapter_links_in_the_body(vault: Path, make_context: MakeContext, setti
 
 def test_a_failed_analysis_is_reported_and_recorded_as_failed(
         vault: Path, make_context: MakeContext, api: FakeMessagesAPI) -> None:
-    from ytvault.status import render_status
+    from ytvault.commands.status import render_status
 
     api.script(Reply.text("not json"), Reply.text("not json"))
     (vault / "a.md").write_text(SEED_URL + "\n")

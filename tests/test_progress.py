@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import SEED_URL
 
-from ytvault.cli import main
-from ytvault.progress import Line, Reporter
+from ytvault.commands.cli import main
+from ytvault.commands.progress import Line, Reporter
 
 LINES = [Line("filled", "a.md", "A talk", {"video_id": "Yf1o0TQzry8"}),
          Line("skipped", "b.md", "waiting for the premiere"),
@@ -68,7 +68,7 @@ def test_rich_is_not_imported_for_help_status_or_piped_sync(tmp_path: Path, cach
     config = tmp_path / "config.toml"
     config.write_text(f'state_dir = "{tmp_path / "state"}"\n')
     code = (
-        "import sys\nfrom ytvault.cli import main\n"
+        "import sys\nfrom ytvault.commands.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         f"main(['status', {str(vault)!r}])\ncode = main(['sync', {str(vault)!r}])\n"
         "print(code, 'rich' in sys.modules, file=sys.stderr)\n")

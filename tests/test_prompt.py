@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ytvault.chunking import Part
+from ytvault.analysis.chunking import Part
+from ytvault.analysis.prompt import analysis_prompt, merge_prompt
+from ytvault.config.sections import DEFAULT_SECTIONS
 from ytvault.models import Snippet, Transcript, Video
-from ytvault.prompt import analysis_prompt, merge_prompt
-from ytvault.render import format_length
-from ytvault.sections import DEFAULT_SECTIONS
+from ytvault.note.render import format_length
 
 INFO = Path(__file__).parent / "fixtures" / "cache" / "videos" / "Yf1o0TQzry8" / "info.json"
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ytvault.analysis.quotes import check_quotes, words
+from ytvault.config.sections import DEFAULT_SECTIONS, Section, analysis_model
 from ytvault.models import Analysis, Snippet, Transcript
-from ytvault.quotes import check_quotes, words
-from ytvault.sections import DEFAULT_SECTIONS, Section, analysis_model
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

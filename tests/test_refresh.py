@@ -15,11 +15,11 @@ import pytest
 from conftest import FIXTURES, GOLDEN_NOW, SEED_URL, MakeContext
 from ytfakes import Returns, recorded_info, youtube_extractor
 
+from ytvault.commands.refresh import finished_notes, generated_lines, refresh, refresh_text
 from ytvault.models import Analysis, Transcript, Video
-from ytvault.pipeline import Context, process_note
-from ytvault.refresh import finished_notes, generated_lines, refresh, refresh_text
-from ytvault.state import Ledger
-from ytvault.youtube import YouTubeClient
+from ytvault.pipeline.ledger import Ledger
+from ytvault.pipeline.run import Context, process_note
+from ytvault.youtube.client import YouTubeClient
 
 TITLE = ("Ilya Sutskever (OpenAI Chief Scientist) - Building AGI, Alignment, Spies, Microsoft, "
          "& Enlightenment")
@@ -153,7 +153,7 @@ def test_only_finished_video_notes_are_refreshed(vault: Path, make_context: Make
 def test_refreshing_many_notes_is_paced(vault: Path, make_context: MakeContext) -> None:
     """Each video's fetch takes its turn at the run's FetchPace (the pause less the time the
     fetches before took); a pace handed in is used, with no pause of refresh's own."""
-    from ytvault.pace import FetchPace
+    from ytvault.youtube.pace import FetchPace
 
     ids = ("Yf1o0TQzry8", "fxShort001F", "fxLong00001")
     client = YouTubeClient(extractors=[youtube_extractor(

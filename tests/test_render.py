@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from ytvault.models import Analysis, Video
-from ytvault.render import (
+from ytvault.note.render import (
     format_length,
     format_time,
     html_attr,
@@ -23,7 +23,7 @@ from ytvault.render import (
     render_analysis,
     render_note,
 )
-from ytvault.yamltext import scalar
+from ytvault.note.yamltext import scalar
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN_NOW = datetime(2024, 3, 26, 15, 26)

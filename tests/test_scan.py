@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ytvault import scan, seen
 from ytvault.outcome import Outcome
-from ytvault.scan import Found, scan_vault
-from ytvault.seen import Seen
+from ytvault.vault import scan, seen
+from ytvault.vault.scan import Found, scan_vault
+from ytvault.vault.seen import Seen
 
 PROSE = "# A note\n\nSome prose about cooking, nothing to do with video.\n"
 MENTION = "Worth a look: https://youtu.be/Yf1o0TQzry8 for later.\n"
@@ -217,14 +217,15 @@ def test_a_no_op_sync_loads_none_of_the_machinery(vault: Path, tmp_path: Path) -
     config.write_text(f'state_dir = "{tmp_path / "state"}"\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "YTVAULT_"))}
     env.update(YTVAULT_CONFIG=str(config), ANTHROPIC_API_KEY="sk-test", HOME=str(tmp_path))
-    code = ("import json, sys\nfrom ytvault.cli import main\ncode = main(['sync', sys.argv[1]])\n"
+    code = ("import json, sys\nfrom ytvault.commands.cli import main\n"
+            "code = main(['sync', sys.argv[1]])\n"
             "print(json.dumps([code, sorted(sys.modules)]))")
     result = subprocess.run([sys.executable, "-c", code, str(vault)], env=env,
                             capture_output=True, text=True, check=True, timeout=60)
     exit_code, modules = json.loads(result.stdout.strip().splitlines()[-1])
     assert exit_code == 0
-    loaded = {"ytvault.pipeline", "ytvault.youtube", "ytvault.analyze", "ytvault.models",
-              "pydantic", "sqlite3", "anthropic", "yt_dlp", "logging", "ruamel.yaml"
-              } & set(modules)
+    loaded = {"ytvault.pipeline.run", "ytvault.youtube.client", "ytvault.analysis.claude",
+              "ytvault.models", "pydantic", "sqlite3", "anthropic", "yt_dlp", "logging",
+              "ruamel.yaml"} & set(modules)
     assert not loaded
-    assert "ytvault.scan" in modules  # (the check above is not vacuous: the scan ran)
+    assert "ytvault.vault.scan" in modules  # (the check above is not vacuous: the scan ran)

@@ -8,10 +8,7 @@ import pydantic
 import pytest
 from pydantic import ValidationError
 
-from ytvault.config import Config, parse_config
-from ytvault.errors import ConfigError
-from ytvault.models import SECTIONS, Analysis
-from ytvault.sections import (
+from ytvault.config.sections import (
     DEFAULT_SECTIONS,
     NAME_PATTERN,
     RESERVED,
@@ -19,6 +16,9 @@ from ytvault.sections import (
     analysis_model,
     budget,
 )
+from ytvault.config.settings import Config, parse_config
+from ytvault.errors import ConfigError
+from ytvault.models import SECTIONS, Analysis
 
 
 def test_the_defaults_are_the_seed_notes_eight_sections() -> None:

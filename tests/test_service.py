@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from ytvault import service
+from ytvault.daemon import service
+from ytvault.daemon.service import ServicePlan, load_env_file, render
 from ytvault.errors import ConfigError, YtvaultError
-from ytvault.service import ServicePlan, load_env_file, render
 
 KEY = "sk-ant-api03-SECRET-do-not-leak-0123456789"
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
@@ -438,7 +438,7 @@ def test_cli_plist_dry_run_and_refusals(cli: CliRun, home: Path, vault: Path) ->
 
 def test_env_file_readable_by_others_is_warned_about(tmp_path: Path,
                                                      caplog: pytest.LogCaptureFixture) -> None:
-    from ytvault.service import load_env_file
+    from ytvault.daemon.service import load_env_file
 
     env = tmp_path / "service.env"
     env.write_text("ANTHROPIC_API_KEY=sk-test\n")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ytvault.scan import scan_vault
-from ytvault.vault import (
+from ytvault.vault.scan import scan_vault
+from ytvault.vault.walk import (
     attachment_dir,
     inside_vault,
     is_conflict_copy,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fakeapi import FakeMessagesAPI
 
-from ytvault.notes import split_note
+from ytvault.note.parse import split_note
 
 SEED_URL = "https://youtu.be/Yf1o0TQzry8"
 
@@ -169,8 +169,8 @@ def test_a_transient_failure_is_retried_when_its_backoff_ends(
     """In process: the watcher schedules the retry itself, it does not wait for a rescan."""
     import threading
 
-    from ytvault.state import BACKOFF_FIRST
-    from ytvault.watcher import Watcher
+    from ytvault.daemon.watcher import Watcher
+    from ytvault.pipeline.ledger import BACKOFF_FIRST
 
     ctx = make_context(analyzer=None)
     note = vault / "later.md"
@@ -202,8 +202,8 @@ def test_a_reconcile_scan_reads_only_what_changed_and_finds_it(
 ) -> None:
     """In process, no observer: what a reconciliation scan finds when events were missed (a sync
     tool wrote the stub), after an earlier scan remembered the note as not ours."""
-    from ytvault import scan, seen
-    from ytvault.watcher import Watcher
+    from ytvault.daemon.watcher import Watcher
+    from ytvault.vault import scan, seen
 
     monkeypatch.setattr(seen, "RACY_NS", 0)  # the notes were written a moment ago
     for n in range(5):
@@ -233,7 +233,7 @@ def test_a_folder_excluded_while_watching_is_never_filled(
         vault: Path, make_context: Callable[..., object]) -> None:
     """In process: Excluded files are read again at each scan and when app.json changes, not
     only at start (SPEC: excluded files are never touched)."""
-    from ytvault.watcher import Watcher
+    from ytvault.daemon.watcher import Watcher
 
     (vault / "Later").mkdir()
     stub = vault / "Later" / "stub.md"

@@ -15,10 +15,10 @@ import requests
 import ytfakes as fk
 from ytfakes import Downloads, Raises, RecordedWeb, Reply, Returns, Unplayable
 
-from ytvault.config import Config
+from ytvault.config.settings import Config
 from ytvault.errors import FetchError, NoTranscript, PermanentError, TransientError
 from ytvault.models import Transcript, Video
-from ytvault.youtube import (
+from ytvault.youtube.client import (
     AGE_RESTRICTED,
     BOT_CHECK,
     NETWORK,

@@ -2,6 +2,6 @@
 
 import sys
 
-from ytvault.cli import main
+from ytvault.commands.cli import main
 
 sys.exit(main())

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ytvault.sections import DEFAULT_SECTIONS, analysis_model
+from ytvault.config.sections import DEFAULT_SECTIONS, analysis_model
 
 # YouTube links a hashtag when `#` starts a word that holds at least one letter (`#1` is not one).
 _HASHTAG = re.compile(r"(?<![\w&#/])#(\w*[^\W\d_]\w*)")

@@ -1,0 +1,412 @@
+"""Command line: each command run, and exit codes; the only place errors become messages. The
+commands and their options are declared in arguments.py.
+
+Exit codes: 0 nothing failed, 1 a note failed, 2 a usage or configuration error; `watch`
+also exits 1 when another watcher holds the vault, and 70 when it crashed (so the login service
+restarts a crash, and not what a restart cannot mend).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ytvault.commands.arguments import build_parser
+from ytvault.errors import ConfigError, YtvaultError
+
+if TYPE_CHECKING:
+    from ytvault.commands.progress import Line, Mode, Reporter
+    from ytvault.config.settings import Config
+    from ytvault.pipeline.run import Context, Outcome
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_CRASH = 70  # sysexits' EX_SOFTWARE: Python's own exit code for a crash is 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Each command sets up its logging itself (`_log_setup`), once it has read its config:
+    # `status` and a `sync` with nothing to do log nothing, and start without `logging`.
+    command: Callable[[argparse.Namespace], int] = {
+        "sync": _sync, "process": _process, "watch": _watch, "status": _status,
+        "service": _service, "new": _new, "refresh": _refresh, "doctor": _doctor,
+    }[args.command]  # argparse lets only these through
+    try:
+        code = command(args)
+    except ConfigError as exc:
+        print(f"ytvault: {exc}", file=sys.stderr)
+        code = EXIT_USAGE
+    except YtvaultError as exc:
+        print(f"ytvault: {exc}", file=sys.stderr)
+        code = EXIT_FAILED
+    except KeyboardInterrupt:
+        print("ytvault: interrupted; every note is as it was or finished", file=sys.stderr)
+        return 130
+    except Exception:
+        if args.command != "watch":
+            raise
+        import logging
+
+        logging.getLogger("ytvault").exception("the watcher crashed")
+        return EXIT_CRASH
+    if getattr(args, "launchd", False) and code in (EXIT_FAILED, EXIT_USAGE):
+        # launchd's KeepAlive restarts every exit but 0, every 10 s: for a configuration error
+        # or another watcher holding the vault, a restart mends nothing (service.py)
+        return EXIT_OK
+    return code
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from itertools import chain
+
+    from ytvault.config.settings import load_config
+    from ytvault.vault.scan import scan_vault
+    from ytvault.vault.seen import Seen
+
+    config = load_config(args.config)
+    vault = _vault(args.vault or config.vault, "pass VAULT or set `vault` in config.toml")
+    if args.verbose:  # the scan's steps too
+        _log_setup(args, config)
+    # The scan first, alone: on a vault with nothing to do, logging, the model client and
+    # YouTube are never loaded (start-up is most of a no-op sync); the ledger (SQLite) only
+    # with an API key set and a ledger there, to ask about Message Batches to finish. A
+    # warning of the scan's own (its memory could not be saved) is printed as Python prints it.
+    seen = Seen.for_vault(config.resolved_state_dir, vault, save=not args.dry_run)
+    found = scan_vault(vault, seen, tidy=not args.dry_run)
+    first = next(found, None)
+    if first is None and not args.batch and not (
+            config.api_key() and not args.dry_run and _open_batches(config, vault)):
+        return EXIT_OK
+    if not args.verbose:
+        _log_setup(args, config)
+    from ytvault.pipeline.run import sync
+
+    ctx = _context(config, vault, dry_run=args.dry_run, retry_failed=args.retry_failed)
+    rest = found if first is None else chain([first], found)
+    told: list[Callable[[str, str], None]] = []  # the Reporter, once there is one
+
+    def on_batch(batch_id: str, text: str) -> None:
+        for tell in told:
+            tell(batch_id, text)
+
+    outcomes: Iterable[Outcome] = sync(ctx, found=rest)
+    if args.batch or (ctx.analyzer is not None and ctx.ledger.open_batches(vault)):
+        from ytvault.pipeline.batch import sync_batch
+
+        # without --batch: analyses live, and the results of batches that have ended written
+        outcomes = sync_batch(ctx, on_batch, submit=args.batch, wait=args.batch, found=rest)
+    return _report(ctx, outcomes, args, batch=told)
+
+
+def _open_batches(config: Config, vault: Path) -> bool:
+    """Whether Message Batches of this vault may have results to write, asked before the
+    context (and its ledger) is built: SQLite is loaded only if there is a ledger file."""
+    path = config.resolved_state_dir / "ledger.sqlite3"
+    if not path.exists():
+        return False
+    from ytvault.pipeline.ledger import Ledger
+
+    return bool(Ledger(path).open_batches(vault))
+
+
+def _process(args: argparse.Namespace) -> int:
+    from ytvault.config.settings import load_config
+    from ytvault.pipeline.run import Outcome, process_note
+
+    config = load_config(args.config)
+    _log_setup(args, config)
+    paths = [p.expanduser().absolute() for p in args.notes]
+    for path in paths:
+        if not path.is_file():
+            raise ConfigError(f"{path} is not a file: name the notes to fill")
+    root = args.vault or _enclosing_vault(paths[0]) or config.vault
+    vault = _vault(root, "pass --vault or set `vault` in config.toml")
+    ctx = _context(config, vault, dry_run=args.dry_run, retry_failed=args.retry_failed)
+
+    def outcomes() -> Iterable[Outcome]:
+        for path in paths:
+            outcome = process_note(ctx, path)
+            yield outcome or Outcome(path, "skipped", "not a stub: nothing to fill")
+
+    return _report(ctx, outcomes(), args, expected=len(paths))
+
+
+def _watch(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import threading
+
+    from ytvault.config.settings import load_config
+    from ytvault.daemon.lock import VaultLock, lock_path
+    from ytvault.daemon.watcher import Watcher
+
+    if args.env_file is not None:
+        from ytvault.daemon.service import load_env_file
+
+        os.environ.update(load_env_file(args.env_file))
+    config = load_config(args.config)
+    vault = _vault(args.vault or config.vault, "pass VAULT or set `vault` in config.toml")
+    _log_setup(args, config, config.resolved_log_dir / "ytvault.log")
+    lock = VaultLock(lock_path(config.resolved_state_dir, vault))
+    if not lock.acquire():
+        raise YtvaultError(f"another `ytvault watch` (pid {lock.holder()}) is already watching "
+                           f"{vault}: stop it first, or let it do the work")
+    ctx = _context(config, vault)
+    if ctx.analyzer is None:
+        logging.getLogger("ytvault").warning(
+            "%s is not set: notes get their properties and thumbnail; the analysis waits "
+            "until it is set", config.api_key_env)
+    watcher = Watcher(ctx, report=lambda outcome: _log_outcome(ctx, outcome))
+    stop = threading.Event()
+
+    def on_signal(*_: object) -> None:
+        stop.set()
+        watcher.wake()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    try:
+        watcher.run(stop)
+    finally:
+        lock.release()
+    return EXIT_OK
+
+
+def _status(args: argparse.Namespace) -> int:
+    from ytvault.commands.status import render_status
+    from ytvault.config.settings import load_config
+
+    config = load_config(args.config)
+    vault = _vault(args.vault or config.vault, "pass VAULT or set `vault` in config.toml")
+    print(render_status(config, vault))
+    return EXIT_OK
+
+
+def _service(args: argparse.Namespace) -> int:
+    from ytvault.daemon import service
+
+    _log_setup(args)
+    platform: str = args.platform or service.host_platform()
+    if not args.dry_run and platform != service.host_platform():
+        done = {"install": "installed", "uninstall": "uninstalled", "status": "checked"}
+        raise ConfigError(f"a {platform} service cannot be {done[args.action]} here: add "
+                          "--dry-run to print what would be done")
+    env, vault, key_env = dict(os.environ), None, "ANTHROPIC_API_KEY"
+    if args.action == "install":
+        from ytvault.config.settings import load_config
+
+        config = load_config(args.config)
+        vault = _vault(args.vault or config.vault, "pass VAULT or set `vault` in config.toml")
+        key_env = config.api_key_env
+        if args.config is not None:  # the service must read the config this install read
+            env["YTVAULT_CONFIG"] = str(args.config.expanduser().absolute())
+    plan = service.render(platform, vault, home=Path.home(), env=env, key_env=key_env)
+    if args.action == "install":
+        lines = service.install(plan, dry_run=args.dry_run)
+    elif args.action == "uninstall":
+        lines = service.uninstall(plan, dry_run=args.dry_run)
+    else:
+        lines = service.status(plan, dry_run=args.dry_run)
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _log_setup(args: argparse.Namespace, config: Config | None = None,
+               log_file: Path | None = None) -> None:
+    from ytvault.commands import logs
+
+    key = config.api_key() if config is not None else None
+    secrets = [key or "", os.environ.get("ANTHROPIC_API_KEY", "")]
+    logs.setup(args.verbose, secrets, log_file)
+
+
+def _vault(path: Path | None, hint: str) -> Path:
+    if path is None:
+        raise ConfigError(f"no vault given: {hint}")
+    path = path.expanduser().absolute()
+    if not path.is_dir():
+        raise ConfigError(f"vault {path} is not a folder: {hint}")
+    return path
+
+
+def _enclosing_vault(note: Path) -> Path | None:
+    for folder in note.parents:
+        if (folder / ".obsidian").is_dir():
+            return folder
+    return None
+
+
+def _context(config: Config, vault: Path, *, dry_run: bool = False, retry_failed: bool = False,
+             analyze: bool = True) -> Context:
+    from datetime import timedelta
+
+    from ytvault.note.claims import device_id, vault_is_shared
+    from ytvault.pipeline.ledger import Ledger
+    from ytvault.pipeline.run import Analyzer, Context
+    from ytvault.youtube.cache import Cache
+    from ytvault.youtube.client import YouTubeClient
+
+    key = config.api_key()
+    analyzer: Analyzer | None = None
+    if key and analyze and not dry_run:
+        from ytvault.analysis.claude import ClaudeAnalyzer
+
+        analyzer = ClaudeAnalyzer(config, key, vault=vault)
+    ledger = Ledger(None if dry_run else config.resolved_state_dir / "ledger.sqlite3")
+    ctx = Context(config=config, vault=vault, cache=Cache(config.resolved_cache_dir),
+                  ledger=ledger, youtube=YouTubeClient.from_config(config), analyzer=analyzer,
+                  dry_run=dry_run, retry_failed=retry_failed,
+                  claim_settle=config.claim_settle_seconds,
+                  claim_lease=timedelta(minutes=config.claim_lease_minutes))
+    if not dry_run and (config.claim_notes == "always" or (
+            config.claim_notes == "auto" and vault_is_shared(vault))):
+        ctx.device = device_id(config.resolved_state_dir)
+    return ctx
+
+
+def _report(ctx: Context, outcomes: Iterable[Outcome], args: argparse.Namespace,
+            expected: int = 0, batch: list[Callable[[str, str], None]] | None = None) -> int:
+    from ytvault.commands.progress import Line
+    from ytvault.cost import Usage
+
+    pending = 0
+    spent: list[Usage] = []
+
+    def lines(out: Reporter) -> Iterator[Line]:
+        nonlocal pending
+        ctx.on_queue = lambda _: out.expect()  # sync tells of each note it queues
+        if batch is not None:
+            batch.append(lambda bid, text: out.info(Line("batch", bid, text, {"batch_id": bid})))
+        for outcome in outcomes:
+            usage = outcome.usage
+            yield Line(outcome.status, ctx.rel(outcome.note), outcome.detail,
+                       {"video_id": outcome.video_id, "analysis_pending": outcome.analysis_pending,
+                        "usage": usage.as_json() if usage else None})
+            pending += outcome.analysis_pending
+            spent.extend([usage] if usage else [])
+
+    code = _print_lines(args, "filling", lines, expected)
+    _key_hint(ctx, pending)
+    if spent and _output_mode(args) == "auto":
+        _cost_line(spent)
+    return code
+
+
+def _print_lines(args: argparse.Namespace, label: str,
+                 lines: Callable[[Reporter], Iterable[Line]], expected: int = 0) -> int:
+    """Print each of `lines(reporter)` as --json, -q or the default asks; return the exit code."""
+    from ytvault.commands.progress import Reporter
+
+    failed = 0
+    with Reporter(_output_mode(args), label=label) as out:
+        out.expect(expected)
+        for line in lines(out):
+            out.line(line)
+            failed += line.status == "failed"
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _cost_line(spent: Sequence[Any]) -> None:
+    from ytvault.cost import dollars
+
+    costs = [u.cost_usd for u in spent]
+    total = None if None in costs else sum(c for c in costs if c is not None)
+    tokens_in = sum(u.input_tokens + u.cache_write_tokens + u.cache_read_tokens for u in spent)
+    print(f"ytvault: {len(spent)} analyses, {tokens_in:,} tokens in, "
+          f"{sum(u.output_tokens for u in spent):,} out: about {dollars(total)} "
+          "(`ytvault status` has the totals)", file=sys.stderr)
+
+
+def _key_hint(ctx: Context, pending: int) -> None:
+    if pending and ctx.analyzer is None and not ctx.dry_run:
+        print(f"ytvault: {ctx.config.api_key_env} is not set: {pending} note(s) got their "
+              "properties and thumbnail; set it and run `ytvault sync` again to add the analysis.",
+              file=sys.stderr)
+    elif ctx.analysis_refused:
+        print(f"ytvault: {ctx.analysis_refused}", file=sys.stderr)
+
+
+def _output_mode(args: argparse.Namespace) -> Mode:
+    if getattr(args, "json", False):
+        return "json"
+    return "quiet" if getattr(args, "quiet", False) else "auto"
+
+
+def _new(args: argparse.Namespace) -> int:
+    from ytvault.commands.new import create_notes, parse_urls
+    from ytvault.commands.progress import Line
+    from ytvault.config.settings import load_config
+    from ytvault.vault.obsidian import new_note_folder
+
+    config = load_config(args.config)
+    _log_setup(args, config)
+    vault = _vault(args.vault or config.vault, "pass --vault or set `vault` in config.toml")
+    parse_urls(args.urls)  # a URL that is neither a video nor a playlist: nothing is done
+    folder = new_note_folder(vault, args.folder if args.folder is not None
+                             else config.new_note_folder)
+    ctx = _context(config, vault)
+    pending = 0
+
+    def lines(out: Reporter) -> Iterator[Line]:
+        nonlocal pending
+        for made in create_notes(ctx, args.urls, folder, expect=out.expect):
+            detail = made.detail + (f": {made.link}" if made.status == "skipped" and made.link
+                                    else "")
+            yield Line(made.status, ctx.rel(made.note) if made.note else made.url, detail,
+                       {"url": made.url, "video_id": made.video_id, "link": made.link,
+                        "analysis_pending": made.analysis_pending})
+            pending += made.analysis_pending
+
+    code = _print_lines(args, "new notes", lines)
+    _key_hint(ctx, pending)
+    return code
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from ytvault.commands.progress import Line
+    from ytvault.commands.refresh import finished_notes, refresh
+    from ytvault.config.settings import load_config
+
+    config = load_config(args.config)
+    _log_setup(args, config)
+    if bool(args.notes) == args.all:
+        raise ConfigError("name the notes to refresh, or pass --all for every video note")
+    paths = [p.expanduser().absolute() for p in args.notes]
+    for path in paths:
+        if not path.is_file():
+            raise ConfigError(f"{path} is not a file: name the notes to refresh")
+    root = args.vault or (_enclosing_vault(paths[0]) if paths else None) or config.vault
+    vault = _vault(root, "pass --vault or set `vault` in config.toml")
+    # no analyzer: refresh never calls the model (nor reads the prompt file)
+    ctx = _context(config, vault, analyze=False)
+    ctx.dry_run = args.dry_run  # the ledger is read even so: it says what ytvault wrote
+    targets = list(finished_notes(vault)) if args.all else paths
+    return _print_lines(args, "refreshing", lambda _: (
+        Line(done.status, ctx.rel(done.note), done.detail, {"video_id": done.video_id})
+        for done in refresh(ctx, targets)), len(targets))
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from ytvault.commands import doctor
+
+    _log_setup(args)
+    checks = list(doctor.Doctor(config_path=args.config, vault=args.vault,
+                                offline=args.offline).checks())
+    print(doctor.as_json(checks) if args.json else doctor.render(checks))
+    return doctor.exit_code(checks)
+
+
+def _line(ctx: Context, outcome: Outcome) -> str:
+    line = f"{outcome.status}: {ctx.rel(outcome.note)}"
+    return f"{line} — {outcome.detail}" if outcome.detail else line
+
+
+def _log_outcome(ctx: Context, outcome: Outcome) -> None:
+    import logging
+
+    level = logging.WARNING if outcome.status == "failed" else logging.INFO
+    logging.getLogger("ytvault").log(level, "%s", _line(ctx, outcome))

@@ -1,0 +1,102 @@
+"""`ytvault status`: what the ledger and a quick scan say about a vault. No network, no heavy
+imports: it must answer at once."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ytvault.config.settings import Config
+from ytvault.daemon.lock import VaultLock, lock_path
+
+if TYPE_CHECKING:  # SQLite is loaded only when there is a ledger to read
+    from ytvault.pipeline.ledger import Entry, Ledger
+
+LABELS = {
+    "filled": "done",
+    "pending": "analysis pending",
+    "waiting": "waiting for a premiere",
+    "transient": "failed, will retry",
+    "failed": "failed",
+}
+
+
+def render_status(config: Config, vault: Path) -> str:
+    holder = VaultLock(lock_path(config.resolved_state_dir, vault)).holder()
+    lines = [f"vault: {vault}",
+             f"daemon: running (pid {holder})" if holder else "daemon: not running"]
+    waiting = _stubs_waiting(config, vault)
+    lines.append(f"stubs not yet filled: {waiting}")
+    db = config.resolved_state_dir / "ledger.sqlite3"
+    ledger = None
+    if db.exists():
+        from ytvault.pipeline.ledger import Ledger
+
+        ledger = Ledger(db)
+    entries = ledger.entries(vault) if ledger else []
+    counts = Counter(e.status for e in entries)
+    for status, label in LABELS.items():
+        lines.append(f"{label}: {counts.get(status, 0)}")
+    for entry in entries:
+        if entry.status in ("failed", "transient"):
+            lines.append(f"  {entry.note} — {entry.reason}{_retry(entry)}")
+    if entries:
+        last = entries[0]
+        lines.append(f"last activity: {_when(last.updated)} ({last.note}: "
+                     f"{LABELS.get(last.status, last.status)})")
+    else:
+        lines.append("last activity: none recorded")
+    if ledger is not None:
+        lines += _spending(ledger, vault)
+    return "\n".join(lines)
+
+
+def _spending(ledger: Ledger, vault: Path) -> list[str]:
+    """What the analyses took: notes, tokens, the estimated cost; the batches still running."""
+    from ytvault.cost import PRICES_AS_OF, dollars
+
+    total = ledger.usage_totals(vault)
+    batched = f", {total.batched} in Message Batches" if total.batched else ""
+    unpriced = (f"; {total.unpriced} by a model without a known price, not counted"
+                if total.unpriced else "")
+    lines = [
+        f"analyses: {total.notes} notes, {total.requests} requests{batched}",
+        f"tokens: {total.input_tokens + total.cache_write_tokens + total.cache_read_tokens:,}"
+        f" in ({total.cache_read_tokens:,} read from the cache, {total.cache_write_tokens:,} "
+        f"written to it), {total.output_tokens:,} out",
+        f"estimated cost: {dollars(total.cost_usd)} (list prices of {PRICES_AS_OF}{unpriced})",
+    ] if total.notes else ["analyses: none recorded"]
+    running = ledger.open_batches(vault)
+    if running:
+        lines.append(f"message batches running: {', '.join(b[0] for b in running)} "
+                     "(`ytvault sync --batch` writes their notes)")
+    return lines
+
+
+def _stubs_waiting(config: Config, vault: Path) -> int:
+    from ytvault.vault.scan import Found, scan_vault
+    from ytvault.vault.seen import Seen
+
+    # The last scan's memory spares opening the notes it found not to be ours (read only:
+    # `status` changes nothing).
+    seen = Seen.for_vault(config.resolved_state_dir, vault, save=False)
+    count = 0
+    for _, read in scan_vault(vault, seen, tidy=False):
+        if isinstance(read, Found):
+            # only now: a scan that remembers every note never loads notes.py (nor YAML)
+            from ytvault.note.parse import Kind
+
+            count += read.stub.kind is Kind.STUB
+    return count
+
+
+def _retry(entry: Entry) -> str:
+    if entry.status != "transient" or entry.next_attempt is None:
+        return ""
+    return f" (next try {_when(entry.next_attempt)})"
+
+
+def _when(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))

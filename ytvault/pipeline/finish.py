@@ -1,0 +1,83 @@
+"""What follows a fill: property types, the record `refresh` relies on, the optional rename
+of an `Untitled` note, and the links and callouts about duplicates and thumbnails."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+
+from ytvault.models import Video
+from ytvault.note import parse
+from ytvault.note.parse import Stub
+from ytvault.note.render import render_callout
+from ytvault.note.yamltext import FrontmatterError
+from ytvault.outcome import Outcome
+from ytvault.pipeline.context import Context, file_names, videos
+from ytvault.pipeline.write import attach_callout_to
+from ytvault.vault import names, obsidian
+
+log = logging.getLogger(__name__)
+
+
+def thumbnail_links(ctx: Context, note: Path, thumbnail: str | None
+                     ) -> tuple[str | None, str | None]:
+    """The thumbnail's wikilink path and Markdown embed, as the vault's link settings say."""
+    if thumbnail is None:
+        return None, None
+    image = ctx.vault / thumbnail
+    names = file_names(ctx)
+    names.add(image)
+    return obsidian.thumbnail_links(ctx.vault, note, image, names)
+
+
+def with_property(rendered: str, key: str, value: str) -> str:
+    """`rendered` with one more property after the template's."""
+    parts = parse.split_note(rendered)
+    front = (parts.frontmatter or "") + f"{key}: {value}\n"
+    return parse.Parts(parts.bom, front, parts.opening, parts.closing, parts.body).text
+
+
+def after_fill(ctx: Context, path: Path, stub: Stub, video: Video,
+                rendered: list[str]) -> tuple[Path, str]:
+    """What follows a fill: the property types Obsidian should use, a record of the lines
+    `refresh` may update later, and the optional rename of an `Untitled` note. Returns the
+    note's path and, when it was renamed, a note of it for the output."""
+    from ytvault.commands.refresh import generated_lines
+
+    obsidian.ensure_property_types_once(ctx.vault)
+    videos(ctx).add(stub.video_id, path)
+    file_names(ctx).add(path)
+    if rendered:
+        with contextlib.suppress(FrontmatterError):  # a template too unusual to cut: no record
+            ctx.ledger.remember_generated(ctx.vault, ctx.rel(path), stub.video_id,
+                                          generated_lines(rendered[0]))
+    if not (ctx.config.rename_untitled and names.is_untitled(path.name)):
+        return path, ""
+    target = names.free_path(path.parent, names.safe_stem(video.title, video.id))
+    with ctx.write_gate:
+        if ctx.stopping.is_set():
+            return path, ""
+        try:
+            names.move_no_clobber(path, target)
+        except OSError as exc:
+            log.warning("could not rename %s to %s: %s", path, target.name, exc)
+            return path, ""
+    ctx.ledger.move(ctx.vault, ctx.rel(path), ctx.rel(target))
+    videos(ctx).add(stub.video_id, target)
+    file_names(ctx).add(target)
+    if ctx.on_write is not None:
+        ctx.on_write(target)
+    return target, f"; renamed from {path.name}"
+
+
+def skip_duplicate(ctx: Context, path: Path, stub: Stub, earlier: Path) -> Outcome:
+    link = obsidian.note_link(ctx.vault, path, earlier, file_names(ctx))
+    attach_callout_to(ctx, path, stub, render_callout(
+        "info", DUPLICATE, f"This video already has a note: {link}. ytvault leaves this "
+        "one as it is (`duplicates = \"skip\"` in config.toml)."))
+    return Outcome(path, "skipped", f"this video already has a note: {ctx.rel(earlier)}",
+                   stub.video_id)
+
+
+DUPLICATE = "already in the vault"

@@ -1,0 +1,209 @@
+"""Every write to a note goes through here: re-read, merge into what is there now, rename
+atomically if the note is still the one read, all behind one gate that a stopping daemon
+closes. Claims (two devices, one vault) are writes too, and live here with the rest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import stat
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NamedTuple
+
+from ytvault.errors import NoteSkipped
+from ytvault.note import claims, parse
+from ytvault.note.merge import attach_callout
+from ytvault.note.parse import Kind, Stub
+from ytvault.pipeline.context import Context
+from ytvault.vault.atomic import Changed, atomic_write, fingerprint
+from ytvault.vault.walk import attachment_dir, inside_vault
+
+log = logging.getLogger(__name__)
+
+
+Merge = Callable[[str, str | None], str | None]
+
+
+def write_note(ctx: Context, path: Path, merge: Merge,
+           thumbnail: tuple[bytes, datetime] | None = None, keep_claim: bool = False) -> None:
+    """Re-read the note, merge into what is there now, and write it atomically if it changed.
+
+    `merge(current, thumbnail_path)` (the thumbnail's path from the vault root) gives the new
+    text, or None when the note no longer wants it. The thumbnail is saved only once the
+    merge is known to apply, and removed again if the note is not written. Writes pass one
+    gate, so a stopping daemon can close it and exit knowing that no note is half-way through
+    a write.
+    """
+    for _ in range(5):  # the person saved in the instant between our read and our rename
+        with ctx.write_gate:
+            if ctx.stopping.is_set():
+                raise NoteSkipped("ytvault is stopping: the note was left as it was")
+            current, seen = reread(path)
+            merged = merge(current, None)
+            if merged is None:
+                raise NoteSkipped("the note changed while it was processed: left as it is")
+            saved = save_thumbnail(ctx, path, *thumbnail) if thumbnail else None
+            try:
+                if saved is not None:  # the text names the thumbnail now: merge again
+                    merged = merge(current, ctx.rel(saved.path))
+                if merged is not None and not keep_claim and ours(ctx, merged):
+                    merged = claims.drop_claim(merged)  # the work is done: so is our claim
+                if merged is None or merged == current:
+                    raise _Unchanged
+                if not inside_vault(ctx.vault, path) or path.is_symlink():
+                    raise NoteSkipped("it is a link to a file outside the vault")
+                _check_writable(path)
+                atomic_write(path, merged.encode("utf-8"), unchanged_since=seen)
+            except _Unchanged:
+                if saved is not None:
+                    saved.remove()
+                return
+            except Changed:
+                if saved is not None:
+                    saved.remove()
+                continue
+            except BaseException:
+                if saved is not None:  # the note was left as it was: so is the attachment folder
+                    saved.remove()
+                raise
+        if ctx.on_write is not None:
+            ctx.on_write(path)
+        return
+    raise NoteSkipped("the note kept changing while it was processed: left as it is")
+
+
+def _check_writable(path: Path) -> None:
+    """Respect a note or folder the person made read-only, even where we could replace it (a
+    rename needs only the folder's permission, and root ignores permissions altogether)."""
+    if not path.stat().st_mode & stat.S_IWUSR:
+        raise NoteSkipped("the note is read-only: make it writable to have it filled")
+    if not path.parent.stat().st_mode & stat.S_IWUSR:
+        raise NoteSkipped("its folder is read-only: make it writable to have the note filled")
+
+
+class _Unchanged(Exception):
+    pass
+
+
+def reread(path: Path) -> tuple[str, tuple[int, int, int]]:
+    try:
+        seen = fingerprint(path)
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise NoteSkipped("the note vanished while it was processed: nothing written") from None
+    try:
+        return raw.decode("utf-8"), seen
+    except UnicodeDecodeError:
+        raise NoteSkipped("the note changed while it was processed: left as it is") from None
+
+
+class Saved(NamedTuple):
+    """A thumbnail written for a note, and the folders made for it, the deepest first."""
+
+    path: Path
+    folders: tuple[Path, ...] = ()
+
+    def remove(self) -> None:
+        """Take the thumbnail back, and the folders made for it that hold nothing else: the
+        attachment folder is left as it was found."""
+        self.path.unlink(missing_ok=True)
+        _remove_folders(self.folders)
+
+
+def _remove_folders(folders: tuple[Path, ...]) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # something else is in it now (or it never was made): it stays
+            return
+
+
+def save_thumbnail(ctx: Context, note: Path, data: bytes, now: datetime) -> Saved:
+    folder = attachment_dir(ctx.vault, note)
+    made: list[Path] = []
+    missing = folder
+    while not missing.exists() and missing != missing.parent:
+        made.append(missing)
+        missing = missing.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except BaseException:
+        _remove_folders(tuple(made))
+        raise
+    ext = ".png" if data.startswith(b"\x89PNG") else ".webp" if data[8:12] == b"WEBP" else ".jpg"
+    millis = int(now.timestamp() * 1000)
+    while True:  # one name per thumbnail: never overwrite an attachment
+        target = folder / f"{millis}{ext}"
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            millis += 1
+            continue
+        except BaseException:
+            _remove_folders(tuple(made))
+            raise
+        saved = Saved(target, tuple(made))
+        os.close(fd)
+        try:
+            atomic_write(target, data)
+        except BaseException:  # the name was taken with an empty file: give it back
+            saved.remove()
+            raise
+        return saved
+
+
+def claim_note(ctx: Context, path: Path, stub: Stub) -> bool:
+    """Claim the note for this device, wait for other devices' claims to arrive, and check that
+    ours stands. Raises NoteSkipped when another device has it."""
+    assert ctx.device is not None
+    device = ctx.device
+    now = datetime.now(UTC)
+
+    def add(current: str, _: str | None) -> str | None:
+        check_still(stub, current)
+        held = claims.held_elsewhere(current, device, now)
+        if held is not None:
+            raise NoteSkipped(f"device {held.device} is filling it")
+        return claims.add_claim(current, device, now, ctx.claim_lease)
+
+    write_note(ctx, path, add, keep_claim=True)
+    if ctx.stopping.wait(ctx.claim_settle):
+        return True
+    current = reread(path)[0]
+    held = claims.read_claim(current)
+    if held is None or held.device != device:
+        raise NoteSkipped(f"device {held.device if held else 'another'} claimed it first")
+    check_still(stub, current)
+    return True
+
+
+def check_still(stub: Stub, current: str) -> None:
+    """Raise NoteSkipped unless the note still asks for the work `stub` stands for: another
+    device, or another process, may have done it meanwhile."""
+    now = parse.classify(current)
+    if now is None or now.kind is not stub.kind or now.video_id != stub.video_id:
+        raise NoteSkipped("it was filled or changed meanwhile: nothing to do")
+
+
+def release_note(ctx: Context, path: Path) -> None:
+    """Take our claim off a note we did not fill (the fill's own write removes it otherwise)."""
+    with contextlib.suppress(NoteSkipped, OSError):
+        write_note(ctx, path, lambda current, _: claims.drop_claim(current)
+               if ours(ctx, current) else current)
+
+
+def ours(ctx: Context, text: str) -> bool:
+    if ctx.device is None or claims.KEY not in text:
+        return False  # no claim to look for: spare the YAML parse (every write asks)
+    held = claims.read_claim(text)
+    return held is not None and held.device == ctx.device
+
+
+def attach_callout_to(ctx: Context, path: Path, stub: Stub, callout: str) -> None:
+    if stub.kind is Kind.ANALYSIS:
+        return  # the note is already filled; the ledger and the output carry the reason
+    write_note(ctx, path, lambda current, _: attach_callout(current, stub, callout))

@@ -1,0 +1,450 @@
+"""The fetch stage: a video id → its yt-dlp metadata, its transcript and its thumbnail.
+
+The only module that imports yt-dlp or youtube-transcript-api or talks HTTP to YouTube; every
+failure leaves it as a TransientError (retry later) or a PermanentError (tell the person).
+Transcripts come from youtube-transcript-api, else from the caption tracks yt-dlp listed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import parse_qs, urlparse
+
+from ytvault.errors import FetchError, NoTranscript, PermanentError, TransientError
+from ytvault.models import Snippet, Transcript
+from ytvault.note.ids import is_playlist_id, is_video_id
+from ytvault.youtube import captions
+
+if TYPE_CHECKING:
+    import requests
+
+    from ytvault.config.settings import Config
+
+log = logging.getLogger(__name__)
+
+_WATCH_URL: Final = "https://www.youtube.com/watch?v={}"
+_PLAYLIST_URL: Final = "https://www.youtube.com/playlist?list={}"
+HOME_URL: Final = "https://www.youtube.com/"
+_TIMEOUT_SECONDS: Final = 30
+
+# ignore_no_formats_error lets an upcoming premiere through with its metadata. Its price: yt-dlp
+# then *warns* instead of raising when a video cannot be played (private, removed, bot check…)
+# and returns an info dict titled "youtube video #<id>", so fetch_info reads the warnings too.
+_YDL_PARAMS: Final[Mapping[str, Any]] = {
+    "skip_download": True,
+    "noplaylist": True,
+    "ignore_no_formats_error": True,
+    "quiet": True,
+    "no_warnings": True,
+    "noprogress": True,
+    "socket_timeout": _TIMEOUT_SECONDS,
+}
+
+
+@dataclass(frozen=True)
+class _Raised:
+    """Matches an exception by class name, so the library that defines it stays unimported."""
+
+    name: str
+
+
+BOT_CHECK: Final = (
+    "YouTube is asking to confirm you're not a bot (try again later, or see docs/operation.md)"
+)
+AGE_RESTRICTED: Final = "age-restricted video (needs a signed-in cookies file)"
+UNAVAILABLE: Final = "video unavailable"
+NETWORK: Final = "network error talking to YouTube"
+
+# What went wrong → (kind, reason for the person). First match wins. A str is a
+# case-insensitive regex searched in yt-dlp's message (YouTube's own playability reason with
+# yt-dlp's additions) or in the reason youtube-transcript-api passes on; a _Raised names a
+# youtube-transcript-api / requests exception class.
+RULES: Final[tuple[tuple[str | _Raised, type[FetchError], str], ...]] = (
+    # youtube-transcript-api's verdicts
+    (_Raised("IpBlocked"), TransientError, "YouTube blocked this IP for transcripts"),
+    (_Raised("RequestBlocked"), TransientError, BOT_CHECK),
+    (_Raised("PoTokenRequired"), TransientError,
+     "YouTube wants a PO token for this transcript (try again later)"),
+    (_Raised("YouTubeRequestFailed"), TransientError, "YouTube answered the transcript request "
+     "with an HTTP error"),
+    (_Raised("FailedToCreateConsentCookie"), TransientError,
+     "YouTube's cookie consent page could not be passed"),
+    (_Raised("YouTubeDataUnparsable"), TransientError,
+     "YouTube's transcript data could not be read (update youtube-transcript-api if it persists)"),
+    (_Raised("AgeRestricted"), PermanentError, AGE_RESTRICTED),
+    (_Raised("VideoUnavailable"), PermanentError, UNAVAILABLE),
+    (_Raised("InvalidVideoId"), PermanentError, "invalid video id"),
+    # YouTube's words, as yt-dlp reports them; "try again later" before "isn't available"
+    (r"confirm you.re not a bot|captcha", TransientError, BOT_CHECK),
+    (r"rate-limited by YouTube|try again later", TransientError,
+     "YouTube is rate limiting this session (try again in an hour)"),
+    (r"HTTP Error 429|Too Many Requests", TransientError, "YouTube is rate limiting (HTTP 429)"),
+    (r"IP is likely being blocked", TransientError,
+     "YouTube is blocking this IP (try again later, or see docs/operation.md)"),
+    (r"HTTP Error 5\d\d", TransientError, "YouTube server error (HTTP 5xx)"),
+    (r"Private video|This video is private", PermanentError, "private video"),
+    (r"members-only|Join this channel|channel's members", PermanentError, "members-only video"),
+    (r"confirm your age|age-restricted|inappropriate for some users", PermanentError,
+     AGE_RESTRICTED),
+    (r"removed by the uploader", PermanentError, "video removed by the uploader"),
+    (r"account associated with this video has been terminated", PermanentError,
+     "video removed (its channel was terminated)"),
+    (r"copyright claim|copyright grounds", PermanentError, "video removed after a copyright claim"),
+    (r"removed for violating|violates YouTube's", PermanentError,
+     "video removed for violating YouTube's rules"),
+    (r"live event will begin|Premieres? in|Premiere will begin", PermanentError,
+     "upcoming premiere or live stream (not started yet)"),
+    (r"live stream recording is not available", PermanentError,
+     "live stream recording not available"),
+    (r"not made this video available in your country|not available (from|in) your (location|"
+     r"country)", PermanentError, "video not available in this country"),
+    (r"Premium members|requires payment", PermanentError, "paid or Premium-only video"),
+    (r"Incomplete YouTube ID|Unsupported URL", PermanentError, "invalid video id"),
+    (r"video (is )?unavailable|video is not available|video does not exist|"
+     r"content isn.t available|no longer available", PermanentError, UNAVAILABLE),
+    (r"Failed to extract any player response", TransientError,
+     "YouTube's answer could not be read (try again later; update yt-dlp if it persists)"),
+    (r"Unable to download|timed out|name resolution|Name or service not known|"
+     r"nodename nor servname|Connection (refused|reset|aborted)|Network is unreachable|"
+     r"urlopen error|TransportError|IncompleteRead|Remote end closed|\bSSL",
+     TransientError, NETWORK),
+    # what is left once YouTube's reason matched nothing above
+    (_Raised("VideoUnplayable"), PermanentError, "YouTube says the video cannot be played"),
+    (_Raised("RequestException"), TransientError, NETWORK),
+    (_Raised("ConnectionError"), TransientError, NETWORK),
+    (_Raised("TimeoutError"), TransientError, NETWORK),
+    # YouTube answers a timedtext request it will not serve with an empty body
+    (_Raised("ParseError"), TransientError, "YouTube sent an empty transcript (try again later)"),
+)
+
+
+def classify_ytdlp_error(message: str) -> FetchError:
+    """The FetchError for a yt-dlp error or warning message; unknown ones are transient."""
+    return _match(message) or _unknown(message)
+
+
+def _unknown(message: str) -> TransientError:
+    return TransientError(f"YouTube fetch failed: {_tidy(message)}")
+
+
+def _match(text: str, exc: BaseException | None = None) -> FetchError | None:
+    names = {cls.__name__ for cls in type(exc).__mro__} if exc is not None else set()
+    for what, kind, reason in RULES:
+        if isinstance(what, _Raised):
+            if what.name in names:
+                return kind(reason)
+        elif re.search(what, text, re.IGNORECASE):
+            return kind(reason)
+    return None
+
+
+def _classify_exception(exc: BaseException) -> FetchError:
+    # youtube-transcript-api's messages are mostly boilerplate: match its reason, not its text
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, str) or hasattr(exc, "sub_reasons"):
+        text = " ".join([reason or "", *getattr(exc, "sub_reasons", ())])
+    else:
+        text = str(exc)
+    return _match(text, exc) or TransientError(f"YouTube fetch failed ({type(exc).__name__})")
+
+
+def _tidy(message: str) -> str:
+    """yt-dlp's message without its ERROR/[extractor] id: prefix and bug-report tail."""
+    text = re.sub(r"^(ERROR|WARNING): ", "", message.strip())
+    text = re.sub(r"^\[[\w:.-]+\] ([\w-]+: )?", "", text)
+    text = text.split("; please report this issue", 1)[0].splitlines()[0] if text else ""
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
+class _WarningLog:
+    """A yt-dlp logger that keeps the warnings and prints nothing."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def debug(self, message: str) -> None:
+        pass
+
+    def info(self, message: str) -> None:
+        pass
+
+    def warning(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def error(self, message: str) -> None:
+        pass  # errors also arrive as the DownloadError that extract_info raises
+
+
+def _check_id(video_id: str) -> None:
+    if not is_video_id(video_id):
+        raise PermanentError(f"invalid video id {video_id!r}")
+
+
+class YouTubeClient:
+    """Fetches from YouTube. `http_client` serves transcripts and thumbnails (yt-dlp has its own
+    networking); `extractors` are yt-dlp InfoExtractor classes tried before the built-in ones.
+
+    `proxy` (a URL) carries the transcript requests; `cookies_file` (Netscape format) is
+    yt-dlp's; `any_language`: when no track is in the wanted languages, take the first one.
+    """
+
+    def __init__(
+        self,
+        *,
+        http_client: requests.Session | None = None,
+        extractors: Sequence[type] = (),
+        ydl_params: Mapping[str, Any] | None = None,
+        proxy: str | None = None,
+        cookies_file: Path | None = None,
+        any_language: bool = True,
+    ) -> None:
+        self._http_client = http_client
+        self._extractors = tuple(extractors)
+        self._ydl_params = dict(ydl_params or {})
+        if cookies_file is not None:
+            self._ydl_params["cookiefile"] = str(cookies_file)
+        self._proxy = proxy or None
+        self._any_language = any_language
+        self._local = threading.local()
+
+    @classmethod
+    def from_config(cls, config: Config) -> YouTubeClient:
+        return cls(proxy=config.transcript_proxy, cookies_file=config.cookies_file,
+                   any_language=config.transcript_any_language)
+
+    def _session(self, purpose: str = "session") -> requests.Session:
+        if self._http_client is not None:
+            return self._http_client
+        # One Session per thread: youtube-transcript-api sets consent cookies on it (and the
+        # proxy, which is why transcripts get a session of their own).
+        session: requests.Session | None = getattr(self._local, purpose, None)
+        if session is None:
+            import requests
+
+            session = requests.Session()
+            setattr(self._local, purpose, session)
+        return session
+
+    def fetch_info(self, video_id: str) -> dict[str, Any]:
+        """`YoutubeDL.sanitize_info(extract_info(url, download=False))`, as the cache stores it."""
+        _check_id(video_id)
+        info, warnings = self._extract(_WATCH_URL.format(video_id))
+        if not isinstance(info, dict):
+            raise TransientError("yt-dlp returned no metadata (try again later)")
+        problem = _unplayable(info, warnings)
+        if problem is not None:
+            problem.add_note("yt-dlp warned: " + " | ".join(warnings))
+            raise problem
+        # Formats are stream URLs that expire within hours and make up most of the dict; the
+        # heatmap is bulky too. Neither is used, and the cache keeps the rest as it is.
+        info["formats"] = []
+        info.pop("heatmap", None)
+        return info
+
+    def list_playlist(self, playlist_id: str) -> list[str]:
+        """The video ids of a playlist, in its order (yt-dlp's flat listing: a page request per
+        hundred videos, no request per video)."""
+        if not is_playlist_id(playlist_id):
+            raise PermanentError(f"invalid playlist id {playlist_id!r}")
+        info, _ = self._extract(_PLAYLIST_URL.format(playlist_id), noplaylist=False,
+                                extract_flat="in_playlist")
+        entries = info.get("entries") if isinstance(info, dict) else None
+        ids = [str(e.get("id")) for e in entries or () if isinstance(e, dict)]
+        return list(dict.fromkeys(i for i in ids if is_video_id(i)))
+
+    def _extract(self, url: str, **params: Any) -> tuple[Any, list[str]]:
+        """yt-dlp's sanitized info dict for `url` (our extractors tried before the built-in
+        ones) and the warnings it gave; its errors as FetchErrors."""
+        from yt_dlp import YoutubeDL
+        from yt_dlp.utils import YoutubeDLError
+
+        log = _WarningLog()
+        try:
+            with YoutubeDL({**_YDL_PARAMS, **self._ydl_params, "logger": log, **params},
+                           auto_init=False) as ydl:
+                for extractor in self._extractors:
+                    ydl.add_info_extractor(extractor())
+                ydl.add_default_info_extractors()
+                info = ydl.sanitize_info(ydl.extract_info(url, download=False))
+        except YoutubeDLError as exc:
+            # YouTube's reason in the message, else in what yt-dlp warned before it gave up
+            text = str(exc)
+            raise (_match(text) or _worst(log.warnings) or _unknown(text)) from exc
+        return info, log.warnings
+
+    def fetch_transcript(self, video_id: str, languages: Sequence[str],
+                         info: Mapping[str, Any] | None = None) -> Transcript:
+        """The track captions.choose picks: manual captions in `languages` order (`en` takes
+        `en-GB` too), then generated ones, then the first track.
+
+        From youtube-transcript-api; when that fails (an IP block, a bot check, a network
+        error…) from the caption tracks listed in `info`, yt-dlp's info dict. Raises
+        NoTranscript ("no captions", "language not available: …") when YouTube says there is
+        none to use, else the FetchError of each way tried, with its cause.
+        """
+        _check_id(video_id)
+        try:
+            return self._fetch_with_api(video_id, languages)
+        except NoTranscript:
+            raise  # yt-dlp would list the same tracks
+        except FetchError as exc:
+            if not info:
+                raise
+            first = exc
+        try:
+            transcript = self._fetch_listed_track(video_id, languages, info)
+        except FetchError as exc:
+            kind = TransientError if isinstance(first, TransientError) or isinstance(
+                exc, TransientError) else PermanentError
+            raise kind(f"{first}; the caption tracks yt-dlp listed: {exc}") from first
+        log.info("%s: transcript from yt-dlp's caption tracks (youtube-transcript-api: %s)",
+                 video_id, first)
+        return transcript
+
+    def _fetch_with_api(self, video_id: str, languages: Sequence[str]) -> Transcript:
+        from youtube_transcript_api import (
+            CouldNotRetrieveTranscript,
+            TranscriptsDisabled,
+            YouTubeTranscriptApi,
+        )
+        from youtube_transcript_api.proxies import GenericProxyConfig
+
+        proxy = GenericProxyConfig(self._proxy, self._proxy) if self._proxy else None
+        try:
+            api = YouTubeTranscriptApi(proxy_config=proxy,
+                                       http_client=self._session("transcripts"))
+            # the same rule as for the tracks yt-dlp lists (its list has manual tracks first)
+            track = captions.choose(list(api.list(video_id)), languages,
+                                    any_language=self._any_language)
+            fetched = track.fetch()
+        except TranscriptsDisabled as exc:
+            raise NoTranscript(captions.NO_CAPTIONS) from exc
+        except (CouldNotRetrieveTranscript, OSError, SyntaxError, ValueError) as exc:
+            # OSError covers requests' errors; SyntaxError is xml's ParseError on an empty body;
+            # ValueError a JSON answer that is not JSON. Anything else is a bug: let it show.
+            raise _classify_exception(exc) from exc
+        return Transcript(
+            video_id=video_id,
+            language=fetched.language,
+            language_code=fetched.language_code,
+            is_generated=fetched.is_generated,
+            snippets=tuple(Snippet(s.text, s.start, s.duration) for s in fetched.snippets),
+        )
+
+    def _fetch_listed_track(self, video_id: str, languages: Sequence[str],
+                            info: Mapping[str, Any]) -> Transcript:
+        track = captions.choose_track(info, languages, any_language=self._any_language)
+        if _expired(track.url):  # a cached info dict: its signed URLs last about a day
+            track = captions.choose_track(self.fetch_info(video_id), languages,
+                                          any_language=self._any_language)
+        import requests
+
+        try:
+            response = self._session("transcripts").get(track.url, timeout=_TIMEOUT_SECONDS)
+        except requests.RequestException as exc:
+            raise TransientError(NETWORK) from exc
+        if response.status_code == 429:
+            raise TransientError("YouTube blocked this IP for caption tracks (HTTP 429)")
+        if response.status_code != 200:
+            raise TransientError(f"YouTube answered HTTP {response.status_code} for the "
+                                 "caption track")
+        try:
+            snippets = captions.parse_track(response.content, track.ext,
+                                            generated=track.is_generated)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise TransientError(f"YouTube's {track.ext} caption track could not be read") from exc
+        if not any(s.text.strip() for s in snippets):
+            raise TransientError("YouTube sent an empty caption track (try again later)")
+        return Transcript(video_id, track.language, track.language_code, track.is_generated,
+                          tuple(snippets))
+
+    def fetch_thumbnail(self, urls: Sequence[str]) -> bytes:
+        """The first of `urls` (best first) that answers with a real image."""
+        import requests
+
+        session = self._session()
+        transient: str | None = None
+        for url in urls:
+            try:
+                response = session.get(url, timeout=_TIMEOUT_SECONDS)
+            except requests.RequestException:
+                transient = "network error fetching the thumbnail"
+                continue
+            status = response.status_code
+            if status == 429 or status >= 500:
+                transient = f"YouTube answered HTTP {status} for the thumbnail"
+            elif status == 200 and _is_thumbnail(response.content, url):
+                return response.content
+            # A 404 (with a grey placeholder as its body) means this size does not exist.
+        if transient is not None:
+            raise TransientError(transient)
+        raise PermanentError("YouTube has no thumbnail for this video")
+
+
+def _expired(url: str) -> bool:
+    expire = parse_qs(urlparse(url).query).get("expire", [""])[0]
+    return expire.isdigit() and int(expire) < time.time() + 60
+
+
+def _worst(warnings: Iterable[str]) -> FetchError | None:
+    """The permanent verdict among yt-dlp's warnings if there is one, else a transient one."""
+    found = [error for error in map(_match, warnings) if error is not None]
+    return next((e for e in found if isinstance(e, PermanentError)), found[0] if found else None)
+
+
+def _unplayable(info: dict[str, Any], warnings: list[str]) -> FetchError | None:
+    """Why yt-dlp's answer is not the video's metadata, when it only warned about it."""
+    if info.get("formats") or info.get("live_status") == "is_upcoming":
+        return None
+    problem = _worst(warnings)
+    if problem is None and not info.get("fulltitle"):
+        # yt-dlp made up a title: there was no metadata, and no reason we know
+        problem = TransientError("YouTube returned no metadata (update yt-dlp if it persists)")
+    return problem
+
+
+_IMAGE_MAGIC: Final = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
+
+def _is_thumbnail(data: bytes, url: str) -> bool:
+    webp = data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    if not (webp or data.startswith(_IMAGE_MAGIC)):
+        return False  # an HTML error or consent page served with 200
+    # YouTube's "no such thumbnail" is a grey 120x90 JPEG; only default.jpg is that small.
+    return _jpeg_size(data) != (120, 90) or url.rsplit("/", 1)[-1].startswith("default.")
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a JPEG's start-of-frame marker, None if it has none."""
+    at = 2
+    while data.startswith(b"\xff\xd8", 0) and at + 9 <= len(data) and data[at] == 0xFF:
+        marker, length = data[at + 1], int.from_bytes(data[at + 2:at + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return int.from_bytes(data[at + 7:at + 9], "big"), int.from_bytes(
+                data[at + 5:at + 7], "big")
+        at += 2 + length
+    return None
+
+
+def probe(url: str = HOME_URL, timeout: float = 5.0) -> int:
+    """The HTTP status YouTube answers a plain GET with (the body is not read); raises
+    requests' errors when it cannot be reached. For `ytvault doctor`."""
+    import requests
+
+    with requests.get(url, timeout=timeout, stream=True, allow_redirects=True,
+                      headers={"User-Agent": "Mozilla/5.0 (ytvault doctor)"}) as response:
+        return response.status_code
+
+
+def ytdlp_version() -> str:
+    """yt-dlp's version, a release date such as `2026.10.26`."""
+    from yt_dlp.version import __version__
+
+    return str(__version__)

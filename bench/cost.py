@@ -81,7 +81,7 @@ def seed_call() -> None:
     with FakeMessagesAPI() as api:
         os.environ["ANTHROPIC_BASE_URL"] = api.base_url
         usage = Usage()
-        ClaudeAnalyzer(config, "sk-bench").analyze_counted(video, transcript, usage)
+        ClaudeAnalyzer(config, "sk-bench").analyze(video, transcript, usage)
     batch = estimate(usage.model, usage.input_tokens, usage.output_tokens, batch=True)
     print(f"   the call ({config.model}, fake API's count): {usage.input_tokens:,} tokens in, "
           f"{usage.output_tokens:,} out: {dollars(usage.cost_usd)} live, {dollars(batch)} in a "
@@ -105,7 +105,7 @@ def long_parts(pattern: Path | None) -> None:
         with FakeMessagesAPI(cache_min_tokens=minimum) as api:
             os.environ["ANTHROPIC_BASE_URL"] = api.base_url
             usage = Usage()
-            ClaudeAnalyzer(config, "sk-bench").analyze_counted(video, transcript, usage)
+            ClaudeAnalyzer(config, "sk-bench").analyze(video, transcript, usage)
             prefix = len(json.dumps([config.model, api.message_requests[0].body["system"][0],
                                      api.message_requests[0].body["messages"][0]["content"][0]],
                                     sort_keys=True)) // 4

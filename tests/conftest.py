@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests/fakeapi.py, tests/ytfake
 from fakeapi import FakeMessagesAPI
 
 from ytvault.config.settings import Config
+from ytvault.pipeline.context import Analyzer, Context, RunOptions
 from ytvault.pipeline.ledger import Ledger
-from ytvault.pipeline.run import Analyzer, Context
 from ytvault.vault import walk as vault_module
 from ytvault.youtube.cache import Cache
 from ytvault.youtube.client import YouTubeClient
@@ -82,7 +82,8 @@ def props(note: Path) -> dict[str, Any]:
 
 @pytest.fixture
 def make_context(vault: Path, cache_dir: Path, tmp_path: Path) -> MakeContext:
-    """`make_context(analyzer="claude"|None|obj, youtube=..., **Context fields)`."""
+    """`make_context(analyzer="claude"|None|obj, youtube=..., **fields)`: Context fields, and
+    RunOptions fields (dry_run=True, say) for its options."""
 
     def make(analyzer: Any = "claude", youtube: Any = None, **fields: Any) -> Context:
         config = fields.pop("config", None) or Config(
@@ -96,6 +97,7 @@ def make_context(vault: Path, cache_dir: Path, tmp_path: Path) -> MakeContext:
         else:
             chosen = analyzer
         fields.setdefault("clock", lambda: GOLDEN_NOW)
+        options = {k: fields.pop(k) for k in list(fields) if k in RunOptions.__dataclass_fields__}
         return Context(
             config=config,
             vault=vault,
@@ -103,6 +105,7 @@ def make_context(vault: Path, cache_dir: Path, tmp_path: Path) -> MakeContext:
             ledger=Ledger(tmp_path / "state" / "ledger.sqlite3"),
             youtube=youtube or YouTubeClient(),
             analyzer=chosen,
+            options=RunOptions(**options),
             **fields,
         )
 

@@ -17,7 +17,8 @@ import pytest
 from fakeapi import FakeMessagesAPI, Reply, request_key
 
 from ytvault.analysis import pace
-from ytvault.analysis.claude import ClaudeAnalyzer, base_url, build_prompt
+from ytvault.analysis.claude import ClaudeAnalyzer, base_url
+from ytvault.analysis.prompt import build_prompt
 from ytvault.config.sections import DEFAULT_SECTIONS
 from ytvault.config.settings import Config
 from ytvault.errors import (

@@ -13,8 +13,10 @@ import pytest
 from conftest import MakeContext
 from ytfakes import Raises, youtube_extractor
 
+from ytvault.cost import Usage
 from ytvault.models import Analysis, Transcript, Video
-from ytvault.pipeline.run import Outcome, process_note, sync
+from ytvault.outcome import Outcome
+from ytvault.pipeline.run import process_note, sync
 from ytvault.youtube.client import YouTubeClient
 
 URL = b"https://youtu.be/Yf1o0TQzry8"
@@ -164,7 +166,8 @@ class Meddling:
     def __init__(self, action: str, note: Path) -> None:
         self.action, self.note = action, note
 
-    def analyze(self, video: Video, transcript: Transcript) -> Analysis:
+    def analyze(self, video: Video, transcript: Transcript, usage: Usage | None = None
+                ) -> Analysis:
         if self.action == "delete":
             self.note.unlink()
         else:

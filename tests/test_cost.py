@@ -107,7 +107,7 @@ def test_a_long_videos_parts_read_the_repeated_prefix_from_the_cache(
     analyzer = ClaudeAnalyzer(Config(input_token_budget=8000, prompt_file=pattern), "sk-test")
     usage = Usage()
 
-    analyzer.analyze_counted(video, transcript, usage)
+    analyzer.analyze(video, transcript, usage)
 
     requests = [r.body for r in api.message_requests]
     assert len(requests) == usage.requests >= 4  # the parts, then the merge

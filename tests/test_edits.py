@@ -15,9 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ytvault.config.settings import Config
+from ytvault.cost import Usage
 from ytvault.models import Analysis, Transcript, Video
+from ytvault.pipeline.context import Context
 from ytvault.pipeline.ledger import Ledger
-from ytvault.pipeline.run import Context, process_note
+from ytvault.pipeline.run import process_note
 from ytvault.youtube.cache import Cache
 from ytvault.youtube.client import YouTubeClient
 
@@ -64,7 +66,8 @@ class Editor:
         self.person_lines: list[str] = []  # lines the person added during processing
         self.replaced: list[str] = []  # lines the person changed during processing
 
-    def analyze(self, video: Video, transcript: Transcript) -> Analysis:
+    def analyze(self, video: Video, transcript: Transcript, usage: Usage | None = None
+                ) -> Analysis:
         note, s, text = self.note, self.s, self.note.read_text()
         if s.during == "append":
             note.write_text(text + s.during_line + "\n")

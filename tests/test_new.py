@@ -16,6 +16,7 @@ from fakeapi import FakeMessagesAPI
 from ytfakes import Raises, Returns, recorded_info, youtube_extractor
 
 from ytvault.commands.new import Created, create_notes, parse_urls
+from ytvault.cost import Usage
 from ytvault.errors import ConfigError
 from ytvault.models import Analysis, Transcript, Video
 from ytvault.vault.obsidian import new_note_folder
@@ -156,7 +157,8 @@ class Watching:
         self.seen: list[Path] = []
         self.hidden: list[Path] = []
 
-    def analyze(self, video: Video, transcript: Transcript) -> Analysis:
+    def analyze(self, video: Video, transcript: Transcript, usage: Usage | None = None
+                ) -> Analysis:
         self.seen += list(iter_notes(self.vault))
         self.hidden += [p for p in self.vault.iterdir() if p.name.endswith(".md")]
         return Analysis.model_validate_json(
@@ -197,7 +199,8 @@ def test_cli_new_json_then_skipped(vault: Path, cache_dir: Path, tmp_path: Path)
 
 
 class Overloaded:
-    def analyze(self, video: Video, transcript: Transcript) -> Analysis:
+    def analyze(self, video: Video, transcript: Transcript, usage: Usage | None = None
+                ) -> Analysis:
         from ytvault.errors import AnalysisTransientError
 
         raise AnalysisTransientError("the Anthropic API is overloaded")
@@ -256,9 +259,9 @@ def test_a_pace_handed_in_is_the_only_one(vault: Path, cache_dir: Path,
         (cache_dir / "videos" / vid / "info.json").unlink()
     recordings = {vid: Returns(recorded_info(vid)) for vid in ("fxShort001F", "fxLong00001")}
     waits: list[float] = []
+    pace = FetchPace(30.0, sleep=waits.append)
     ctx = make_context(analyzer=None, youtube=YouTubeClient(extractors=[
-        youtube_extractor(recordings)]))
-    ctx.fetch_pace = pace = FetchPace(30.0, sleep=waits.append)
+        youtube_extractor(recordings)]), fetch_pace=pace)
     own: list[float] = []
     made = run(ctx, ["https://youtu.be/fxShort001F", "https://youtu.be/fxLong00001"], vault, own)
     assert [m.status for m in made] == ["filled", "filled"]

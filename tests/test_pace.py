@@ -7,6 +7,7 @@ import json
 import threading
 from pathlib import Path
 
+import pytest
 from conftest import MakeContext
 from fakeapi import FakeMessagesAPI, Reply
 from ytfakes import Returns, recorded_info, youtube_extractor
@@ -207,22 +208,25 @@ def test_sync_paces_the_videos_fetched_from_youtube_not_the_cached_ones(
 
 
 def test_sync_paces_by_fetch_pause_seconds_by_default(
-        vault: Path, cache_dir: Path, make_context: MakeContext, tmp_path: Path) -> None:
+        vault: Path, cache_dir: Path, make_context: MakeContext, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     (cache_dir / "videos" / "fxShort001F" / "info.json").unlink()
-    paces: list[float] = []
+    paces: list[tuple[float, str]] = []
+    real_wait = FetchPace.wait
 
-    class Watched(YouTubeClient):
-        def fetch_info(self, video_id: str) -> dict[str, object]:
-            paces.append(ctx.fetch_pace.pause if ctx.fetch_pace else -1.0)
-            return recorded_info(video_id)
+    def wait(self: FetchPace, video_id: str) -> bool:
+        paces.append((self.pause, video_id))
+        return real_wait(self, video_id)
 
+    monkeypatch.setattr(FetchPace, "wait", wait)
     (vault / "a.md").write_text("https://youtu.be/fxShort001F\n")
     config = Config(cache_dir=cache_dir, state_dir=tmp_path / "state", fetch_pause_seconds=0.25)
-    ctx = make_context(analyzer=None, youtube=Watched(), config=config)
+    ctx = make_context(analyzer=None, youtube=YouTubeClient(extractors=[
+        youtube_extractor({"fxShort001F": Returns(recorded_info("fxShort001F"))})]),
+        config=config)
 
     assert [o.status for o in sync(ctx)] == ["filled"]
-    assert paces == [0.25]  # the fetch went through the run's pace
-    assert ctx.fetch_pace is None  # the run's own, gone with it
+    assert paces == [(0.25, "fxShort001F")]  # the fetch went through the run's own pace
 
 
 def test_the_fake_api_enforces_a_rate_limit_with_retry_after() -> None:

@@ -13,6 +13,7 @@ from ruamel.yaml import YAML
 from ytfakes import Raises, youtube_extractor
 
 from ytvault.config.settings import Config
+from ytvault.cost import Usage
 from ytvault.models import Analysis, Transcript, Video
 from ytvault.note.parse import split_note
 from ytvault.pipeline.run import process_note, sync
@@ -100,7 +101,8 @@ class TypingWhileAnalyzing:
     def __init__(self, note: Path, edit: str) -> None:
         self.note, self.edit = note, edit
 
-    def analyze(self, video: Video, transcript: Transcript) -> Analysis:
+    def analyze(self, video: Video, transcript: Transcript, usage: Usage | None = None
+                ) -> Analysis:
         with self.note.open("a") as fh:
             fh.write(self.edit)
         return Analysis.model_validate_json((FIXTURES / "analysis/Yf1o0TQzry8.json").read_text())
@@ -122,9 +124,10 @@ def test_url_deleted_while_processing_writes_nothing(vault: Path,
     note = write(vault / "Untitled.md", SEED_URL + "\n")
 
     class Unstubbing(TypingWhileAnalyzing):
-        def analyze(self, video: Video, transcript: Transcript) -> Analysis:
+        def analyze(self, video: Video, transcript: Transcript, usage: Usage | None = None
+                ) -> Analysis:
             self.note.write_text("Changed my mind.\n")
-            return super().analyze(video, transcript)
+            return super().analyze(video, transcript, usage)
 
     outcome = process_note(make_context(analyzer=Unstubbing(note, "")), note)
     assert outcome is not None and outcome.status == "skipped"
@@ -240,8 +243,8 @@ def test_refused_key_stops_all_analysis(vault: Path, make_context: MakeContext,
     assert all(o.analysis_pending for o in outcomes)
     # no retry storm: at most the calls already in flight when the first 401 came back
     assert 1 <= len(api.message_requests) <= ctx.config.concurrency
-    assert ctx.analysis_refused and "ANTHROPIC_API_KEY" in ctx.analysis_refused
-    assert "sk-test-key" not in ctx.analysis_refused
+    assert ctx.run.analysis_refused and "ANTHROPIC_API_KEY" in ctx.run.analysis_refused
+    assert "sk-test-key" not in ctx.run.analysis_refused
 
 
 def test_dry_run_writes_and_calls_nothing(vault: Path, make_context: MakeContext,

@@ -7,6 +7,7 @@ import copy
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,13 @@ import pytest
 from conftest import FIXTURES, GOLDEN_NOW, SEED_URL, MakeContext
 from ytfakes import Returns, recorded_info, youtube_extractor
 
-from ytvault.commands.refresh import finished_notes, generated_lines, refresh, refresh_text
+from ytvault.commands.refresh import finished_notes, refresh
+from ytvault.cost import Usage
 from ytvault.models import Analysis, Transcript, Video
+from ytvault.note.lines import generated_lines, refresh_text
+from ytvault.pipeline.context import Context
 from ytvault.pipeline.ledger import Ledger
-from ytvault.pipeline.run import Context, process_note
+from ytvault.pipeline.run import process_note
 from ytvault.youtube.client import YouTubeClient
 
 TITLE = ("Ilya Sutskever (OpenAI Chief Scientist) - Building AGI, Alignment, Spies, Microsoft, "
@@ -27,7 +31,8 @@ LATER = GOLDEN_NOW + timedelta(days=400)
 
 
 class SeedAnalysis:
-    def analyze(self, video: Video, transcript: Transcript) -> Analysis:
+    def analyze(self, video: Video, transcript: Transcript, usage: Usage | None = None
+                ) -> Analysis:
         return Analysis.model_validate_json((FIXTURES / "analysis/Yf1o0TQzry8.json").read_text())
 
 
@@ -107,7 +112,7 @@ def test_without_a_ledger_the_previous_fetch_tells_what_is_ytvaults(
     note = filled(vault, make_context)
     ctx = make_context(youtube=youtube(changed_info(channel_follower_count=52000)),
                        clock=lambda: LATER)
-    ctx.ledger = Ledger(tmp_path / "other" / "ledger.sqlite3")  # a deleted ledger
+    ctx = replace(ctx, ledger=Ledger(tmp_path / "other" / "ledger.sqlite3"))  # a deleted ledger
     done = refreshed(ctx, note)
     assert done.status == "refreshed" and done.detail == "updated subscribers"
     assert "subscribers: 52000\n" in note.read_text()
@@ -120,7 +125,7 @@ def test_without_ledger_or_cache_nothing_is_guessed(vault: Path, make_context: M
     before = note.read_text()
     (cache_dir / "videos/Yf1o0TQzry8/info.json").unlink()
     ctx = make_context(youtube=youtube(changed_info(channel_follower_count=52000)))
-    ctx.ledger = Ledger(None)
+    ctx = replace(ctx, ledger=Ledger(None))
     done = refreshed(ctx, note)
     assert done.status == "unchanged" and done.detail == "kept your subscribers"
     assert note.read_text() == before
@@ -172,7 +177,7 @@ def test_refreshing_many_notes_is_paced(vault: Path, make_context: MakeContext) 
     assert len(sleeps) == 2 and all(0 < s <= 1.5 * 2 * pause for s in sleeps)
     assert ctx.fetch_pace is None  # the run's own, gone with it
     waits: list[float] = []
-    ctx.fetch_pace = FetchPace(30.0, sleep=waits.append)
+    ctx = replace(ctx, fetch_pace=FetchPace(30.0, sleep=waits.append))
     assert len(list(refresh(ctx, notes, sleep=sleeps.append))) == 3
     assert len(waits) == 2 and len(sleeps) == 2
 

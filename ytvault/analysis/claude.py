@@ -79,20 +79,19 @@ class ClaudeAnalyzer:
         return self._config.input_token_budget or default_input_budget(
             self._config.model, self._config.max_output_tokens)
 
-    def analyze(self, video: Video, transcript: Transcript) -> BaseModel:
+    def analyze(self, video: Video, transcript: Transcript, usage: Usage | None = None
+                ) -> BaseModel:
         """One model call (two when the first answer is unusable) → the video's analysis; for a
-        transcript longer than `input_token_budget`, one per part and one to merge them.
+        transcript longer than `input_token_budget`, one per part and one to merge them. The
+        tokens of every request it makes are added to `usage` (cost.py), those of a call that
+        fails afterwards too: they are spent.
 
         Raises AnalysisAuthError (key refused), AnalysisTransientError (rate limits, overload,
         network, after the SDK's retries) or AnalysisError (anything retrying now won't fix).
         """
-        return self.analyze_counted(video, transcript, Usage())
-
-    def analyze_counted(self, video: Video, transcript: Transcript, usage: Usage) -> BaseModel:
-        """`analyze`, adding the tokens of every request it makes to `usage` (cost.py), those
-        of a call that fails afterwards too: they are spent."""
         if transcript.is_empty:
             raise ValueError(f"video {video.id} has no transcript: there is nothing to analyse")
+        usage = Usage() if usage is None else usage
         parts = self.plan(video, transcript)
         if len(parts) == 1:
             return self._ask(self._prompt(video, transcript), self._model, usage)
@@ -299,7 +298,7 @@ class ClaudeAnalyzer:
             try:
                 return _read_answer(result.message, self._config, self._model)
             except _UnusableAnswer:
-                return self.analyze_counted(video, transcript, usage)
+                return self.analyze(video, transcript, usage)
         if result.type == "errored":
             error = result.error.error
             kind, detail = str(error.type), self._clean(str(error.message))

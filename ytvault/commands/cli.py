@@ -21,7 +21,8 @@ from ytvault.errors import ConfigError, YtvaultError
 if TYPE_CHECKING:
     from ytvault.commands.progress import Line, Mode, Reporter
     from ytvault.config.settings import Config
-    from ytvault.pipeline.run import Context, Outcome
+    from ytvault.outcome import Outcome
+    from ytvault.pipeline.context import Context
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_CRASH = 70  # sysexits' EX_SOFTWARE: Python's own exit code for a crash is 1
@@ -87,19 +88,21 @@ def _sync(args: argparse.Namespace) -> int:
 
     ctx = _context(config, vault, dry_run=args.dry_run, retry_failed=args.retry_failed)
     rest = found if first is None else chain([first], found)
-    told: list[Callable[[str, str], None]] = []  # the Reporter, once there is one
+    batches = args.batch or (ctx.analyzer is not None and bool(ctx.ledger.open_batches(vault)))
 
-    def on_batch(batch_id: str, text: str) -> None:
-        for tell in told:
-            tell(batch_id, text)
-
-    outcomes: Iterable[Outcome] = sync(ctx, found=rest)
-    if args.batch or (ctx.analyzer is not None and ctx.ledger.open_batches(vault)):
+    def outcomes(ctx: Context, out: Reporter) -> Iterable[Outcome]:
+        if not batches:
+            return sync(ctx, found=rest)
+        from ytvault.commands.progress import Line
         from ytvault.pipeline.batch import sync_batch
 
+        def on_batch(batch_id: str, text: str) -> None:
+            out.info(Line("batch", batch_id, text, {"batch_id": batch_id}))
+
         # without --batch: analyses live, and the results of batches that have ended written
-        outcomes = sync_batch(ctx, on_batch, submit=args.batch, wait=args.batch, found=rest)
-    return _report(ctx, outcomes, args, batch=told)
+        return sync_batch(ctx, on_batch, submit=args.batch, wait=args.batch, found=rest)
+
+    return _report(ctx, outcomes, args)
 
 
 def _open_batches(config: Config, vault: Path) -> bool:
@@ -115,7 +118,8 @@ def _open_batches(config: Config, vault: Path) -> bool:
 
 def _process(args: argparse.Namespace) -> int:
     from ytvault.config.settings import load_config
-    from ytvault.pipeline.run import Outcome, process_note
+    from ytvault.outcome import Outcome
+    from ytvault.pipeline.run import process_note
 
     config = load_config(args.config)
     _log_setup(args, config)
@@ -127,12 +131,12 @@ def _process(args: argparse.Namespace) -> int:
     vault = _vault(root, "pass --vault or set `vault` in config.toml")
     ctx = _context(config, vault, dry_run=args.dry_run, retry_failed=args.retry_failed)
 
-    def outcomes() -> Iterable[Outcome]:
+    def outcomes(ctx: Context, _: Reporter) -> Iterable[Outcome]:
         for path in paths:
             outcome = process_note(ctx, path)
             yield outcome or Outcome(path, "skipped", "not a stub: nothing to fill")
 
-    return _report(ctx, outcomes(), args, expected=len(paths))
+    return _report(ctx, outcomes, args, expected=len(paths))
 
 
 def _watch(args: argparse.Namespace) -> int:
@@ -245,8 +249,8 @@ def _context(config: Config, vault: Path, *, dry_run: bool = False, retry_failed
     from datetime import timedelta
 
     from ytvault.note.claims import device_id, vault_is_shared
+    from ytvault.pipeline.context import Analyzer, Context, RunOptions
     from ytvault.pipeline.ledger import Ledger
-    from ytvault.pipeline.run import Analyzer, Context
     from ytvault.youtube.cache import Cache
     from ytvault.youtube.client import YouTubeClient
 
@@ -257,31 +261,33 @@ def _context(config: Config, vault: Path, *, dry_run: bool = False, retry_failed
 
         analyzer = ClaudeAnalyzer(config, key, vault=vault)
     ledger = Ledger(None if dry_run else config.resolved_state_dir / "ledger.sqlite3")
-    ctx = Context(config=config, vault=vault, cache=Cache(config.resolved_cache_dir),
-                  ledger=ledger, youtube=YouTubeClient.from_config(config), analyzer=analyzer,
-                  dry_run=dry_run, retry_failed=retry_failed,
-                  claim_settle=config.claim_settle_seconds,
-                  claim_lease=timedelta(minutes=config.claim_lease_minutes))
+    device = None
     if not dry_run and (config.claim_notes == "always" or (
             config.claim_notes == "auto" and vault_is_shared(vault))):
-        ctx.device = device_id(config.resolved_state_dir)
-    return ctx
+        device = device_id(config.resolved_state_dir)
+    options = RunOptions(dry_run=dry_run, retry_failed=retry_failed, device=device,
+                         claim_settle=config.claim_settle_seconds,
+                         claim_lease=timedelta(minutes=config.claim_lease_minutes))
+    return Context(config=config, vault=vault, cache=Cache(config.resolved_cache_dir),
+                   ledger=ledger, youtube=YouTubeClient.from_config(config), analyzer=analyzer,
+                   options=options)
 
 
-def _report(ctx: Context, outcomes: Iterable[Outcome], args: argparse.Namespace,
-            expected: int = 0, batch: list[Callable[[str, str], None]] | None = None) -> int:
+def _report(ctx: Context, outcomes: Callable[[Context, Reporter], Iterable[Outcome]],
+            args: argparse.Namespace, expected: int = 0) -> int:
+    """Print the `outcomes` of a run of `ctx` (given the Reporter the lines go to) as they
+    come, then the key hint and what the analyses cost."""
     from ytvault.commands.progress import Line
     from ytvault.cost import Usage
+    from ytvault.pipeline.context import with_options
 
     pending = 0
     spent: list[Usage] = []
 
     def lines(out: Reporter) -> Iterator[Line]:
         nonlocal pending
-        ctx.on_queue = lambda _: out.expect()  # sync tells of each note it queues
-        if batch is not None:
-            batch.append(lambda bid, text: out.info(Line("batch", bid, text, {"batch_id": bid})))
-        for outcome in outcomes:
+        # `sync` tells of each note it queues, so the bar knows how many there are
+        for outcome in outcomes(with_options(ctx, on_queue=lambda _: out.expect()), out):
             usage = outcome.usage
             yield Line(outcome.status, ctx.rel(outcome.note), outcome.detail,
                        {"video_id": outcome.video_id, "analysis_pending": outcome.analysis_pending,
@@ -322,12 +328,12 @@ def _cost_line(spent: Sequence[Any]) -> None:
 
 
 def _key_hint(ctx: Context, pending: int) -> None:
-    if pending and ctx.analyzer is None and not ctx.dry_run:
+    if pending and ctx.analyzer is None and not ctx.options.dry_run:
         print(f"ytvault: {ctx.config.api_key_env} is not set: {pending} note(s) got their "
               "properties and thumbnail; set it and run `ytvault sync` again to add the analysis.",
               file=sys.stderr)
-    elif ctx.analysis_refused:
-        print(f"ytvault: {ctx.analysis_refused}", file=sys.stderr)
+    elif ctx.run.analysis_refused:
+        print(f"ytvault: {ctx.run.analysis_refused}", file=sys.stderr)
 
 
 def _output_mode(args: argparse.Namespace) -> Mode:
@@ -370,6 +376,7 @@ def _refresh(args: argparse.Namespace) -> int:
     from ytvault.commands.progress import Line
     from ytvault.commands.refresh import finished_notes, refresh
     from ytvault.config.settings import load_config
+    from ytvault.pipeline.context import with_options
 
     config = load_config(args.config)
     _log_setup(args, config)
@@ -382,8 +389,8 @@ def _refresh(args: argparse.Namespace) -> int:
     root = args.vault or (_enclosing_vault(paths[0]) if paths else None) or config.vault
     vault = _vault(root, "pass --vault or set `vault` in config.toml")
     # no analyzer: refresh never calls the model (nor reads the prompt file)
-    ctx = _context(config, vault, analyze=False)
-    ctx.dry_run = args.dry_run  # the ledger is read even so: it says what ytvault wrote
+    # the ledger is read even in a dry run: it says what ytvault wrote
+    ctx = with_options(_context(config, vault, analyze=False), dry_run=args.dry_run)
     targets = list(finished_notes(vault)) if args.all else paths
     return _print_lines(args, "refreshing", lambda _: (
         Line(done.status, ctx.rel(done.note), done.detail, {"video_id": done.video_id})

@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING
 
 from ytvault.errors import ConfigError, FetchError, NoteSkipped
 from ytvault.note.ids import playlist_id, video_id
+from ytvault.pipeline.context import Context, paced, videos, with_options
+from ytvault.pipeline.fetch import fetch_video
+from ytvault.pipeline.run import process_note
 from ytvault.vault import names, obsidian
 from ytvault.vault.atomic import process_running
-from ytvault.youtube.pace import FetchPace
 
 if TYPE_CHECKING:
     from ytvault.models import Video
-    from ytvault.pipeline.run import Context
 
 HIDDEN_MARK = ".ytvault-new-"
 
@@ -73,12 +74,10 @@ def create_notes(ctx: Context, urls: Sequence[str], folder: Path, *,
     in the cache is fetched paced (`ctx.fetch_pace`, made for the run if there is none;
     `sleep` is its wait).
     """
-    from ytvault.pipeline.run import videos
-
     targets = parse_urls(urls)
     # A note being created is hidden: no other device can see it, so no claim is needed (and
     # none of the claim's settle time is spent).
-    ctx.device = None
+    ctx = with_options(ctx, device=None)
     wanted: dict[str, str] = {}  # video id → the URL its note will hold
     for url, kind, ident in targets:
         if kind == "video":
@@ -100,16 +99,14 @@ def create_notes(ctx: Context, urls: Sequence[str], folder: Path, *,
     if expect is not None:
         expect(len(wanted))
     index = videos(ctx)
-    own_pace = ctx.fetch_pace is None
-    pace = ctx.fetch_pace = ctx.fetch_pace or FetchPace(ctx.config.fetch_pause_seconds,
-                                                        sleep=sleep)
+    ctx, pace = paced(ctx, sleep)
     try:
         with ThreadPoolExecutor(max_workers=ctx.config.concurrency,
                                 thread_name_prefix="new") as pool:
             running: list[Future[Created]] = []
             for vid, url in wanted.items():
                 yield from _finished(running)
-                if ctx.stopping.is_set():
+                if ctx.run.stopping.is_set():
                     break
                 existing = index.notes(vid)
                 if existing:
@@ -129,9 +126,6 @@ def create_notes(ctx: Context, urls: Sequence[str], folder: Path, *,
     except (KeyboardInterrupt, GeneratorExit):
         pace.halt()  # no note waits out its turn at YouTube on the way out
         raise
-    finally:
-        if own_pace:
-            ctx.fetch_pace = None
 
 
 def _finished(running: list[Future[Created]]) -> Iterator[Created]:
@@ -148,14 +142,10 @@ def _list_playlist(ctx: Context, playlist: str) -> list[str]:
 
 
 def _fetch(ctx: Context, vid: str) -> Video:
-    from ytvault.pipeline.run import fetch_video
-
     return fetch_video(ctx, vid)
 
 
 def _create(ctx: Context, url: str, video: Video, folder: Path) -> Created:
-    from ytvault.pipeline.run import process_note, videos
-
     folder.mkdir(parents=True, exist_ok=True)
     hidden = folder / f".{video.id}{HIDDEN_MARK}{os.getpid()}.md"
     earlier = _earlier_run(folder, video.id)
@@ -209,7 +199,7 @@ def _put_in_place(ctx: Context, hidden: Path, stem: str) -> Path | None:
         except FileNotFoundError:
             return None
         ctx.ledger.move(ctx.vault, ctx.rel(hidden), ctx.rel(target))
-        if ctx.on_write is not None:
-            ctx.on_write(target)
+        if ctx.options.on_write is not None:
+            ctx.options.on_write(target)
         return target
     return None

@@ -17,7 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ytvault.pipeline.run import Context, Outcome, find_work, judge, process_stub, warm_indexes
+from ytvault.outcome import Outcome
+from ytvault.pipeline.context import Context, with_options
+from ytvault.pipeline.run import find_work, judge, process_stub, warm_indexes
 from ytvault.vault.atomic import fingerprint
 from ytvault.vault.scan import scan_vault
 from ytvault.vault.seen import Seen
@@ -35,6 +37,8 @@ REMOTE_FS = frozenset({
 
 class Watcher:
     def __init__(self, ctx: Context, report: Callable[[Outcome], None]) -> None:
+        # the daemon waits out transient failures (`sync` retries them) and knows its own writes
+        ctx = with_options(ctx, on_write=self._wrote, honour_backoff=True)
         self.ctx = ctx
         self.report = report
         self.debounce = ctx.config.debounce_seconds
@@ -50,9 +54,7 @@ class Watcher:
         self._rescan = False  # the exclusions changed: scan now, not at the next reconcile
         # what the last scan found not to be ours: the next one opens only what changed since
         self._seen = Seen.for_vault(ctx.config.resolved_state_dir, ctx.vault,
-                                    save=not ctx.dry_run)
-        ctx.on_write = self._wrote
-        ctx.honour_backoff = True
+                                    save=not ctx.options.dry_run)
 
     # --- events in ------------------------------------------------------------------------
 
@@ -135,12 +137,12 @@ class Watcher:
         """Load the model client and build the vault's indexes now, in the background, so the
         first paste waits for neither (the import alone takes about a second, a walk of a
         20,000-note vault a third of one)."""
-        prepare = getattr(self.ctx.analyzer, "prepare", None)
+        analyzer = self.ctx.analyzer
 
         def warm() -> None:
             warm_indexes(self.ctx)
-            if callable(prepare):
-                prepare()
+            if analyzer is not None:
+                analyzer.prepare()
 
         threading.Thread(target=warm, name="warm-up", daemon=True).start()
 
@@ -150,7 +152,7 @@ class Watcher:
         count = 0
         self._filters = load_ignore_filters(self.ctx.vault)  # excluded since: never touched
         for note, read in scan_vault(self.ctx.vault, self._seen, filters=self._filters,
-                                     tidy=not self.ctx.dry_run):
+                                     tidy=not self.ctx.options.dry_run):
             work = read if isinstance(read, Outcome) else judge(self.ctx, Path(note), read)
             if isinstance(work, Outcome):
                 if _quiet(work):  # waiting out a backoff, a premiere, a key or a batch
@@ -191,7 +193,7 @@ class Watcher:
                     self._cond.notify()
 
     def _handle(self, path: Path) -> None:
-        if self.ctx.stopping.is_set() or self._filters.ignores(self.ctx.rel(path)):
+        if self.ctx.run.stopping.is_set() or self._filters.ignores(self.ctx.rel(path)):
             return  # excluded in Obsidian since it was queued
         work = find_work(self.ctx, path)
         if work is None:
@@ -218,8 +220,8 @@ class Watcher:
     def _stop(self, observer: Any) -> None:
         # Close the write gate first: from here on no note write can start, and none is
         # half-way through one, so the process may exit with model calls still in flight.
-        self.ctx.write_gate.acquire()
-        self.ctx.stopping.set()
+        self.ctx.run.write_gate.acquire()
+        self.ctx.run.stopping.set()
         for _ in range(self.ctx.config.concurrency):
             self._work.put(None)
         observer.stop()

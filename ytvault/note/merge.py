@@ -22,6 +22,7 @@ from ytvault.note.parse import (
     callout_span,
     find_url_line,
     split_note,
+    with_newline,
 )
 from ytvault.note.yamltext import (
     Block,
@@ -43,7 +44,7 @@ def merge_note(current: str, rendered: str, stub: Stub) -> str | None:
     `check_mergeable`, which the pipeline asks before any fetch)."""
     cur = split_note(current)
     nl = cur.newline
-    new = split_note(_with_newline(rendered, nl))
+    new = split_note(with_newline(rendered, nl))
     body = cur.body
     if stub.kind in (Kind.WAITING, Kind.FAILED):
         span = callout_span(body, (WAITING, CANNOT_FILL))
@@ -88,7 +89,7 @@ def merge_analysis(current: str, block: str) -> str | None:
     span = callout_span(cur.body, (ANALYSIS_PENDING, ANALYSIS_FAILED))
     if span is None:
         return None
-    body = cur.body[: span[0]] + _with_newline(block, cur.newline) + cur.body[span[1]:]
+    body = cur.body[: span[0]] + with_newline(block, cur.newline) + cur.body[span[1]:]
     return Parts(cur.bom, cur.frontmatter, cur.opening, cur.closing, body).text
 
 
@@ -101,7 +102,7 @@ def attach_callout(current: str, stub: Stub, callout: str) -> str | None:
     span = callout_span(body, (WAITING, CANNOT_FILL))
     if span is not None:
         body = body[: span[0]] + body[span[1]:]
-    callout = _with_newline(callout, nl)
+    callout = with_newline(callout, nl)
     url_line = find_url_line(body, stub.video_id)
     if url_line is not None:
         start, end = url_line
@@ -182,6 +183,3 @@ def _same_video(cur: Parts, stub: Stub) -> bool:
         return False
     return isinstance(url, str) and video_id(url) == stub.video_id
 
-
-def _with_newline(text: str, nl: str) -> str:
-    return text if nl == "\n" else text.replace("\r\n", "\n").replace("\n", nl)

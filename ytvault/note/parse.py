@@ -248,3 +248,13 @@ def _body_url(body: str) -> str | None:
     """The URL when the body is only one YouTube video URL, in any of the pasted forms."""
     line = body.strip()
     return _line_url(line) if line and "\n" not in line else None
+
+
+def to_lf(text: str) -> str:
+    """`text` with every line ending `\n`."""
+    return text.replace("\r\n", "\n")
+
+
+def with_newline(text: str, nl: str) -> str:
+    """`text` (ending its lines `\n` or `\r\n`) with every line ending `nl`."""
+    return text if nl == "\n" else to_lf(text).replace("\n", nl)

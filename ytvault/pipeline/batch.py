@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ from ytvault.errors import (
 from ytvault.models import Transcript, Video
 from ytvault.note.parse import Stub
 from ytvault.outcome import Outcome
-from ytvault.pipeline.context import Context, videos
+from ytvault.pipeline.context import Context, videos, with_options
 from ytvault.pipeline.run import find_work, process_stub, sync
 from ytvault.vault.scan import Found
 
@@ -65,13 +66,13 @@ class Collector:
         self.requests: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
-    def analyze(self, video: Video, transcript: Transcript) -> BaseModel:
-        return self.analyze_counted(video, transcript, Usage())
+    def prepare(self) -> None:
+        self.live.prepare()
 
-    def analyze_counted(self, video: Video, transcript: Transcript, usage: Usage) -> BaseModel:
+    def analyze(self, video: Video, transcript: Transcript, usage: Usage) -> BaseModel:
         request = self.live.batch_request(video, transcript)
         if request is None:  # a long video's parts: live
-            return self.live.analyze_counted(video, transcript, usage)
+            return self.live.analyze(video, transcript, usage)
         with self._lock:
             self.requests[video.id] = request
         raise AnalysisDeferred("The analysis is in a Message Batch (half price): `ytvault sync "
@@ -91,10 +92,10 @@ class Answers:
         with self._lock:
             self._results[video_id] = [result, None, threading.Lock()]
 
-    def analyze(self, video: Video, transcript: Transcript) -> BaseModel:
-        return self.analyze_counted(video, transcript, Usage())
+    def prepare(self) -> None:
+        self.live.prepare()
 
-    def analyze_counted(self, video: Video, transcript: Transcript, usage: Usage) -> BaseModel:
+    def analyze(self, video: Video, transcript: Transcript, usage: Usage) -> BaseModel:
         with self._lock:
             entry = self._results.get(video.id)
         if entry is None:
@@ -124,17 +125,12 @@ def sync_batch(ctx: Context, report: Report, *, submit: bool = True, wait: bool 
         return
     collector = Collector(live)
     deferred: dict[str, list[Outcome]] = {}
-    if submit:
-        ctx.analyzer = collector
-    try:
-        for outcome in sync(ctx, found=found):
-            if outcome.analysis_pending and outcome.video_id in collector.requests:
-                deferred.setdefault(outcome.video_id, []).append(outcome)
-            elif not (outcome.analysis_pending and outcome.status == "skipped" and
-                      ctx.ledger.note_batch(ctx.vault, ctx.rel(outcome.note))):
-                yield outcome  # (a note in a running batch is told of when its batch ends)
-    finally:
-        ctx.analyzer = live
+    for outcome in sync(replace(ctx, analyzer=collector) if submit else ctx, found=found):
+        if outcome.analysis_pending and outcome.video_id in collector.requests:
+            deferred.setdefault(outcome.video_id, []).append(outcome)
+        elif not (outcome.analysis_pending and outcome.status == "skipped" and
+                  ctx.ledger.note_batch(ctx.vault, ctx.rel(outcome.note))):
+            yield outcome  # (a note in a running batch is told of when its batch ends)
     requests = [(vid, collector.requests[vid]) for vid in deferred]
     for chunk in _chunks(requests):
         notes = {vid: [ctx.rel(o.note) for o in deferred[vid]] for vid, _ in chunk}
@@ -203,7 +199,7 @@ def collect(ctx: Context, live: ClaudeAnalyzer, report: Report, *,
                 report(bid, "still in progress: `ytvault sync --batch` writes its notes when it "
                             "ends")
             return
-        if ctx.stopping.wait(ctx.config.batch_poll_seconds):
+        if ctx.run.stopping.wait(ctx.config.batch_poll_seconds):
             return
 
 
@@ -212,23 +208,20 @@ def _write_results(ctx: Context, live: ClaudeAnalyzer, bid: str) -> Iterator[Out
     time (on a shared vault each write waits for its claim to settle)."""
     items = ctx.ledger.batch_items(bid)
     answers = Answers(live)
-    ctx.analyzer, ctx.writing_batch = answers, True
+    ctx = with_options(replace(ctx, analyzer=answers), writing_batch=True)
     writing: list[tuple[str, list[tuple[Path, Future[Outcome]]]]] = []  # as results came
-    try:
-        with ThreadPoolExecutor(max_workers=ctx.config.concurrency,
-                                thread_name_prefix="batch") as pool:
-            for vid, result in live.batch_results(bid):
-                answers.add(vid, result)
-                jobs = []
-                for path in _notes_of(ctx, vid, items.pop(vid, [])):
-                    work = find_work(ctx, path)
-                    if isinstance(work, Stub) and work.video_id == vid:
-                        jobs.append((path, pool.submit(process_stub, ctx, path, work)))
-                writing.append((vid, jobs))
-                yield from _written(ctx, bid, writing, wait=False)
-            yield from _written(ctx, bid, writing, wait=True)
-    finally:
-        ctx.analyzer, ctx.writing_batch = live, False
+    with ThreadPoolExecutor(max_workers=ctx.config.concurrency,
+                            thread_name_prefix="batch") as pool:
+        for vid, result in live.batch_results(bid):
+            answers.add(vid, result)
+            jobs = []
+            for path in _notes_of(ctx, vid, items.pop(vid, [])):
+                work = find_work(ctx, path)
+                if isinstance(work, Stub) and work.video_id == vid:
+                    jobs.append((path, pool.submit(process_stub, ctx, path, work)))
+            writing.append((vid, jobs))
+            yield from _written(ctx, bid, writing, wait=False)
+        yield from _written(ctx, bid, writing, wait=True)
     ctx.ledger.close_batch(bid)  # requests without a result are asked for again next run
     for vid in items:
         log.warning("batch %s had no result for %s", bid, vid)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # a scan that finds nothing to do imports none of these (pyda
     from pydantic import BaseModel
 
     from ytvault.config.settings import Config
+    from ytvault.cost import Usage
     from ytvault.models import Transcript, Video
     from ytvault.pipeline.ledger import Ledger
     from ytvault.vault.index import VideoIndex
@@ -33,15 +34,85 @@ class YouTubeSource(Protocol):
 
 
 class Analyzer(Protocol):
-    def analyze(self, video: Video, transcript: Transcript) -> BaseModel: ...
+    def analyze(self, video: Video, transcript: Transcript, usage: Usage) -> BaseModel:
+        """The analysis of a video from its transcript; the model calls' tokens are added to
+        `usage`. Raises AnalysisError (AnalysisTransientError: try again later)."""
+        ...
+
+    def prepare(self) -> None:
+        """Load what the first analysis needs (the SDK), so that it starts at once."""
+        ...
 
 
 def _local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-@dataclass
+@dataclass(frozen=True)
+class RunOptions:
+    """How this run treats the notes: what the command or the daemon asked for."""
+
+    dry_run: bool = False
+    retry_failed: bool = False
+    honour_backoff: bool = False  # the watcher waits out transient failures; `sync` retries
+    writing_batch: bool = False  # writing a Message Batch's results: its notes are ours
+    device: str | None = None  # this device's name in claims; None: claim no notes
+    claim_settle: float = 3.0
+    claim_lease: timedelta = timedelta(minutes=15)
+    on_write: Callable[[Path], None] | None = None  # told of every note ytvault wrote
+    on_queue: Callable[[Path], None] | None = None  # told of every note `sync` queues
+
+
+class RunState:
+    """What the threads of one run share as it goes: the stop signal, the write gate, one lock
+    per note, the vault's indexes (built on first use), and a refused API key. Every variant of
+    a context (`dataclasses.replace`) shares its run's state."""
+
+    def __init__(self) -> None:
+        self.stopping = threading.Event()
+        self.write_gate = threading.Lock()
+        self._guard = threading.Lock()
+        self._locks: dict[Path, threading.Lock] = {}
+        self._videos: VideoIndex | None = None
+        self._file_names: FileNames | None = None
+        self._refused: str | None = None
+
+    def lock(self, path: Path) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(path, threading.Lock())
+
+    @property
+    def analysis_refused(self) -> str | None:
+        """Why the API refused the key, once it has: no more calls are made in this run."""
+        return self._refused
+
+    def refuse_analysis(self, reason: str) -> None:
+        with self._guard:
+            self._refused = self._refused or reason
+
+    def videos(self, vault: Path) -> VideoIndex:
+        from ytvault.vault.index import VideoIndex
+
+        with self._guard:
+            if self._videos is None:
+                self._videos = VideoIndex(vault)
+            return self._videos
+
+    def file_names(self, vault: Path) -> FileNames:
+        from ytvault.vault.obsidian import FileNames
+
+        with self._guard:
+            if self._file_names is None:
+                self._file_names = FileNames(vault)
+            return self._file_names
+
+
+@dataclass(frozen=True)
 class Context:
+    """The collaborators every stage is handed, the run's options, and its shared state.
+    Frozen: a stage that needs a variant (another analyzer, its own pace) makes one with
+    `dataclasses.replace`."""
+
     config: Config
     vault: Path
     cache: Cache
@@ -49,27 +120,9 @@ class Context:
     youtube: YouTubeSource
     analyzer: Analyzer | None  # None: no API key, notes get everything but the analysis
     clock: Callable[[], datetime] = _local_now
-    dry_run: bool = False
-    retry_failed: bool = False
-    analysis_refused: str | None = None  # set once the API refused the key: stop calling it
-    honour_backoff: bool = False  # the watcher waits out transient failures; `sync` retries
-    on_write: Callable[[Path], None] | None = None  # told of every note ytvault wrote
-    on_queue: Callable[[Path], None] | None = None  # told of every note `sync` queues
-    videos: VideoIndex | None = field(default=None, repr=False)  # see videos()
-    file_names: FileNames | None = field(default=None, repr=False)  # see file_names()
     fetch_pace: FetchPace | None = None  # spaces fetches from YouTube; None: no pause
-    writing_batch: bool = False  # writing a Message Batch's results: its notes are ours
-    device: str | None = None  # this device's name in claims; None: claim no notes
-    claim_settle: float = 3.0
-    claim_lease: timedelta = timedelta(minutes=15)
-    stopping: threading.Event = field(default_factory=threading.Event)
-    write_gate: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _locks: dict[Path, threading.Lock] = field(default_factory=dict, repr=False)
-    _locks_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def lock(self, path: Path) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks.setdefault(path, threading.Lock())
+    options: RunOptions = RunOptions()
+    run: RunState = field(default_factory=RunState, repr=False, compare=False)
 
     def rel(self, path: Path) -> str:
         try:
@@ -78,21 +131,28 @@ class Context:
             return str(path)
 
 
+def with_options(ctx: Context, **changes: Any) -> Context:
+    """`ctx` with some of its run options changed."""
+    return replace(ctx, options=replace(ctx.options, **changes))
+
+
+def paced(ctx: Context, sleep: Callable[[float], object] | None = None
+          ) -> tuple[Context, FetchPace]:
+    """`ctx` with a pace for its fetches from YouTube, and that pace: its own if it has one,
+    else a new one for this run (`sleep` its wait)."""
+    if ctx.fetch_pace is not None:
+        return ctx, ctx.fetch_pace
+    from ytvault.youtube.pace import FetchPace
+
+    pace = FetchPace(ctx.config.fetch_pause_seconds, sleep=sleep)
+    return replace(ctx, fetch_pace=pace), pace
+
+
 def videos(ctx: Context) -> VideoIndex:
     """The vault's notes by video id (index.py), built on first use and shared by threads."""
-    from ytvault.vault.index import VideoIndex
-
-    with ctx._locks_guard:
-        if ctx.videos is None:
-            ctx.videos = VideoIndex(ctx.vault)
-        return ctx.videos
+    return ctx.run.videos(ctx.vault)
 
 
 def file_names(ctx: Context) -> FileNames:
     """The vault's file names (obsidian.py: how short a link may be), from one walk."""
-    from ytvault.vault.obsidian import FileNames
-
-    with ctx._locks_guard:
-        if ctx.file_names is None:
-            ctx.file_names = FileNames(ctx.vault)
-        return ctx.file_names
+    return ctx.run.file_names(ctx.vault)

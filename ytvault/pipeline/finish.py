@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ytvault.models import Video
 from ytvault.note import parse
+from ytvault.note.lines import generated_lines
 from ytvault.note.parse import Stub
 from ytvault.note.render import render_callout
 from ytvault.note.yamltext import FrontmatterError
@@ -20,7 +21,7 @@ from ytvault.vault import names, obsidian
 log = logging.getLogger(__name__)
 
 
-def thumbnail_links(ctx: Context, note: Path, thumbnail: str | None
+def link_thumbnail(ctx: Context, note: Path, thumbnail: str | None
                      ) -> tuple[str | None, str | None]:
     """The thumbnail's wikilink path and Markdown embed, as the vault's link settings say."""
     if thumbnail is None:
@@ -39,24 +40,21 @@ def with_property(rendered: str, key: str, value: str) -> str:
 
 
 def after_fill(ctx: Context, path: Path, stub: Stub, video: Video,
-                rendered: list[str]) -> tuple[Path, str]:
+                rendered: str) -> tuple[Path, str]:
     """What follows a fill: the property types Obsidian should use, a record of the lines
     `refresh` may update later, and the optional rename of an `Untitled` note. Returns the
     note's path and, when it was renamed, a note of it for the output."""
-    from ytvault.commands.refresh import generated_lines
-
     obsidian.ensure_property_types_once(ctx.vault)
     videos(ctx).add(stub.video_id, path)
     file_names(ctx).add(path)
-    if rendered:
-        with contextlib.suppress(FrontmatterError):  # a template too unusual to cut: no record
-            ctx.ledger.remember_generated(ctx.vault, ctx.rel(path), stub.video_id,
-                                          generated_lines(rendered[0]))
+    with contextlib.suppress(FrontmatterError):  # a template too unusual to cut: no record
+        ctx.ledger.remember_generated(ctx.vault, ctx.rel(path), stub.video_id,
+                                      generated_lines(rendered))
     if not (ctx.config.rename_untitled and names.is_untitled(path.name)):
         return path, ""
     target = names.free_path(path.parent, names.safe_stem(video.title, video.id))
-    with ctx.write_gate:
-        if ctx.stopping.is_set():
+    with ctx.run.write_gate:
+        if ctx.run.stopping.is_set():
             return path, ""
         try:
             names.move_no_clobber(path, target)
@@ -66,8 +64,8 @@ def after_fill(ctx: Context, path: Path, stub: Stub, video: Video,
     ctx.ledger.move(ctx.vault, ctx.rel(path), ctx.rel(target))
     videos(ctx).add(stub.video_id, target)
     file_names(ctx).add(target)
-    if ctx.on_write is not None:
-        ctx.on_write(target)
+    if ctx.options.on_write is not None:
+        ctx.options.on_write(target)
     return target, f"; renamed from {path.name}"
 
 

@@ -35,25 +35,25 @@ from ytvault.note.parse import Kind, Stub
 from ytvault.note.render import inline_text, render_analysis, render_callout, render_note
 from ytvault.note.yamltext import scalar
 from ytvault.outcome import Outcome, Status
-from ytvault.pipeline.context import Analyzer, Context, YouTubeSource, file_names, videos
+from ytvault.pipeline.context import Analyzer, Context, YouTubeSource, file_names, paced, videos
 from ytvault.pipeline.fetch import fetch_thumbnail, fetch_transcript, fetch_video
 from ytvault.pipeline.finish import (
     DUPLICATE,
     after_fill,
+    link_thumbnail,
     skip_duplicate,
-    thumbnail_links,
     with_property,
 )
 from ytvault.pipeline.write import (
     attach_callout_to,
     claim_note,
     release_note,
+    text_only,
     write_note,
 )
 from ytvault.vault import obsidian
 from ytvault.vault.scan import Found, read_note, scan_vault
 from ytvault.vault.walk import inside_vault
-from ytvault.youtube.pace import FetchPace
 
 __all__ = [  # what other modules take from here
     "DUPLICATE", "Analyzer", "Context", "Outcome", "Status", "YouTubeSource", "fetch_video",
@@ -83,28 +83,29 @@ def judge(ctx: Context, path: Path, found: Found) -> Stub | Outcome:
             check_mergeable(stub.frontmatter)
     except NoteSkipped as exc:
         return Outcome(path, "skipped", str(exc))
-    held = (claims.held_elsewhere(text, ctx.device, datetime.now(UTC))
+    held = (claims.held_elsewhere(text, ctx.options.device, datetime.now(UTC))
             if claims.KEY in properties else None)
     if held is not None:
         return Outcome(path, "skipped", f"device {held.device} is filling it", stub.video_id)
     if path.is_symlink() or not inside_vault(ctx.vault, path):
         return Outcome(path, "skipped", "it is a link to a file outside the vault", stub.video_id)
     rel = ctx.rel(path)
-    if stub.kind is Kind.FAILED and not ctx.retry_failed:
+    if stub.kind is Kind.FAILED and not ctx.options.retry_failed:
         return Outcome(path, "skipped", "it could not be filled earlier (see the note); "
                        "`ytvault sync --retry-failed` tries again", stub.video_id)
-    if stub.kind is Kind.WAITING and not (ctx.retry_failed or ctx.ledger.is_due(ctx.vault, rel)):
+    if stub.kind is Kind.WAITING and not (ctx.options.retry_failed
+                                          or ctx.ledger.is_due(ctx.vault, rel)):
         return Outcome(path, "skipped", "waiting for the premiere", stub.video_id)
-    if ctx.honour_backoff and not ctx.ledger.is_due(ctx.vault, rel):
+    if ctx.options.honour_backoff and not ctx.ledger.is_due(ctx.vault, rel):
         return Outcome(path, "skipped", "failed earlier: waiting before the next try",
                        stub.video_id)
     if stub.kind is Kind.ANALYSIS:
-        if stub.analysis_failed and not ctx.retry_failed:
+        if stub.analysis_failed and not ctx.options.retry_failed:
             return Outcome(path, "skipped", "its analysis failed earlier (see the note); "
                            "`ytvault sync --retry-failed` tries again", stub.video_id)
-        if ctx.analyzer is None or ctx.analysis_refused:
+        if ctx.analyzer is None or ctx.run.analysis_refused:
             return Outcome(path, "skipped", "analysis pending", stub.video_id, True)
-        batch = None if ctx.writing_batch else ctx.ledger.note_batch(ctx.vault, rel)
+        batch = None if ctx.options.writing_batch else ctx.ledger.note_batch(ctx.vault, rel)
         if batch is not None:
             return Outcome(path, "skipped", f"analysis pending: it is in Message Batch {batch};"
                            " `ytvault sync --batch` writes it when the batch ends",
@@ -128,9 +129,8 @@ def sync(ctx: Context, *, found: Iterable[tuple[str, Found | Outcome]] | None = 
     Outcomes are yielded as notes finish; notes that are not stubs yield nothing.
     """
     if found is None:
-        found = scan_vault(ctx.vault, tidy=not ctx.dry_run)
-    own_pace = ctx.fetch_pace is None  # what the cache lacks is fetched from YouTube, paced
-    pace = ctx.fetch_pace = ctx.fetch_pace or FetchPace(ctx.config.fetch_pause_seconds)
+        found = scan_vault(ctx.vault, tidy=not ctx.options.dry_run)
+    ctx, pace = paced(ctx)  # what the cache lacks is fetched from YouTube, paced
     with ThreadPoolExecutor(max_workers=ctx.config.concurrency, thread_name_prefix="note") as pool:
         try:
             futures: list[tuple[Path, Future[Outcome]]] = []
@@ -140,11 +140,11 @@ def sync(ctx: Context, *, found: Iterable[tuple[str, Found | Outcome]] | None = 
                 if isinstance(work, Outcome):
                     yield work
                 else:
-                    if not futures and not ctx.dry_run:  # the walks overlap the first calls
+                    if not futures and not ctx.options.dry_run:  # the walks overlap the first calls
                         threading.Thread(target=warm_indexes, args=(ctx,), name="warm-up",
                                          daemon=True).start()
-                    if ctx.on_queue is not None:
-                        ctx.on_queue(path)
+                    if ctx.options.on_queue is not None:
+                        ctx.options.on_queue(path)
                     futures.append((path, pool.submit(process_stub, ctx, path, work)))
             for path, future in futures:
                 try:
@@ -159,16 +159,13 @@ def sync(ctx: Context, *, found: Iterable[tuple[str, Found | Outcome]] | None = 
             pace.halt()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-        finally:
-            if own_pace:
-                ctx.fetch_pace = None
 
 
 def process_stub(ctx: Context, path: Path, stub: Stub) -> Outcome:
-    with ctx.lock(path):
+    with ctx.run.lock(path):
         claimed = False
         try:
-            if ctx.device is not None and not ctx.dry_run:
+            if ctx.options.device is not None and not ctx.options.dry_run:
                 claimed = claim_note(ctx, path, stub)
             return _process(ctx, path, stub)
         except NoteSkipped as exc:
@@ -192,7 +189,7 @@ def process_stub(ctx: Context, path: Path, stub: Stub) -> Outcome:
 
 
 def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
-    if ctx.dry_run:
+    if ctx.options.dry_run:
         return Outcome(path, "filled", "dry run: nothing written", stub.video_id)
     if stub.kind is not Kind.ANALYSIS and ctx.config.duplicates == "skip":
         found = videos(ctx).notes(stub.video_id, finished=True, exclude=path)
@@ -207,7 +204,7 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
         block = _analysis(ctx, path, stub, video, transcript, why, usage)
         if block.state == "pending":
             return Outcome(path, "skipped", "analysis pending", stub.video_id, True)
-        write_note(ctx, path, lambda current, _: merge_analysis(current, block.text))
+        write_note(ctx, path, text_only(lambda current: merge_analysis(current, block.text)))
         _record(ctx, path, stub, *block.ledger())
         return Outcome(path, "filled", video.title + block.detail(), stub.video_id,
                        usage=_spent(usage))
@@ -218,29 +215,26 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
     now = ctx.clock()
     template = note_template(ctx)
 
-    rendered_last: list[str] = []
-    earlier: list[Path] = []
 
-    def merge(current: str, thumbnail_path: str | None) -> str | None:
-        thumb, embed = thumbnail_links(ctx, path, thumbnail_path)
+    def merge(current: str, thumbnail_path: str | None) -> tuple[str | None, Filled]:
+        thumb, embed = link_thumbnail(ctx, path, thumbnail_path)
         rendered = render_note(video, url=stub.url, body=body, thumbnail=thumb, now=now,
                                template=template, chapter_links=ctx.config.chapter_links,
                                body_embed=embed)
         # under the write gate: a note of the same video written a moment ago counts too
-        earlier[:] = videos(ctx).notes(stub.video_id, finished=True, exclude=path)
+        earlier = videos(ctx).notes(stub.video_id, finished=True, exclude=path)
         if earlier and ctx.config.duplicates == "link":
             link = obsidian.note_link(ctx.vault, path, earlier[0], file_names(ctx))
             rendered = with_property(rendered, "duplicate_of", scalar(link))
-        rendered_last[:] = [rendered]
-        return merge_note(current, rendered, stub)
+        return merge_note(current, rendered, stub), Filled(rendered, earlier)
 
     warm_indexes(ctx)  # now, not while holding the write gate
-    write_note(ctx, path, merge, (thumbnail, now) if thumbnail else None)
+    filled = write_note(ctx, path, merge, (thumbnail, now) if thumbnail else None)
     _record(ctx, path, stub, *block.ledger())
     detail = video.title + block.detail()
-    if earlier:
-        detail += f"; this video also has a note: {ctx.rel(earlier[0])}"
-    path, renamed = after_fill(ctx, path, stub, video, rendered_last)
+    if filled.earlier:
+        detail += f"; this video also has a note: {ctx.rel(filled.earlier[0])}"
+    path, renamed = after_fill(ctx, path, stub, video, filled.rendered)
     return Outcome(path, "filled", detail + renamed, stub.video_id, pending, _spent(usage))
 
 
@@ -251,7 +245,7 @@ def _analysis(ctx: Context, path: Path, stub: Stub, video: Video, transcript: Tr
     try:
         return analysis_block(ctx, video, transcript, why, usage)
     finally:
-        if usage.requests and not ctx.dry_run:
+        if usage.requests and not ctx.options.dry_run:
             ctx.ledger.record_usage(ctx.vault, ctx.rel(path), stub.video_id, usage)
 
 
@@ -264,6 +258,13 @@ def warm_indexes(ctx: Context) -> None:
     if they are not built or too old: one walk each."""
     videos(ctx).notes("")
     file_names(ctx).ready()
+
+
+class Filled(NamedTuple):
+    """What a fill wrote: the rendered note, and the earlier notes of the same video."""
+
+    rendered: str
+    earlier: list[Path]
 
 
 class AnalysisBlock(NamedTuple):
@@ -305,17 +306,15 @@ def analysis_block(
     if ctx.analyzer is None:
         return _pending(f"Set `{key}` and run `ytvault sync` (or keep `ytvault watch` "
                         "running): the summary and analysis will replace this callout.")
-    if ctx.analysis_refused:
-        return _pending(inline_text(ctx.analysis_refused))
-    counted = getattr(ctx.analyzer, "analyze_counted", None)
+    if ctx.run.analysis_refused:
+        return _pending(inline_text(ctx.run.analysis_refused))
     try:
-        analysis = (counted(video, transcript, usage) if counted and usage is not None
-                    else ctx.analyzer.analyze(video, transcript))
+        analysis = ctx.analyzer.analyze(video, transcript, usage or Usage())
         return AnalysisBlock(checked_analysis(ctx, video, transcript, analysis))
     except AnalysisDeferred as exc:
         return _pending(inline_text(str(exc)))
     except AnalysisAuthError as exc:
-        ctx.analysis_refused = str(exc)
+        ctx.run.refuse_analysis(str(exc))
         return _pending(inline_text(str(exc)))
     except AnalysisTransientError:
         raise
@@ -380,7 +379,7 @@ def _attach_callout(ctx: Context, path: Path, stub: Stub, callout: str) -> None:
 
 def _record(ctx: Context, path: Path, stub: Stub, status: str, reason: str = "",
             next_attempt: float | None = None) -> None:
-    if not ctx.dry_run:
+    if not ctx.options.dry_run:
         ctx.ledger.record(ctx.vault, ctx.rel(path), stub.video_id, status, reason, next_attempt)
 
 

@@ -12,7 +12,7 @@ import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from ytvault.errors import NoteSkipped
 from ytvault.note import claims, parse
@@ -25,31 +25,38 @@ from ytvault.vault.walk import attachment_dir, inside_vault
 log = logging.getLogger(__name__)
 
 
-Merge = Callable[[str, str | None], str | None]
+R = TypeVar("R")
+# (current text, the thumbnail's path from the vault root) → (new text, what the merge found)
+Merge = Callable[[str, str | None], tuple[str | None, R]]
 
 
-def write_note(ctx: Context, path: Path, merge: Merge,
-           thumbnail: tuple[bytes, datetime] | None = None, keep_claim: bool = False) -> None:
-    """Re-read the note, merge into what is there now, and write it atomically if it changed.
+def text_only(merge: Callable[[str], str | None]) -> Merge[None]:
+    """A merge of the text alone: it needs no thumbnail path and finds nothing to return."""
+    return lambda current, _: (merge(current), None)
 
-    `merge(current, thumbnail_path)` (the thumbnail's path from the vault root) gives the new
-    text, or None when the note no longer wants it. The thumbnail is saved only once the
-    merge is known to apply, and removed again if the note is not written. Writes pass one
-    gate, so a stopping daemon can close it and exit knowing that no note is half-way through
-    a write.
+
+def write_note(ctx: Context, path: Path, merge: Merge[R],
+               thumbnail: tuple[bytes, datetime] | None = None, keep_claim: bool = False) -> R:
+    """Re-read the note, merge into what is there now, and write it atomically if it changed;
+    returns what the merge that was written (or found nothing to change) found.
+
+    `merge(current, thumbnail_path)` gives the new text, or None when the note no longer wants
+    it, and what it found on the way. The thumbnail is saved only once the merge is known to
+    apply, and removed again if the note is not written. Writes pass one gate, so a stopping
+    daemon can close it and exit knowing that no note is half-way through a write.
     """
     for _ in range(5):  # the person saved in the instant between our read and our rename
-        with ctx.write_gate:
-            if ctx.stopping.is_set():
+        with ctx.run.write_gate:
+            if ctx.run.stopping.is_set():
                 raise NoteSkipped("ytvault is stopping: the note was left as it was")
             current, seen = reread(path)
-            merged = merge(current, None)
+            merged, found = merge(current, None)
             if merged is None:
                 raise NoteSkipped("the note changed while it was processed: left as it is")
             saved = save_thumbnail(ctx, path, *thumbnail) if thumbnail else None
             try:
                 if saved is not None:  # the text names the thumbnail now: merge again
-                    merged = merge(current, ctx.rel(saved.path))
+                    merged, found = merge(current, ctx.rel(saved.path))
                 if merged is not None and not keep_claim and ours(ctx, merged):
                     merged = claims.drop_claim(merged)  # the work is done: so is our claim
                 if merged is None or merged == current:
@@ -61,7 +68,7 @@ def write_note(ctx: Context, path: Path, merge: Merge,
             except _Unchanged:
                 if saved is not None:
                     saved.remove()
-                return
+                return found
             except Changed:
                 if saved is not None:
                     saved.remove()
@@ -70,9 +77,9 @@ def write_note(ctx: Context, path: Path, merge: Merge,
                 if saved is not None:  # the note was left as it was: so is the attachment folder
                     saved.remove()
                 raise
-        if ctx.on_write is not None:
-            ctx.on_write(path)
-        return
+        if ctx.options.on_write is not None:
+            ctx.options.on_write(path)
+        return found
     raise NoteSkipped("the note kept changing while it was processed: left as it is")
 
 
@@ -159,19 +166,19 @@ def save_thumbnail(ctx: Context, note: Path, data: bytes, now: datetime) -> Save
 def claim_note(ctx: Context, path: Path, stub: Stub) -> bool:
     """Claim the note for this device, wait for other devices' claims to arrive, and check that
     ours stands. Raises NoteSkipped when another device has it."""
-    assert ctx.device is not None
-    device = ctx.device
+    assert ctx.options.device is not None
+    device = ctx.options.device
     now = datetime.now(UTC)
 
-    def add(current: str, _: str | None) -> str | None:
+    def add(current: str) -> str | None:
         check_still(stub, current)
         held = claims.held_elsewhere(current, device, now)
         if held is not None:
             raise NoteSkipped(f"device {held.device} is filling it")
-        return claims.add_claim(current, device, now, ctx.claim_lease)
+        return claims.add_claim(current, device, now, ctx.options.claim_lease)
 
-    write_note(ctx, path, add, keep_claim=True)
-    if ctx.stopping.wait(ctx.claim_settle):
+    write_note(ctx, path, text_only(add), keep_claim=True)
+    if ctx.run.stopping.wait(ctx.options.claim_settle):
         return True
     current = reread(path)[0]
     held = claims.read_claim(current)
@@ -192,18 +199,18 @@ def check_still(stub: Stub, current: str) -> None:
 def release_note(ctx: Context, path: Path) -> None:
     """Take our claim off a note we did not fill (the fill's own write removes it otherwise)."""
     with contextlib.suppress(NoteSkipped, OSError):
-        write_note(ctx, path, lambda current, _: claims.drop_claim(current)
-               if ours(ctx, current) else current)
+        write_note(ctx, path, text_only(lambda current: claims.drop_claim(current)
+                                        if ours(ctx, current) else current))
 
 
 def ours(ctx: Context, text: str) -> bool:
-    if ctx.device is None or claims.KEY not in text:
+    if ctx.options.device is None or claims.KEY not in text:
         return False  # no claim to look for: spare the YAML parse (every write asks)
     held = claims.read_claim(text)
-    return held is not None and held.device == ctx.device
+    return held is not None and held.device == ctx.options.device
 
 
 def attach_callout_to(ctx: Context, path: Path, stub: Stub, callout: str) -> None:
     if stub.kind is Kind.ANALYSIS:
         return  # the note is already filled; the ledger and the output carry the reason
-    write_note(ctx, path, lambda current, _: attach_callout(current, stub, callout))
+    write_note(ctx, path, text_only(lambda current: attach_callout(current, stub, callout)))

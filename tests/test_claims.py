@@ -33,6 +33,18 @@ def test_claim_and_drop_give_back_every_byte(text: str) -> None:
     assert drop_claim(claimed) == text
 
 
+def test_a_claim_on_json_properties_writes_them_as_yaml_first() -> None:
+    """A line cannot be added to a JSON object: the properties become YAML, as the fill's
+    merge (and Obsidian) would write them, and the claim goes under them."""
+    text = '---\n{"tags": ["a"], "youtube_url": "https://youtu.be/Yf1o0TQzry8"}\n---\n'
+    claimed = add_claim(text, "laptop-1a2b3c", NOW, LEASE)
+    assert claimed is not None
+    held = read_claim(claimed)
+    assert held is not None and held.device == "laptop-1a2b3c"
+    assert drop_claim(claimed) == ("---\ntags:\n  - a\nyoutube_url: https://youtu.be/Yf1o0TQzry8"
+                                   "\n---\n")
+
+
 def test_a_live_claim_of_another_device_blocks_an_expired_one_does_not() -> None:
     theirs = add_claim(URL, "desktop-000001", NOW, LEASE)
     assert theirs is not None

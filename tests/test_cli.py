@@ -139,6 +139,35 @@ def test_dry_run_writes_nothing(vault: Path, env: dict[str, str]) -> None:
     assert {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()} == before
 
 
+PASTED = {
+    "list.md": "https://www.youtube.com/playlist?list=PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf\n",
+    "cut.md": "[a talk](https://youtu.be/Yf1o0TQzr)\n",
+    "phone.md": "https://YouTu.be/fxShort001F\n",
+}
+
+
+def test_pasted_playlists_and_bad_ids_get_one_line_each(vault: Path, env: dict[str, str]) -> None:
+    """Not stubs, never written to, but the person pasted them for ytvault: a dry run and a
+    real one each say what to do, once per note."""
+    for name, text in PASTED.items():
+        (vault / name).write_text(text)
+    for args in (("sync", "--dry-run"), ("sync",)):
+        result = run(vault, env, *args)
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        said = {ln.split(" — ")[0].split(": ")[-1]: ln for ln in lines}
+        assert len(lines) == 3 and set(said) == set(PASTED), lines
+        assert said["list.md"].startswith(("skipped: ", "would skip: "))
+        assert ("a playlist, not a video: `ytvault new 'https://www.youtube.com/playlist?list="
+                "PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf'`") in said["list.md"]
+        assert said["cut.md"].startswith(("skipped: ", "would skip: "))
+        assert "`Yf1o0TQzr` is not a YouTube video id" in said["cut.md"]
+        assert "list.md" not in result.stderr and "Traceback" not in result.stderr
+        assert (vault / "list.md").read_text() == PASTED["list.md"]
+        assert (vault / "cut.md").read_text() == PASTED["cut.md"]
+    assert props(vault / "phone.md")["youtube_url"] == "https://YouTu.be/fxShort001F"
+
+
 def test_process_named_notes(vault: Path, env: dict[str, str]) -> None:
     fill(vault)
     result = subprocess.run(

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ytvault.note.ids import find_urls, is_playlist_id, is_video_id, video_id
+from ytvault.note.ids import (
+    find_urls,
+    is_playlist_id,
+    is_video_id,
+    pasted,
+    playlist_id,
+    video_id,
+)
 
 ID = "dQw4w9WgXcQ"
 ODD = "a-_9Zz0b_1-"  # every id character class, ending in `-`
@@ -55,6 +63,21 @@ ACCEPTED = [
     f"https://www.YouTube.com/watch?v={ID}",
     f"https://youtube.com:443/watch?v={ID}",
     f"  https://youtu.be/{ID}\n",
+    # as phone keyboards write it
+    f"https://YouTu.be/{ID}",
+    f"Youtu.be/{ID}",
+    f"https://M.YouTube.com/watch?v={ID}",
+    # the EU consent page's address, the video's percent-encoded in `continue`
+    f"https://consent.youtube.com/m?continue=https%3A%2F%2Fwww.youtube.com%2Fwatch%3Fv%3D{ID}"
+    "%26cbrd%3D1&gl=DE&m=0&pc=yt&cm=2&hl=de&src=1",
+    f"https://consent.youtube.com/ml?continue=https://www.youtube.com/watch?v%3D{ID}&gl=FR",
+    f"consent.youtube.com/m?continue=https%3A%2F%2Fyoutu.be%2F{ID}%3Fsi%3Dx",
+    f"https://consent.youtube.com/m?continue=https%3A%2F%2Fm.youtube.com%2Fshorts%2F{ID}",
+    # old share links: a path on youtube.com in `u`
+    f"https://www.youtube.com/attribution_link?a=JdfC0C9V6ZI&u=%2Fwatch%3Fv%3D{ID}"
+    "%26feature%3Dshare",
+    f"http://www.youtube.com/attribution_link?u=/watch?v%3D{ID}%26feature%3Dshare",
+    f"https://m.youtube.com/attribution_link?u=%2Fwatch%3Fv%3D{ID}&a=x",
 ]
 
 REJECTED = [
@@ -104,6 +127,24 @@ REJECTED = [
     f"https://y\u043eutube.com/watch?v={ID}",  # a Cyrillic o
     f"https://www.youtube.com/watch?vv={ID}",
     "http://[::1/watch",
+    # a consent page or share link leads only where its own table allows: a YouTube video
+    f"https://consent.youtube.com/m?continue=https%3A%2F%2Fevil.example%2Fwatch%3Fv%3D{ID}",
+    f"https://consent.youtube.com/m?continue=https%3A%2F%2Fyoutube.com.evil.example"
+    f"%2Fwatch%3Fv%3D{ID}",
+    f"https://consent.youtube.com.evil.example/m?continue=https%3A%2F%2Fwww.youtube.com"
+    f"%2Fwatch%3Fv%3D{ID}",
+    f"https://evilconsent.youtube.com/m?continue=https%3A%2F%2Fwww.youtube.com%2Fwatch%3Fv%3D{ID}",
+    f"https://consent.youtube.com/watch?v={ID}",  # the consent host has no videos of its own
+    f"https://consent.youtube.com/m?other=https%3A%2F%2Fwww.youtube.com%2Fwatch%3Fv%3D{ID}",
+    f"https://www.youtube.com/attribution_link?u=//evil.example/watch%3Fv%3D{ID}",
+    f"https://www.youtube.com/attribution_link?u=https%3A%2F%2Fevil.example%2Fwatch%3Fv%3D{ID}",
+    f"https://youtube.com.evil.example/attribution_link?u=%2Fwatch%3Fv%3D{ID}",
+    f"https://youtu.be/attribution_link?u=%2Fwatch%3Fv%3D{ID}",
+    # a redirect inside a redirect: never followed
+    "https://consent.youtube.com/m?continue=https%3A%2F%2Fwww.youtube.com%2Fattribution_link"
+    f"%3Fu%3D%252Fwatch%253Fv%253D{ID}",
+    "https://consent.youtube.com/m?continue=https%3A%2F%2Fconsent.youtube.com%2Fm%3Fcontinue"
+    f"%3Dhttps%253A%252F%252Fyoutu.be%252F{ID}",
 ]
 
 
@@ -287,3 +328,83 @@ def test_id_shapes_are_checked_in_one_place() -> None:
     assert not any(map(is_video_id, ["Yf1o0TQzry", "Yf1o0TQzry88", "../../etc/x", "Yf1o0TQzr y"]))
     assert is_playlist_id("PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf") and is_playlist_id("WL")
     assert not any(map(is_playlist_id, ["P", "PL/x", "x" * 65, ""]))
+
+
+# --- what a pasted address names -----------------------------------------------------------
+
+PLAYLIST = "PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (f"https://youtu.be/{ID}", ("video", ID)),
+        (f"https://www.youtube.com/playlist?list={PLAYLIST}", ("playlist", PLAYLIST)),
+        (f"https://YOUTUBE.com/playlist?list={PLAYLIST}&si=x", ("playlist", PLAYLIST)),
+        (f"https://www.youtube.com/watch?list={PLAYLIST}&index=2", ("playlist", PLAYLIST)),
+        (f"https://consent.youtube.com/m?continue=https%3A%2F%2Fwww.youtube.com%2Fplaylist"
+         f"%3Flist%3D{PLAYLIST}%26cbrd%3D1&gl=SE", ("playlist", PLAYLIST)),
+        (f"https://www.youtube.com/watch?v={ID}&list={PLAYLIST}", ("video", ID)),  # the video
+        (f"https://youtu.be/{ID[:10]}", ("bad id", ID[:10])),  # cut short when copied
+        (f"https://www.youtube.com/watch?v={ID[:7]}&t=3", ("bad id", ID[:7])),
+        (f"https://www.youtube.com/shorts/{ID}X", ("bad id", f"{ID}X")),
+        (f"https://www.youtube.com/watch?v={ID[:4]}&list={PLAYLIST}", ("bad id", ID[:4])),
+        ("https://www.youtube.com/@somechannel", None),
+        ("https://www.youtube.com/", None),
+        ("https://www.youtube.com/watch", None),
+        ("https://www.youtube.com/embed/videoseries?list=PL1", None),
+        (f"https://youtube.com.evil.example/playlist?list={PLAYLIST}", None),
+        (f"https://youtu.be.evil.example/{ID[:10]}", None),
+        ("https://vimeo.com/12345", None),
+    ],
+)
+def test_what_a_pasted_address_names(url: str, expected: tuple[str, str] | None) -> None:
+    assert pasted(url) == expected
+    assert playlist_id(url) == (expected[1] if expected and expected[0] == "playlist" else None)
+
+
+def _consent(url: str) -> str:
+    return ("https://consent.youtube.com/m?continue=" + quote(url, safe="")
+            + "&gl=DE&m=0&pc=yt&hl=de&src=1")
+
+
+@given(video_urls(), st.sampled_from(["m", "ml"]))
+def test_any_video_address_behind_the_consent_page_gives_its_id(
+        case: tuple[str, str], page: str) -> None:
+    url, vid = case
+    wrapped = _consent(url if url.startswith(("http", "//")) else "https://" + url)
+    wrapped = wrapped.replace("/m?", f"/{page}?", 1)
+    assert video_id(wrapped) == vid
+    assert find_urls(f"see {wrapped} now") == [wrapped]
+
+
+@given(ids, extra_params, st.sampled_from(["/watch", "/shorts/", "/live/", "/embed/"]),
+       st.sampled_from(["youtube.com", "www.youtube.com", "m.youtube.com"]))
+def test_any_share_link_gives_its_videos_id(vid: str, params: list[tuple[str, str]],
+                                            form: str, host: str) -> None:
+    if form == "/watch":
+        path = "/watch?" + "&".join(f"{k}={v}" for k, v in [("v", vid), *params])
+    else:
+        path = form + vid
+    url = f"https://{host}/attribution_link?a=x&u={quote(path, safe='')}"
+    assert video_id(url) == vid
+
+
+@given(look_alike_hosts(), ids)
+def test_consent_pages_and_share_links_never_lead_to_a_look_alike(host: str, vid: str) -> None:
+    for inner in (f"https://{host}/watch?v={vid}", f"https://{host}/{vid}"):
+        assert video_id(_consent(inner)) is None
+        assert pasted(_consent(inner)) is None
+        share = f"https://www.youtube.com/attribution_link?u={quote(inner, safe='')}"
+        assert video_id(share) is None
+    for page in (f"https://consent.{host}/m", f"https://{host}/attribution_link"):
+        url = f"{page}?continue=https%3A%2F%2Fyoutu.be%2F{vid}&u=%2Fwatch%3Fv%3D{vid}"
+        assert video_id(url) is None
+
+
+@given(ids, st.integers(1, 10))
+def test_a_cut_short_id_is_named_never_taken(vid: str, keep: int) -> None:
+    short = vid[:keep]
+    for url in (f"https://youtu.be/{short}", f"https://www.youtube.com/watch?v={short}"):
+        assert video_id(url) is None
+        assert pasted(url) == ("bad id", short)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+import json
+import re
+
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from ruamel.yaml import YAML
 
 from ytvault.note.merge import attach_callout, merge_analysis, merge_frontmatter, merge_note
 from ytvault.note.parse import classify, split_note
+from ytvault.note.yamltext import block_style, load_mapping
 
 URL = "https://youtu.be/Yf1o0TQzry8"
 RENDERED = (
@@ -130,3 +136,107 @@ def test_a_frontmatter_url_stub_takes_a_callout_and_is_filled_over_it_later() ->
     assert filled is not None and filled == merge_note(text, RENDERED, stub)
     other = "---\nyoutube_url: https://youtu.be/aaaaaaaaaaa\n---\n"
     assert attach_callout(other, stub, callout) is None  # another video's note: not ours
+
+
+# --- their notes, their words --------------------------------------------------------------
+
+def fm_of(text: str) -> dict[str, object]:
+    return load_mapping(split_note(text).frontmatter or "")
+
+
+@pytest.mark.parametrize(
+    ("person", "tags"),
+    [
+        ("tags: to-watch\n", ["to-watch", "type/youtube"]),
+        ("tags: \"to-watch\"\n", ["to-watch", "type/youtube"]),
+        ("tags: book, business\n", ["book", "business", "type/youtube"]),
+        ("tags: a b,c\n", ["a", "b", "c", "type/youtube"]),
+        ("tags: type/youtube\n", "type/youtube"),  # already there: left as written
+    ],
+)
+def test_a_text_tags_value_becomes_a_list_that_keeps_it(person: str, tags: object) -> None:
+    """Obsidian reads a text `tags` as one tag, or several between commas and spaces."""
+    out = merged(f"---\n{person}---\n{URL}\n")
+    assert fm_of(out)["tags"] == tags
+
+
+def test_comments_around_a_text_tags_value_stay() -> None:
+    out = merged(f"---\n# from my template\ntags: later  # sort on Sunday\n---\n{URL}\n")
+    fm = split_note(out).frontmatter or ""
+    assert fm.startswith("# from my template\ntags:  # sort on Sunday\n  - later\n"
+                         "  - type/youtube\n")
+
+
+_tag = st.from_regex(r"[A-Za-z0-9_/#-]{1,12}", fullmatch=True).filter(
+    lambda t: t != "type/youtube")
+
+
+@given(st.lists(_tag, min_size=1, max_size=5),
+       st.lists(st.sampled_from([", ", ",", " ", "  ", " , "]), min_size=4, max_size=4))
+def test_any_text_tags_value_keeps_every_tag(tags: list[str], seps: list[str]) -> None:
+    value = "".join(t + (seps[i % 4] if i < len(tags) - 1 else "") for i, t in enumerate(tags))
+    person = f"tags: {json.dumps(value)}\n"  # quoted: `#a` would start a comment
+    out = merged(f"---\n{person}---\n{URL}\n")
+    assert fm_of(out)["tags"] == [*tags, "type/youtube"]
+
+
+JSON_STUB = ('---\n{\n  "tags": "journal",\n  "publish": false,\n  "rating": 4.5,\n'
+             '  "people": ["Ana", "Bo"],\n  "source": {"site": "yt", "seen": null}\n}\n---\n'
+             f"{URL}\n")
+
+
+def test_json_properties_are_written_as_yaml_and_filled() -> None:
+    """Obsidian reads a JSON object between the fences and saves it as YAML: so does the fill."""
+    out = merged(JSON_STUB)
+    props = fm_of(out)
+    assert props["tags"] == ["journal", "type/youtube"]
+    assert (props["publish"], props["rating"], props["people"]) == (False, 4.5, ["Ana", "Bo"])
+    assert props["source"] == {"site": "yt", "seen": None}
+    assert props["title"] == "T" and props["youtube_url"] == URL
+    assert "{" not in (split_note(out).frontmatter or "")  # nothing lost: no copy kept
+    assert split_note(out).body == split_note(RENDERED).body
+
+
+def test_what_the_yaml_would_lose_is_kept_as_it_was() -> None:
+    """A YAML flow mapping may hold comments, which no property keeps: the original stays, as
+    comment lines, under the converted properties."""
+    flow = "{tags: [a],  # why I saved it\n x: 1}\n"
+    out = merged(f"---\n{flow}---\n{URL}\n")
+    fm = split_note(out).frontmatter or ""
+    assert fm_of(out)["tags"] == ["a", "type/youtube"] and fm_of(out)["x"] == 1
+    assert fm.endswith("# ytvault wrote the properties above from these, as they were:\n"
+                       "# {tags: [a],  # why I saved it\n#  x: 1}\n")
+
+
+# Characters a YAML reader accepts as written (Obsidian's refuses raw control characters too).
+_char = st.characters(blacklist_categories=("Cc", "Cs", "Cn"), blacklist_characters="\ufeff")
+_json_scalar = st.one_of(st.none(), st.booleans(), st.integers(),
+                         st.floats(allow_nan=False, allow_infinity=False),
+                         st.text(_char, max_size=12))
+_json = st.recursive(_json_scalar, lambda inner: st.one_of(
+    st.lists(inner, max_size=3),
+    st.dictionaries(st.text(_char, max_size=6), inner, max_size=3)), max_leaves=8)
+
+
+@settings(deadline=None)  # ruamel's first load of a run is slow
+@given(st.dictionaries(st.text(_char, min_size=1, max_size=8), _json, min_size=1, max_size=5),
+       st.booleans(), st.sampled_from([None, 2]))
+def test_any_json_properties_read_back_the_same_as_yaml(
+        data: dict[str, object], ascii_only: bool, indent: int | None) -> None:
+    text = json.dumps(data, ensure_ascii=ascii_only, indent=indent) + "\n"
+    out = block_style(text)
+    assert "# ytvault wrote" not in out  # JSON holds nothing YAML cannot
+    reader = YAML(typ="safe", pure=True)
+    reader.version = (1, 2)
+    back = reader.load(out) or {}
+    assert json.dumps(back, sort_keys=False) == json.dumps(data, sort_keys=False)
+    assert not re.search(r"^[{\[]", out, re.M)  # one property a line, as Obsidian saves them
+
+
+def test_a_markdown_links_text_stays_as_the_first_line() -> None:
+    out = merged(f"[a talk by **Ilya**]({URL})\n")
+    assert split_note(out).body == "a talk by **Ilya**\n" + split_note(RENDERED).body
+    assert merged(f"![]({URL})\n") == RENDERED  # no words: nothing added
+    assert merged(f"[{URL}]({URL})\n") == RENDERED  # words that only repeat the address
+    crlf = merged(f"---\r\ntags: [x]\r\n---\r\n[later](<{URL}>)\r\n")
+    assert split_note(crlf).body.startswith("later\r\n\r\n![[1.jpg]]\r\n")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ytvault.errors import NoteSkipped
-from ytvault.note.parse import Kind, Stub, classify, split_note
+from ytvault.note.parse import Kind, Stub, classify, read_text, split_note
 
 URL = "https://youtu.be/Yf1o0TQzry8"
 
@@ -28,6 +30,12 @@ URL = "https://youtu.be/Yf1o0TQzry8"
         "https://www.youtube.com/live/Yf1o0TQzry8?si=x\n",
         "https://www.youtube.com/embed/Yf1o0TQzry8\n",
         "https://youtu.be/Yf1o0TQzry8?si=Ab_12&t=30\r\n",
+        "https://YouTu.be/Yf1o0TQzry8\n",
+        "[a talk](HTTPS://WWW.YOUTUBE.COM/watch?v=Yf1o0TQzry8)\n",
+        "https://consent.youtube.com/m?continue=https%3A%2F%2Fwww.youtube.com%2Fwatch%3Fv%3D"
+        "Yf1o0TQzry8%26cbrd%3D1&gl=DE&m=0&pc=yt&cm=2&hl=de&src=1\n",
+        "https://www.youtube.com/attribution_link?a=JdfC0C9V6ZI&u=%2Fwatch%3Fv%3DYf1o0TQzry8"
+        "%26feature%3Dshare\n",
     ],
 )
 def test_body_stub_forms(body: str) -> None:
@@ -43,8 +51,9 @@ def test_body_stub_forms(body: str) -> None:
         f"{URL}\nmy thoughts on this\n",
         f"See {URL}\n",
         f"{URL}\n{URL}\n",
-        "https://www.youtube.com/playlist?list=PL1234567890\n",
         "https://www.youtube.com/@somechannel\n",
+        "https://www.youtube.com/playlist?list=PL1234567890 and some words\n",
+        "Not yet: https://youtu.be/Yf1o0TQzr\n",
         "https://www.youtube.com/channel/UC1234567890123456789012\n",
         "https://youtube.com.evil.example/watch?v=Yf1o0TQzry8\n",
         "https://vimeo.com/12345\n",
@@ -53,6 +62,51 @@ def test_body_stub_forms(body: str) -> None:
 )
 def test_not_stubs(text: str) -> None:
     assert classify(text) is None
+
+
+PLAYLIST = "https://www.youtube.com/playlist?list=PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{PLAYLIST}\n",
+        f"[my list]({PLAYLIST})\n",
+        f"<{PLAYLIST}>\r\n",
+        f"---\ntags: [later]\n---\n\n{PLAYLIST}\n\n",
+        f"---\nyoutube_url: {PLAYLIST}\n---\n",
+        "https://www.youtube.com/watch?list=PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf&index=1\n",
+    ],
+)
+def test_a_playlist_pasted_alone_is_reported_with_what_to_do(text: str) -> None:
+    with pytest.raises(NoteSkipped, match=r"a playlist, not a video: `ytvault new '"
+                       r"https://www\.youtube\.com/[^`]*PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf[^`]*'`"):
+        classify(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("https://youtu.be/Yf1o0TQzry\n", "Yf1o0TQzry"),
+        ("[a talk](https://www.youtube.com/watch?v=Yf1o0&t=3)\n", "Yf1o0"),
+        ("https://www.youtube.com/shorts/Yf1o0TQzry8xyz\n", "Yf1o0TQzry8xyz"),
+        ("---\nyoutube_url: https://youtu.be/Yf1o0TQz\n---\n", "Yf1o0TQz"),
+    ],
+)
+def test_a_malformed_id_pasted_alone_is_reported(text: str, shown: str) -> None:
+    with pytest.raises(NoteSkipped, match=f"`{shown}` is not a YouTube video id .*paste it"):
+        classify(text)
+
+
+def test_a_capitalised_host_is_read_from_disk(tmp_path: Path) -> None:
+    """The scan opens only notes that mention YouTube: `YouTu.be` does too."""
+    note = tmp_path / "n.md"
+    for url in ("https://YouTu.be/Yf1o0TQzry8", "HTTPS://WWW.YOUTUBE.COM/watch?v=Yf1o0TQzry8"):
+        note.write_text(url + "\n")
+        text = read_text(note)
+        assert text is not None
+        stub = classify(text)
+        assert stub is not None and stub.video_id == "Yf1o0TQzry8" and stub.url == url
 
 
 def test_frontmatter_is_kept_and_property_stub() -> None:

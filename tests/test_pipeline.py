@@ -272,11 +272,10 @@ def test_frontmatter_the_merge_cannot_cut_is_skipped_before_any_fetch(
     # valid YAML, but no cut into one block per property reproduces it: the merge would refuse
     # the note after the model was paid, and again on every sync
     anchors = write(vault / "anchors.md", f"---\na: &x foo\nb: *x\n---\n{SEED_URL}\n")
-    flow = write(vault / "flow.md", f"---\n{{tags: [a], x: 1}}\n---\n{SEED_URL}\n")
     before = snapshot(vault)
     ctx = make_context()
     outcomes = sorted(sync(ctx), key=lambda o: o.note.name)
-    assert [(o.note, o.status) for o in outcomes] == [(anchors, "skipped"), (flow, "skipped")]
+    assert [(o.note, o.status) for o in outcomes] == [(anchors, "skipped")]
     assert all("too unusual to merge" in o.detail for o in outcomes)
     assert snapshot(vault) == before and not api.requests
 
@@ -294,3 +293,49 @@ def test_merge_note_refuses_uncuttable_frontmatter_as_a_skip() -> None:
     rendered = f"---\ntitle: T\n---\n\n# SUMMARY\n\n{SEED_URL}\n"
     with pytest.raises(NoteSkipped, match="too unusual to merge"):
         merge_note(text, rendered, stub)
+
+
+def test_a_json_properties_stub_is_filled(vault: Path, make_context: MakeContext,
+                                         api: FakeMessagesAPI) -> None:
+    """Obsidian reads JSON between the fences and saves it as YAML; the fill does the same."""
+    note = write(vault / "j.md", '---\n{"tags": "to-watch", "youtube_url": "' + SEED_URL
+                 + '", "rating": 5}\n---\n')
+    outcomes = list(sync(make_context()))
+    assert [(o.note, o.status) for o in outcomes] == [(note, "filled")]
+    got = props(note)
+    assert got["tags"] == ["to-watch", "type/youtube"] and got["rating"] == 5
+    assert got["title"] == props_of_seed()["title"] and got["youtube_url"] == SEED_URL
+    assert split_note(note.read_text()).body == split_note(SEED_WITH_LINKS.decode()).body
+
+
+def test_a_links_words_stay_in_the_filled_note(vault: Path, make_context: MakeContext,
+                                              api: FakeMessagesAPI) -> None:
+    note = write(vault / "talk.md", f"[Ilya's talk, for Sunday]({SEED_URL})\n")
+    assert [o.status for o in sync(make_context())] == ["filled"]
+    body = split_note(SEED_WITH_LINKS.decode()).body
+    assert split_note(note.read_text()).body == "Ilya's talk, for Sunday\n" + body
+
+
+def test_updated_moves_when_a_later_run_adds_the_analysis(
+        vault: Path, make_context: MakeContext, api: FakeMessagesAPI) -> None:
+    from datetime import datetime
+
+    later = datetime(2024, 3, 28, 9, 5)
+    mine = write(vault / "mine.md", SEED_URL + "\n")
+    theirs = write(vault / "theirs.md", "https://www.youtube.com/shorts/fxShort001F\n")
+    assert [o.status for o in sync(make_context(analyzer=None))] == ["filled", "filled"]
+    # the person set their own date on one note: it stays theirs
+    theirs.write_text(theirs.read_text().replace("updated: 2024-03-26T15:26",
+                                                 "updated: 2024-03-27T08:00"))
+    untouched = snapshot(vault)
+    assert list(sync(make_context(analyzer=None, clock=lambda: later))) != []
+    assert snapshot(vault) == untouched  # nothing written: nothing moves
+    outcomes = list(sync(make_context(clock=lambda: later)))
+    assert sorted(o.status for o in outcomes) == ["filled", "filled"]
+    assert (props(mine)["created"], props(mine)["updated"]) == ("2024-03-26T15:26",
+                                                                 "2024-03-28T09:05")
+    assert props(theirs)["updated"] == "2024-03-27T08:00"
+    assert "analysis pending" not in mine.read_text() + theirs.read_text()
+    # the ledger knows the new value: a refresh later still sees `updated` as ytvault's
+    record = make_context().ledger.generated(vault, "mine.md", "Yf1o0TQzry8")
+    assert record is not None and record["updated"] == "updated: 2024-03-28T09:05\n"

@@ -229,3 +229,27 @@ def test_a_no_op_sync_loads_none_of_the_machinery(vault: Path, tmp_path: Path) -
               "ruamel.yaml"} & set(modules)
     assert not loaded
     assert "ytvault.vault.scan" in modules  # (the check above is not vacuous: the scan ran)
+
+
+@pytest.mark.usefixtures("settled")
+def test_notes_an_older_version_found_not_ours_are_read_again(vault: Path,
+                                                              tmp_path: Path) -> None:
+    """Stubs the previous format passed over (a capitalised host, a consent page's address, a
+    pasted playlist) were remembered as not ours: that memory must not be trusted."""
+    write(vault, {"phone.md": "https://YouTu.be/Yf1o0TQzry8\n",
+                  "consent.md": "https://consent.youtube.com/m?continue=https%3A%2F%2Fwww."
+                                "youtube.com%2Fwatch%3Fv%3DYf1o0TQzry8&gl=DE\n",
+                  "list.md": "https://www.youtube.com/playlist?list=PL1234567890\n",
+                  "prose.md": PROSE})
+    memory = memory_of(vault, tmp_path)
+    assert memory.path is not None
+    from ytvault import __version__
+
+    keys = []
+    for name in ("phone.md", "consent.md", "list.md", "prose.md"):
+        st = (vault / name).stat()
+        keys.append(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}")
+    memory.path.parent.mkdir(parents=True)
+    memory.path.write_text(f"ytvault-seen 1 {__version__} {vault}\n" + "\n".join(keys))
+    found = {Path(n).name: type(r) for n, r in scan_vault(vault, memory_of(vault, tmp_path))}
+    assert found == {"phone.md": Found, "consent.md": Found, "list.md": Outcome}

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePath
 
 from ytvault.note.parse import Parts, split_note
-from ytvault.note.yamltext import FrontmatterError, lines_of, load_mapping
+from ytvault.note.yamltext import FrontmatterError, block_style, lines_of, load_mapping
 
 KEY = "ytvault-claim"
 _VALUE = re.compile(r"(?P<device>[\w.-]+) until (?P<until>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"
@@ -111,7 +111,10 @@ def add_claim(text: str, device: str, now: datetime, lease: timedelta) -> str | 
     line = f"{KEY}: {device} until {until}"
     if parts.frontmatter is None:
         return Parts(parts.bom, f"{line} new{nl}", f"---{nl}", f"---{nl}", parts.body).text
-    fm = parts.frontmatter
+    try:  # JSON properties: no line can be added to them, so they become YAML (as the fill does)
+        fm = block_style(parts.frontmatter, nl)
+    except FrontmatterError:
+        fm = parts.frontmatter
     if fm and not fm.endswith("\n"):
         fm += nl
     return Parts(parts.bom, fm + line + nl, parts.opening, parts.closing, parts.body).text

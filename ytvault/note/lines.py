@@ -91,6 +91,30 @@ def refresh_text(current: str, previous: Mapping[str, str], fresh: Mapping[str, 
     return Change(text, tuple(changed), tuple(kept), lines)
 
 
+def move_updated(text: str, previous: str | None, updated: str) -> tuple[str, bool]:
+    """`text` with its `updated` property's lines replaced by `updated` if they are still what
+    ytvault wrote: `previous` (as recorded), or, without a record, `created`'s value (the fill
+    writes both the same). Returns the text and whether it moved. Raises FrontmatterError for a
+    layout that cannot be cut safely."""
+    parts = parse.split_note(text)
+    blocks = split_blocks(parts.frontmatter or "")
+    if previous is None:
+        created = next((b for b in blocks if b.key == "created"), None)
+        if created is None:
+            return text, False
+        previous = UPDATED + own_lines(created.text)[1].removeprefix("created")
+    texts = [b.text for b in blocks]
+    for i, block in enumerate(blocks):
+        lead, own = own_lines(block.text)
+        if block.key == UPDATED and own == previous and own != to_lf(updated):
+            texts[i] = lead + with_newline(updated, parts.newline)
+            frontmatter = "".join(texts)
+            load_mapping(frontmatter)  # what we write must still read as a mapping
+            return parse.Parts(parts.bom, frontmatter, parts.opening, parts.closing,
+                               parts.body).text, True
+    return text, False
+
+
 def own_lines(text: str) -> tuple[str, str]:
     """A block's leading comment and blank lines, and its own lines (with `\\n` endings)."""
     lines = lines_of(text)

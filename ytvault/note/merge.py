@@ -21,12 +21,14 @@ from ytvault.note.parse import (
     Stub,
     callout_span,
     find_url_line,
+    link_text,
     split_note,
     with_newline,
 )
 from ytvault.note.yamltext import (
     Block,
     FrontmatterError,
+    block_style,
     lines_of,
     load_mapping,
     scalar,
@@ -54,7 +56,9 @@ def merge_note(current: str, rendered: str, stub: Stub) -> str | None:
     url_line = find_url_line(body, stub.video_id)
     if url_line is not None:
         start, end = url_line
-        new_body = body[:start] + new.body + body[end:]
+        # `[a talk](url)`: the person's words stay, as the note's first line (docs/obsidian.md)
+        words = link_text(body[start:end])
+        new_body = body[:start] + (words + nl if words else "") + new.body + body[end:]
     elif not body.strip() and _same_video(cur, stub):
         new_body = new.body + body
     else:
@@ -73,6 +77,7 @@ def check_mergeable(frontmatter: str) -> None:
     is fetched or paid for, since the merge would refuse the note after the work."""
     if frontmatter.strip():
         try:
+            frontmatter = block_style(frontmatter)
             split_blocks(frontmatter if frontmatter.endswith(("\n", "\r")) else frontmatter + "\n")
         except FrontmatterError:
             raise NoteSkipped(UNMERGEABLE) from None
@@ -80,7 +85,7 @@ def check_mergeable(frontmatter: str) -> None:
 
 # (the cut's own error may speak of an undefined alias: the whole, though, is valid YAML)
 UNMERGEABLE = ("frontmatter layout too unusual to merge safely: write each property on a line "
-               "of its own, without YAML anchors (`&`, `*`) or `{…}` mappings, to have it filled")
+               "of its own, without YAML anchors (`&`, `*`), to have it filled")
 
 
 def merge_analysis(current: str, block: str) -> str | None:
@@ -118,9 +123,11 @@ def attach_callout(current: str, stub: Stub, callout: str) -> str | None:
 
 def merge_frontmatter(person: str | None, generated: str, nl: str = "\n") -> str:
     """Generated properties in template order, each replaced by the person's where they set
-    one (lists merged), then the person's other properties in their own order."""
+    one (lists merged), then the person's other properties in their own order. Properties
+    written as JSON are written as YAML first, as Obsidian saves them (`block_style`)."""
     if person is None or not person.strip():
         return generated
+    person = block_style(person, nl)
     if not person.endswith(("\n", "\r")):
         person += nl
     mine = split_blocks(person)
@@ -139,6 +146,8 @@ def merge_frontmatter(person: str | None, generated: str, nl: str = "\n") -> str
 
 
 def _merge_lists(own: Block, gen: Block, nl: str) -> str:
+    if gen.key == "tags" and isinstance(own.value, str) and isinstance(gen.value, list):
+        return _text_tags(own, gen.value, nl)
     if not (isinstance(own.value, list) and isinstance(gen.value, list)):
         return own.text
     missing = [item for item in gen.value if item not in own.value]
@@ -160,6 +169,38 @@ def _merge_lists(own: Block, gen: Block, nl: str) -> str:
         joined = ", ".join(scalar(str(item)) for item in missing)
         return f"{head}{inner.rstrip()}{', ' if inner.strip() else ''}{joined}{tail}"
     return own.text
+
+
+# How Obsidian reads a text `tags` value: one tag, or several between commas and spaces
+# (`tags: book, business`, `tags: a b`).
+_TAG_SEPARATORS = re.compile(r"[,\s]+")
+
+
+def _text_tags(own: Block, generated: list[object], nl: str) -> str:
+    """A text `tags` value as the list Obsidian reads it, with the generated tags it lacks;
+    its comments are kept (one after the value moves after `tags:`)."""
+    tags = [t for t in _TAG_SEPARATORS.split(own.value) if t]
+    missing = [str(t) for t in generated if t not in tags]
+    if not missing:
+        return own.text
+    lead = _leading_comments(own.text)
+    lines = lines_of(own.text[len(lead):])
+    key, _, value = lines[0].rstrip("\r\n").partition(":")
+    comment = _trailing_comment(value, own.value) if len(lines) == 1 else ""
+    later = [ln.rstrip("\r\n") for ln in lines[1:] if ln.lstrip().startswith("#")]
+    items = "".join(f"  - {scalar(t)}{nl}" for t in [*tags, *missing])
+    return f"{lead}{key}:{comment}{nl}{items}" + "".join(ln + nl for ln in later)
+
+
+def _trailing_comment(value: str, parsed: object) -> str:
+    """The `  # comment` after a one-line value, with the space before it ("" when none)."""
+    for at in (i for i, ch in enumerate(value) if ch == "#" and value[i - 1:i].isspace()):
+        try:
+            if load_mapping("k:" + value[:at]).get("k") == parsed:
+                return value[len(value[:at].rstrip()):]
+        except FrontmatterError:
+            continue
+    return ""
 
 
 def _leading_comments(text: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ytvault.errors import NoteSkipped
-from ytvault.note.ids import video_id
+from ytvault.note.ids import pasted, video_id
 from ytvault.note.yamltext import FrontmatterError, lines_of, load_mapping
 
 # A stub is a URL and a few properties; a note waiting for its analysis is a generated note.
@@ -118,7 +118,8 @@ def read_text(path: Path | str) -> str | None:
             data += _read_rest(fd)
     finally:
         os.close(fd)
-    if b"youtu" not in data or len(data) > MAX_NOTE_BYTES or b"\0" in data:
+    # (lowered: phone keyboards write `YouTu.be`; a copy costs less than a case-blind search)
+    if b"youtu" not in data.lower() or len(data) > MAX_NOTE_BYTES or b"\0" in data:
         return None
     try:
         return data.decode("utf-8")
@@ -149,6 +150,8 @@ def classify(text: str) -> Stub | None:
             return None
         raise
     body_url = _body_url(parts.body)
+    if body_url is None:
+        _refuse_other_link(parts.body)
     # most notes that mention YouTube are prose or finished notes: cheap tests first
     state = callout_state(parts.body) if "] ytvault: " in parts.body else None
     fm_url_possible = parts.frontmatter is not None and "youtube_url" in parts.frontmatter
@@ -166,6 +169,7 @@ def classify(text: str) -> Stub | None:
     fm_url = props.get("youtube_url")
     if not parts.body.strip():
         if isinstance(fm_url, str) and not _is_finished(props):
+            _refuse_other_link(fm_url)
             return _stub(Kind.STUB, fm_url, frontmatter)
         return None
     if state is None:
@@ -236,12 +240,50 @@ def _is_finished(props: dict[str, Any]) -> bool:
 
 
 def _line_url(line: str) -> str | None:
+    url = _line_link(line)
+    return url if url is not None and video_id(url) is not None else None
+
+
+def _line_link(line: str) -> str | None:
+    """The address when the line is only one link, in any of the pasted forms."""
     match = _BODY_URL.fullmatch(line.strip())
     if not match:
         return None
     url = match.group("angle") or match.group("link") or match.group("bare") or ""
-    url = url.removeprefix("<").removesuffix(">")
-    return url if video_id(url) is not None else None
+    return url.removeprefix("<").removesuffix(">")
+
+
+def link_text(line: str) -> str:
+    """The words of a `[text](url)` or `![text](url)` line, as written; "" for other forms,
+    and for a text that only repeats the address."""
+    match = _BODY_URL.fullmatch(line.strip())
+    if not match or match.group("link") is None:
+        return ""
+    text = line.strip()
+    text = text[text.index("[") + 1 : text.rindex("](")].strip()
+    address = match.group("link").removeprefix("<").removesuffix(">")
+    return "" if text in (address, f"<{address}>") else text
+
+
+def _refuse_other_link(body: str) -> None:
+    """Raise NoteSkipped when `body` is one YouTube address that names no video: a playlist,
+    or a video's address whose id is not one (cut short when copied). Such a note is not a
+    stub and is never written to, but the person pasted it for ytvault: say what to do."""
+    line = body.strip()
+    url = _line_link(line) if line and "\n" not in line else None
+    found = pasted(url) if url else None
+    if found is None:
+        return
+    kind, value = found
+    if kind == "playlist":
+        import shlex  # only here: the scan of every note never needs it
+
+        raise NoteSkipped(f"a playlist, not a video: `ytvault new {shlex.quote(url or '')}` "
+                          "makes a note for each of its videos (this note is left as it is)")
+    if kind == "bad id":
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise NoteSkipped(f"`{shown}` is not a YouTube video id (11 letters, digits, `-` or "
+                          "`_`): copy the video's address again and paste it over this one")
 
 
 def _body_url(body: str) -> str | None:

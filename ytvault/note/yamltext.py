@@ -155,3 +155,92 @@ def split_blocks(text: str) -> list[Block]:
 def _is_comment_or_blank(line: str) -> bool:
     stripped = line.strip()
     return not stripped or stripped.startswith("#")
+
+
+def block_style(frontmatter: str, nl: str = "\n") -> str:
+    """Frontmatter that is one flow mapping (JSON, `{"tags": "journal"}`, which Obsidian reads
+    and saves as YAML) written in block style, one property a line, so the merge can cut it;
+    any other frontmatter as it is. Where the block style would lose something (it would not
+    read back the same, or the flow held comments), the original follows it as comment lines.
+
+    Raises FrontmatterError when the flow mapping is not valid YAML."""
+    if not frontmatter.lstrip().startswith("{"):
+        return frontmatter
+    data = load_mapping(frontmatter)
+    out = "".join(_emit(key, value, 0) for key, value in data.items())
+    try:
+        kept = not _may_comment(frontmatter) and _same(load_mapping(out), data)
+    except FrontmatterError:
+        kept = False
+    if not kept:
+        out += "# ytvault wrote the properties above from these, as they were:\n"
+        out += "".join(f"# {line}".rstrip() + "\n"
+                       for line in frontmatter.replace("\r\n", "\n").strip("\n").split("\n"))
+    return out if nl == "\n" else out.replace("\n", nl)
+
+
+def _may_comment(flow: str) -> bool:
+    """Whether a flow mapping may hold a YAML comment (JSON has none; a YAML flow's `#` may be
+    one, and would be lost)."""
+    if "#" not in flow:
+        return False
+    import json  # only here: JSON properties are rare
+
+    try:
+        json.loads(flow)
+    except ValueError:
+        return True
+    return False
+
+
+def _emit(key: object, value: object, indent: int) -> str:
+    head = f"{' ' * indent}{scalar(str(key))}:"
+    if isinstance(value, dict) and value:
+        return head + "\n" + "".join(_emit(k, v, indent + 2) for k, v in value.items())
+    if isinstance(value, list) and value:
+        return head + "\n" + "".join(_item(v, indent + 2) for v in value)
+    return head + (" " + _flat(value) if value is not None else "") + "\n"
+
+
+def _item(value: object, indent: int) -> str:
+    if isinstance(value, dict) and value:
+        inner = "".join(_emit(k, v, indent + 2) for k, v in value.items())
+    elif isinstance(value, list) and value:
+        inner = "".join(_item(v, indent + 2) for v in value)
+    else:
+        return f"{' ' * indent}- {_flat(value)}\n"
+    return f"{' ' * indent}- {inner[indent + 2:]}"  # the first line goes after the dash
+
+
+def _flat(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return ".nan"
+        if value in (float("inf"), float("-inf")):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(value)
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    if isinstance(value, str):
+        return scalar(value)
+    isoformat = getattr(value, "isoformat", None)  # a date, read from a YAML flow mapping
+    return str(isoformat()) if callable(isoformat) else scalar(str(value))
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal, and of the same types all the way down (1, 1.0 and True are not the same)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b or (a != a and b != b)  # NaN reads back as NaN

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from ytvault.models import Video
 from ytvault.note import parse
-from ytvault.note.lines import generated_lines
+from ytvault.note.lines import UPDATED, generated_lines, move_updated
+from ytvault.note.merge import merge_analysis
 from ytvault.note.parse import Stub
-from ytvault.note.render import render_callout
+from ytvault.note.render import render_callout, render_note
 from ytvault.note.yamltext import FrontmatterError
 from ytvault.outcome import Outcome
 from ytvault.pipeline.context import Context, file_names, videos
-from ytvault.pipeline.write import attach_callout_to
+from ytvault.pipeline.write import attach_callout_to, write_note
 from ytvault.vault import names, obsidian
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,32 @@ def after_fill(ctx: Context, path: Path, stub: Stub, video: Video,
     if ctx.options.on_write is not None:
         ctx.options.on_write(target)
     return target, f"; renamed from {path.name}"
+
+
+def add_analysis(ctx: Context, path: Path, stub: Stub, video: Video, block: str,
+                 template: str | None) -> None:
+    """Put the analysis in place of its callout in a filled note, and move `updated` to now
+    when it is still what ytvault wrote (the note changed; a date the person set stays)."""
+    rel = ctx.rel(path)
+    record = ctx.ledger.generated(ctx.vault, rel, stub.video_id)
+    rendered = render_note(video, url=stub.url, body="", thumbnail=None, now=ctx.clock(),
+                           template=template)
+    updated: str | None = None
+    with contextlib.suppress(FrontmatterError):  # a template too unusual to cut: no `updated`
+        updated = generated_lines(rendered).get(UPDATED)
+
+    def merge(current: str, _: str | None) -> tuple[str | None, bool]:
+        merged = merge_analysis(current, block)
+        if merged is None or updated is None:
+            return merged, False
+        try:
+            return move_updated(merged, record.get(UPDATED) if record else None, updated)
+        except FrontmatterError:  # the person's layout is too unusual to cut: leave it
+            return merged, False
+
+    if write_note(ctx, path, merge) and record is not None and updated is not None:
+        ctx.ledger.remember_generated(ctx.vault, rel, stub.video_id,
+                                      {**record, UPDATED: updated})
 
 
 def skip_duplicate(ctx: Context, path: Path, stub: Stub, earlier: Path) -> Outcome:

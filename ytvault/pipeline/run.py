@@ -30,7 +30,7 @@ from ytvault.errors import (
 )
 from ytvault.models import Transcript, Video
 from ytvault.note import claims, parse
-from ytvault.note.merge import check_mergeable, merge_analysis, merge_note
+from ytvault.note.merge import check_mergeable, merge_note
 from ytvault.note.parse import Kind, Stub
 from ytvault.note.render import inline_text, render_analysis, render_callout, render_note
 from ytvault.note.yamltext import scalar
@@ -39,6 +39,7 @@ from ytvault.pipeline.context import Analyzer, Context, YouTubeSource, file_name
 from ytvault.pipeline.fetch import fetch_thumbnail, fetch_transcript, fetch_video
 from ytvault.pipeline.finish import (
     DUPLICATE,
+    add_analysis,
     after_fill,
     link_thumbnail,
     skip_duplicate,
@@ -48,7 +49,6 @@ from ytvault.pipeline.write import (
     attach_callout_to,
     claim_note,
     release_note,
-    text_only,
     write_note,
 )
 from ytvault.vault import obsidian
@@ -204,7 +204,7 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
         block = _analysis(ctx, path, stub, video, transcript, why, usage)
         if block.state == "pending":
             return Outcome(path, "skipped", "analysis pending", stub.video_id, True)
-        write_note(ctx, path, text_only(lambda current: merge_analysis(current, block.text)))
+        add_analysis(ctx, path, stub, video, block.text, note_template(ctx))
         _record(ctx, path, stub, *block.ledger())
         return Outcome(path, "filled", video.title + block.detail(), stub.video_id,
                        usage=_spent(usage))

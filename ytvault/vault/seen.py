@@ -25,8 +25,10 @@ from ytvault import __version__
 from ytvault.vault.atomic import atomic_write
 from ytvault.vault.walk import state_name
 
-# Bump when what counts as "not ours" changes without a new version (notes.classify).
-FORMAT = 1
+# Bump when what counts as "not ours" changes without a new version (parse.classify).
+# 2: capitals in hosts (`YouTu.be`), consent-page and share-link addresses, and playlists or
+# cut-short ids pasted alone (reported now) are no longer "not ours".
+FORMAT = 2
 # Changed more recently than this before the scan began: not remembered (see above; 3 s also
 # covers the two-second mtime of FAT and exFAT drives).
 RACY_NS = 3 * 1_000_000_000

@@ -159,7 +159,7 @@ def test_a_german_video_gets_a_german_analysis_with_its_quotes_linked(
     assert "in German." in api.message_requests[0].body["messages"][0]["content"]
     assert section(text, "# QUOTES:") == [
         '- "Mein wichtigster Tipp: backt mit Dampf in den ersten zwanzig Minuten." '
-        "([3:05](https://youtu.be/fxGerman01C?t=185))"]
+        "([3:06](https://youtu.be/fxGerman01C?t=186))"]
     assert "Ein Bäcker erklärt Sauerteigbrot für Anfänger." in text
 
 

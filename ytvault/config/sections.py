@@ -117,21 +117,48 @@ def budget(section: Section, words: int) -> int:
 
 
 @cache
+def _answer_base() -> type[BaseModel]:
+    from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+    class Answer(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        # Where each quote of a long video's analysis came from (the span of its part), so
+        # that a phrase said in several parts links to the right one; not part of the schema.
+        _quote_spans: dict[str, tuple[float, float]] = PrivateAttr(default_factory=dict)
+
+    return Answer
+
+
+@cache
 def analysis_model(sections: tuple[Section, ...]) -> type[BaseModel]:
     """The pydantic model the answer must match, made from the sections: a paragraph is a
     string, the others lists of strings, each described by its instruction (the sizes are in
     the prompt: they follow the video's length)."""
-    from pydantic import ConfigDict, Field, create_model  # config imports this module: no
-    # pydantic until a model is made
+    from pydantic import Field, create_model  # config imports this module: no pydantic
+    # until a model is made
 
     fields: dict[str, Any] = {
         s.name: (str if s.kind == "paragraph" else list[str], Field(description=s.instruction))
         for s in sections
     }
-    model: type[BaseModel] = create_model(
-        "Analysis", __config__=ConfigDict(extra="forbid"), **fields
-    )
+    model: type[BaseModel] = create_model("Analysis", __base__=_answer_base(), **fields)
     return model
+
+
+def quote_spans(analysis: BaseModel) -> dict[str, tuple[float, float]]:
+    """The span (seconds) of the part each quote of `analysis` came from; empty when the
+    analysis was made in one request."""
+    spans = getattr(analysis, "_quote_spans", None)
+    return dict(spans) if isinstance(spans, dict) else {}
+
+
+def with_quote_spans(analysis: BaseModel,
+                     spans: dict[str, tuple[float, float]]) -> BaseModel:
+    """A copy of `analysis` that knows where its quotes came from (`quote_spans`)."""
+    copy = analysis.model_copy()
+    if isinstance(getattr(copy, "_quote_spans", None), dict):
+        setattr(copy, "_quote_spans", dict(spans))  # noqa: B010 (a private attribute)
+    return copy
 
 
 def values(analysis: BaseModel, section: Section) -> list[str]:

@@ -21,7 +21,7 @@ def test_lengths_and_moments_read_as_the_notes_do() -> None:
     part = Part(2, 3, transcript, 7261.2)
 
     prompt = analysis_prompt(video, transcript, part=part)
-    merged = merge_prompt(video, transcript, DEFAULT_SECTIONS[:1], [(part, {"summary": "x"})])
+    merged = merge_prompt(video, transcript, DEFAULT_SECTIONS[:1], [(part, {"summary": ["x"]})])
 
     assert f"length: {format_length(video.duration)}\n" in prompt.context
     assert "length: 47:41\n" in prompt.context

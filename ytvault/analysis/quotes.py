@@ -115,7 +115,8 @@ def _spaceless(ch: str) -> bool:
 _FAST_LETTERS = 25.0
 
 
-def _letters(token: str) -> int:
+def letters(token: str) -> int:
+    """A token's length in letters, a character of a spaceless script counting as two."""
     return 2 * len(token) if _spaceless(token[0]) else len(token)
 
 
@@ -212,7 +213,7 @@ class _Stream:
                 self.owner.append(n)
                 self.within.append(before)
                 length += len(token)
-                before += _letters(token)
+                before += letters(token)
             self.letters.append(before)
         self.text = "".join(self.tokens)
         self._index = {at: i for i, at in enumerate(self.starts)}
@@ -350,6 +351,18 @@ def _name_word(word: str) -> bool:
 
 
 @dataclass(frozen=True)
+class QuoteCandidate:
+    """A quote one part of a long video gave, found in that part's transcript: `text` as it
+    is to be shown, where it starts, and the part's number and span (for its link)."""
+
+    section: str
+    text: str
+    start: float
+    part: int
+    span: tuple[float, float]
+
+
+@dataclass(frozen=True)
 class CheckedQuotes:
     """The analysis with its quotes checked: missing ones dropped unless they are to be marked.
 
@@ -418,5 +431,5 @@ def check_quotes(analysis: BaseModel, transcript: Transcript, sections: Sequence
                     room -= 1
         kept = [(shown, where) for n, (shown, where) in enumerate(checked) if n in chosen]
         update[section.name] = [quote for quote, _ in kept]
-    checked = analysis.model_copy(update=update)
-    return CheckedQuotes(with_quote_spans(checked, {}), times, found, missing)
+    result = analysis.model_copy(update=update)
+    return CheckedQuotes(with_quote_spans(result, {}), times, found, missing)

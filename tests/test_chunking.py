@@ -1,4 +1,4 @@
-"""chunking.py: token estimates, the split of long transcripts, the merge of their parts."""
+"""chunking.py: token estimates, the split of long transcripts, the budgets of their parts."""
 
 from __future__ import annotations
 
@@ -6,14 +6,12 @@ import json
 from itertools import pairwise
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ytvault.analysis.chunking import (
     default_input_budget,
     estimate_tokens,
-    merge_lists,
     split_transcript,
 )
 from ytvault.models import Chapter, Snippet, Transcript, Video
@@ -151,36 +149,3 @@ def test_every_part_fits_and_nothing_is_lost(texts: list[tuple[str, float]],
     assert "".join("".join(p.transcript.text.split()) for p in parts) == "".join(
         transcript.text.split())
     assert [p.index for p in parts] == list(range(1, len(parts) + 1))
-
-
-def test_merge_drops_near_duplicates_and_takes_from_every_part_in_turn() -> None:
-    parts = [
-        ["Compost feeds the soil.", "Mulch keeps water in the ground.", "Rotate crops yearly."],
-        ["compost FEEDS the soil!", "Bees need flowers from March to October.",
-         "Plant clover as a cover crop."],
-        ["Rotate your crops every year.", "Save seed from the best plants."],
-    ]
-
-    merged = merge_lists(parts, cap=5)
-
-    # two from each of the first parts, one from the last, in the video's order
-    assert merged == [
-        "Compost feeds the soil.", "Mulch keeps water in the ground.",
-        "Bees need flowers from March to October.", "Plant clover as a cover crop.",
-        "Rotate your crops every year."]
-    assert merge_lists(parts, cap=100) == [
-        "Compost feeds the soil.", "Mulch keeps water in the ground.", "Rotate crops yearly.",
-        "Bees need flowers from March to October.", "Plant clover as a cover crop.",
-        "Rotate your crops every year.", "Save seed from the best plants."]
-    assert merge_lists([[], []], cap=3) == []
-
-
-@pytest.mark.parametrize(("a", "b", "same"), [
-    ("The economic value of AI will grow", "the economic value of AI will grow.", True),
-    ("Cost per flop is what matters in hardware",
-     "In the end cost per flop is what matters in hardware, he says", True),
-    ("Compost", "Compost tea is a fertiliser", False),
-    ("GPUs and TPUs are similar", "GPUs and TPUs differ in cost", False),
-])
-def test_what_counts_as_a_near_duplicate(a: str, b: str, same: bool) -> None:
-    assert (len(merge_lists([[a], [b]], cap=5)) == 1) is same

@@ -141,6 +141,22 @@ def test_a_short_gets_a_short_note(vault: Path, make_context: MakeContext,
     assert len([ln for ln in body.splitlines() if ln.startswith("- ")]) == 3
 
 
+def test_more_quote_candidates_are_asked_for_and_the_found_ones_kept_up_to_the_budget(
+        vault: Path, make_context: MakeContext, api: FakeMessagesAPI) -> None:
+    api.script(Reply.analysis({
+        "summary": "How to fold a fitted sheet.", "ideas": [], "insights": [], "habits": [],
+        "facts": [], "references": [], "recommendations": [],
+        "quotes": ["Fold it into quarters.", "Tuck the corners into each other",
+                   "Done in twenty seconds."]}))  # an invented one, then two found
+
+    text = fill(vault, make_context(), "https://www.youtube.com/shorts/fxShort001F")
+
+    request = api.message_requests[0].body["messages"][0]["content"]
+    assert "quotes 1 item, from up to 3 candidates;" in request
+    [quote] = section(text, "# QUOTES:")  # the budget: the first found one
+    assert quote.startswith('- "Tuck the corners into each other" ([0:03]')
+
+
 # 4. Languages.
 
 

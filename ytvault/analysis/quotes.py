@@ -79,11 +79,11 @@ _SENTENCE_END = re.compile("[!?,;:\u3002\uff01\uff1f]")
 _NAME_PARTICLES = frozenset({"de", "da", "del", "der", "van", "von", "la", "le", "of", "the"})
 # British spellings folded to American ones, so that either matches the other. Suffix rules
 # apply only to words long enough that the change cannot land on another real word ("four" is
-# not "for", "prise" not "prize"); the rest are listed.
+# not "for", "prise" not "prize"); the rest are listed ("-tre" is: as a rule it would make
+# French "notre" the verb "noter").
 _SPELLING = (
     (re.compile(r"^(\w{4,})is(e|ed|es|ing|ation|ations|er|ers)$"), r"\1iz\2"),
     (re.compile(r"^(\w{3,})our(s|ed|ing|ite|ites|able|ful)?$"), r"\1or\2"),
-    (re.compile(r"^(\w{2,}[^aeiou])tre(s)?$"), r"\1ter\2"),
     (re.compile(r"^(ana|para|cata)lys(e|ed|es|ing)$"), r"\1lyz\2"),
     (re.compile(r"^(cata|dia|ana|mono|pro)logue(s)?$"), r"\1log\2"),
 )
@@ -98,7 +98,9 @@ _SPELLING_WORDS = {
     "mum": "mom", "maths": "math", "sceptical": "skeptical", "manoeuvre": "maneuver",
     "ageing": "aging", "judgement": "judgment", "enrolment": "enrollment",
     "fulfil": "fulfill", "skilful": "skillful", "towards": "toward", "learnt": "learned",
-    "amongst": "among", "whilst": "while",
+    "amongst": "among", "whilst": "while", "centre": "center", "centres": "centers",
+    "theatre": "theater", "metre": "meter", "metres": "meters", "litre": "liter",
+    "litres": "liters", "fibre": "fiber", "kilometre": "kilometer", "kilometres": "kilometers",
 }
 
 

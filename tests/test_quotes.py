@@ -123,7 +123,9 @@ def test_a_german_quote_in_an_auto_generated_transcript() -> None:
     assert times(with_quotes("Backt mit Dampf in den ersten dreißig Minuten"), transcript) == {}
 
 
-@given(st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=12),
+# brackets left out: a bracketed tag is not speech, so a quote never starts inside one
+@given(st.lists(st.text(st.characters(blacklist_characters="[]()"), min_size=1, max_size=30),
+                min_size=1, max_size=12),
        st.integers(min_value=0), st.integers(min_value=1, max_value=40))
 def test_any_run_of_the_transcript_is_found_at_the_snippet_it_starts_in(
         texts: list[str], first: int, length: int) -> None:

@@ -327,18 +327,22 @@ def _error(kind: str, message: str) -> dict[str, Any]:
 
 
 def default_reply(body: dict[str, Any]) -> Reply:
-    """The golden analysis of a video that has a file in fixtures/analysis/ and that the prompt
-    names; otherwise a small plausible one from the prompt: its title, a quote of its transcript."""
+    """The golden analysis of a video that has a file in fixtures/analysis/ and whose title the
+    prompt gives; the merge of a long video's parts (`merge_reply`); otherwise a small
+    plausible one from the prompt: its title, a quote of its transcript."""
     prompt = _user_text(body)
     schema = ((body.get("output_config") or {}).get("format") or {}).get("schema")
-    for path in sorted(ANALYSES.glob("*.json")):
-        if path.stem in prompt:
-            text = path.read_text(encoding="utf-8")
-            return Reply.text(text) if _fits(json.loads(text), schema) else Reply.analysis(
-                _fit(json.loads(text), schema))
+    if "<candidates>" in prompt:
+        return merge_reply(prompt, schema)
+    path = _golden(prompt)
+    if path is not None:
+        text = path.read_text(encoding="utf-8")
+        return Reply.text(text) if _fits(json.loads(text), schema) else Reply.analysis(
+            _fit(json.loads(text), schema))
     title = re.search(r"^title: (.*)$", prompt, re.MULTILINE)
     block = re.search(r"<transcript>\s*(.*?)\s*</transcript>", prompt, re.DOTALL)
-    words = (block.group(1) if block else prompt).split()
+    spoken = _CHAPTER_MARK.sub("", block.group(1)) if block else prompt
+    words = spoken.split()
     quote = " ".join(words[:12]) or "Nothing was said."
     name = title.group(1) if title else "this video"
     return Reply.analysis(_fit({
@@ -351,6 +355,57 @@ def default_reply(body: dict[str, Any]) -> Reply:
         "references": ["YouTube"],
         "recommendations": ["Watch the whole video."],
     }, schema))
+
+
+_CHAPTER_MARK = re.compile(r"^\[\d+:\d\d(?::\d\d)?\] .*$", re.MULTILINE)
+
+
+def _golden(prompt: str) -> Path | None:
+    """The fixtures/analysis/ file of the video whose title the prompt gives (it holds no id)."""
+    for path in sorted(ANALYSES.glob("*.json")):
+        info = ANALYSES.parent / "cache" / "videos" / path.stem / "info.json"
+        title = json.loads(info.read_text(encoding="utf-8"))["title"]
+        if f"\ntitle: {' '.join(title.split())}\n" in prompt:
+            return path
+    return None
+
+
+def merge_reply(prompt: str, schema: Any) -> Reply:
+    """The whole video's analysis from a merge request's <candidates>: each list the parts'
+    items taken in turn, without repeats, within the request's budget; quotes the candidates'
+    numbers, one part after another (a rank, not the order they are said in)."""
+    block = prompt.split("<candidates>", 1)[1].split("</candidates>", 1)[0]
+    budget = dict((name, int(n)) for name, n in re.findall(
+        r"(\w+) (\d+) (?:items?|sentences?)", prompt.rsplit("Budget, at most:", 1)[1]))
+    items: dict[str, list[list[str]]] = {}
+    numbers: dict[str, list[tuple[int, int]]] = {}  # section: (part, number)
+    section = ""
+    for line in block.splitlines():
+        head = re.fullmatch(r"(\w+)(?: \(found in the transcript\))?:(?: (.*))?", line)
+        if line.startswith("part "):
+            for lists in items.values():
+                lists.append([])
+        elif head:
+            section = head.group(1)
+            items.setdefault(section, [[]])
+        elif line.startswith("- ") and "(found in the transcript)" not in line:
+            quote = re.match(r"- (\d+) \[[\d:]+, part (\d+)\]", line)
+            if quote:
+                numbers.setdefault(section, []).append((int(quote.group(2)), int(quote.group(1))))
+            else:
+                items[section][-1].append(line[2:])
+    data: dict[str, Any] = {}
+    for key, spec in (schema or {}).get("properties", {}).items():
+        if spec.get("type") == "string":
+            data[key] = "The whole video, from its parts."
+        elif (spec.get("items") or {}).get("type") == "integer":
+            picks = sorted(numbers.get(key, []), key=lambda pn: (pn[0] % 2, pn))  # a rank
+            data[key] = [n for _, n in picks][:budget.get(key, 1)]
+        else:
+            turns = [item for row in itertools.zip_longest(*items.get(key, [[]]))
+                     for item in row if item]
+            data[key] = list(dict.fromkeys(turns))[:budget.get(key, 1)]
+    return Reply.analysis(data)
 
 
 def _fits(data: dict[str, Any], schema: Any) -> bool:

@@ -66,7 +66,8 @@ def test_a_backfill_goes_out_as_one_batch_and_each_note_is_written_from_its_resu
         params = request["params"]
         assert params["model"] == config.model and params["max_tokens"] == 8192
         assert params["system"][0]["cache_control"] == {"type": "ephemeral"}
-        assert request["custom_id"] in params["messages"][0]["content"]
+        title = {"Yf1o0TQzry8": "Ilya Sutskever", "fxGerman01C": "Sauerteigbrot"}
+        assert f"title: {title[request['custom_id']]}" in params["messages"][0]["content"]
     assert seed.read_bytes() == SEED_WITH_LINKS  # the golden note, as a live fill writes it
     assert "# SUMMARY" in twin.read_text() and "duplicate_of:" in twin.read_text()
     assert "# SUMMARY" in german.read_text() and "ytvault:" not in german.read_text()
@@ -133,8 +134,8 @@ def test_a_plain_sync_writes_what_an_ended_batch_brought_and_asks_nothing_live(
         ("a.md", "filled"), ("b.md", "filled")]  # one line each: no "in a batch" line first
     assert note.read_bytes() == SEED_WITH_LINKS and "# SUMMARY" in later.read_text()
     assert len(api.batch_creates) == 1  # the new stub was analysed live, not batched
-    assert len(api.message_requests) == 1 and "fxGerman01C" in json.dumps(
-        api.message_requests[0].body)
+    assert len(api.message_requests) == 1 and "title: Sauerteigbrot" in json.dumps(
+        api.message_requests[0].body, ensure_ascii=False)
     assert any(t.startswith("ended") for t in said)
 
 
@@ -203,7 +204,7 @@ def test_long_videos_go_live_and_an_unusable_answer_is_asked_again_live(
         vault: Path, make_context: MakeContext, api: FakeMessagesAPI, cache_dir: Path,
         tmp_path: Path) -> None:
     config = Config(cache_dir=cache_dir, state_dir=tmp_path / "state", batch_poll_seconds=0,
-                    input_token_budget=6000)
+                    input_token_budget=6500)
     seed = write(vault / "a.md", SEED_URL + "\n")
     long = write(vault / "long.md", "https://youtu.be/fxLong00001\n")
     api.batch_polls = 1000

@@ -1,18 +1,17 @@
-"""chunking.py: token estimates, the split of long transcripts, the merge of their parts."""
+"""chunking.py: token estimates, the split of long transcripts, the budgets of their parts."""
 
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ytvault.analysis.chunking import (
     default_input_budget,
     estimate_tokens,
-    merge_lists,
     split_transcript,
 )
 from ytvault.models import Chapter, Snippet, Transcript, Video
@@ -59,11 +58,11 @@ def test_long_lecture_is_cut_at_chapter_boundaries_into_equal_parts() -> None:
     video, transcript = load("fxLong00001")  # ten chapters of ~2,000 tokens each
     chapter_starts = {c.start for c in video.chapters}
 
-    parts = split_transcript(transcript, video.chapters, 4500, video.duration)
+    parts = split_transcript(transcript, video.chapters, 4800, video.duration)
 
     assert len(parts) == 5
     assert [p.index for p in parts] == [1, 2, 3, 4, 5] and {p.count for p in parts} == {5}
-    assert all(cost(p.transcript) <= 4500 for p in parts)
+    assert all(cost(p.sent) <= 4800 for p in parts)  # the lead from the part before included
     assert [p.start for p in parts] == [0.0, 1596.0, 3192.0, 4788.0, 6384.0]
     assert {p.start for p in parts} <= chapter_starts
     assert [p.end for p in parts] == [1596.0, 3192.0, 4788.0, 6384.0, 7987.0]
@@ -89,11 +88,34 @@ def test_chapters_longer_than_a_part_are_cut_at_pauses() -> None:
     video, transcript = load("fxLong00001")
     one_chapter = (Chapter(0.0, "All of it"),)
 
-    parts = split_transcript(transcript, one_chapter, 3000, video.duration)
+    parts = split_transcript(transcript, one_chapter, 3150, video.duration)
 
-    assert all(cost(p.transcript) <= 3000 for p in parts)
+    assert all(cost(p.sent) <= 3150 for p in parts)
     sizes = [cost(p.transcript) for p in parts]
     assert max(sizes) - min(sizes) < 0.45 * max(sizes)  # near equal, not one big and a crumb
+    assert tuple(s for p in parts for s in p.transcript.snippets) == transcript.snippets
+
+
+def test_parts_overlap_by_the_sentence_cut_at_their_boundary() -> None:
+    speech = [Snippet(text, i * 3.0, 2.9) for i, text in enumerate(
+        ["We start with the soil.", "Compost feeds it, and the roots", "grow deeper every year",
+         "when nothing disturbs them.", "Then comes water."] * 30)]
+    transcript = Transcript("x", "English", "en", False, tuple(speech))
+
+    parts = split_transcript(transcript, (), cost(transcript) // 3)
+
+    assert len(parts) >= 3 and parts[0].lead == ()
+    for before, part in pairwise(parts):
+        own = before.transcript.snippets
+        if own[-1].text.endswith("."):
+            assert part.lead == ()  # cut between two sentences: nothing to repeat
+        else:  # the lead is the cut sentence's beginning: from the last sentence end on
+            assert part.lead == own[-len(part.lead):]
+            assert own[-len(part.lead) - 1].text.endswith(".")
+            assert not any(s.text.endswith(".") for s in part.lead)
+        assert part.span == ((part.lead or part.transcript.snippets)[0].start, part.end)
+    assert any(p.lead for p in parts)
+    # the lead is sent, the part's own snippets are still every snippet once
     assert tuple(s for p in parts for s in p.transcript.snippets) == transcript.snippets
 
 
@@ -122,41 +144,8 @@ def test_every_part_fits_and_nothing_is_lost(texts: list[tuple[str, float]],
 
     parts = split_transcript(transcript, [Chapter(s, "c") for s in chapter_starts], limit)
 
-    assert all(cost(p.transcript) <= limit for p in parts)
+    assert all(cost(p.sent) <= limit for p in parts)
     # every character, in order (a word longer than a part is cut, so compare without spaces)
     assert "".join("".join(p.transcript.text.split()) for p in parts) == "".join(
         transcript.text.split())
     assert [p.index for p in parts] == list(range(1, len(parts) + 1))
-
-
-def test_merge_drops_near_duplicates_and_takes_from_every_part_in_turn() -> None:
-    parts = [
-        ["Compost feeds the soil.", "Mulch keeps water in the ground.", "Rotate crops yearly."],
-        ["compost FEEDS the soil!", "Bees need flowers from March to October.",
-         "Plant clover as a cover crop."],
-        ["Rotate your crops every year.", "Save seed from the best plants."],
-    ]
-
-    merged = merge_lists(parts, cap=5)
-
-    # two from each of the first parts, one from the last, in the video's order
-    assert merged == [
-        "Compost feeds the soil.", "Mulch keeps water in the ground.",
-        "Bees need flowers from March to October.", "Plant clover as a cover crop.",
-        "Rotate your crops every year."]
-    assert merge_lists(parts, cap=100) == [
-        "Compost feeds the soil.", "Mulch keeps water in the ground.", "Rotate crops yearly.",
-        "Bees need flowers from March to October.", "Plant clover as a cover crop.",
-        "Rotate your crops every year.", "Save seed from the best plants."]
-    assert merge_lists([[], []], cap=3) == []
-
-
-@pytest.mark.parametrize(("a", "b", "same"), [
-    ("The economic value of AI will grow", "the economic value of AI will grow.", True),
-    ("Cost per flop is what matters in hardware",
-     "In the end cost per flop is what matters in hardware, he says", True),
-    ("Compost", "Compost tea is a fertiliser", False),
-    ("GPUs and TPUs are similar", "GPUs and TPUs differ in cost", False),
-])
-def test_what_counts_as_a_near_duplicate(a: str, b: str, same: bool) -> None:
-    assert (len(merge_lists([[a], [b]], cap=5)) == 1) is same

@@ -66,7 +66,8 @@ def test_each_note_records_its_tokens_and_cost_and_status_sums_them(
         assert usage is not None and usage.requests == 1 and not usage.batch
         assert usage.model == ctx.config.model
         # what the API reported for this note's request (the fake: its JSON body / 4)
-        body = next(b for b in sent if outcomes[name].video_id in json.dumps(b))
+        title = {"a.md": "title: Ilya", "b.md": "title: Sauerteigbrot"}[name]
+        body = next(b for b in sent if title in json.dumps(b, ensure_ascii=False))
         assert usage.input_tokens == len(json.dumps(body)) // 4
         assert usage.cost_usd == pytest.approx(estimate(
             ctx.config.model, usage.input_tokens, usage.output_tokens))

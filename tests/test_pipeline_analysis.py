@@ -100,11 +100,11 @@ def test_a_long_video_with_a_small_budget_becomes_a_complete_note(
     transcript = Transcript.from_json(json.loads(
         (FIXTURES / "cache/videos/fxLong00001/transcript.json").read_text()))
 
-    text = fill(vault, make_context(config=settings(input_token_budget=6000)),
+    text = fill(vault, make_context(config=settings(input_token_budget=6500)),
                 "https://youtu.be/fxLong00001")
 
     assert len(api.message_requests) == 6  # five parts and the merge
-    assert all(len(json.dumps(r.body, ensure_ascii=False)) // 4 <= 6000
+    assert all(len(json.dumps(r.body, ensure_ascii=False)) // 4 <= 6500
                for r in api.message_requests)
     headings = [ln for ln in split_note(text).body.splitlines() if ln.startswith("# ")]
     assert headings == ["# SUMMARY", "# IDEAS:", "# INSIGHTS:", "# QUOTES:", "# HABITS:",
@@ -141,6 +141,22 @@ def test_a_short_gets_a_short_note(vault: Path, make_context: MakeContext,
     assert len([ln for ln in body.splitlines() if ln.startswith("- ")]) == 3
 
 
+def test_more_quote_candidates_are_asked_for_and_the_found_ones_kept_up_to_the_budget(
+        vault: Path, make_context: MakeContext, api: FakeMessagesAPI) -> None:
+    api.script(Reply.analysis({
+        "summary": "How to fold a fitted sheet.", "ideas": [], "insights": [], "habits": [],
+        "facts": [], "references": [], "recommendations": [],
+        "quotes": ["Fold it into quarters.", "Tuck the corners into each other",
+                   "Done in twenty seconds."]}))  # an invented one, then two found
+
+    text = fill(vault, make_context(), "https://www.youtube.com/shorts/fxShort001F")
+
+    request = api.message_requests[0].body["messages"][0]["content"]
+    assert "quotes 1 item, from up to 3 candidates;" in request
+    [quote] = section(text, "# QUOTES:")  # the budget: the first found one
+    assert quote.startswith('- "Tuck the corners into each other" ([0:03]')
+
+
 # 4. Languages.
 
 
@@ -159,7 +175,7 @@ def test_a_german_video_gets_a_german_analysis_with_its_quotes_linked(
     assert "in German." in api.message_requests[0].body["messages"][0]["content"]
     assert section(text, "# QUOTES:") == [
         '- "Mein wichtigster Tipp: backt mit Dampf in den ersten zwanzig Minuten." '
-        "([3:05](https://youtu.be/fxGerman01C?t=185))"]
+        "([3:06](https://youtu.be/fxGerman01C?t=186))"]
     assert "Ein Bäcker erklärt Sauerteigbrot für Anfänger." in text
 
 

@@ -41,16 +41,16 @@ def test_the_default_schema_says_what_the_prompt_says_and_no_sizes() -> None:
     assert schema.get("additionalProperties") is False
 
 
-@pytest.mark.parametrize(("words", "summary", "lists"), [
-    (25, 1, 1),  # a 45-second Short
-    (722, 1, 3),  # the seed's transcript
-    (1500, 1, 3),  # ten minutes
-    (8000, 2, 8),  # under an hour
-    (17_550, 4, 15),  # two hours
-    (90_000, 4, 15),  # a ten-hour stream: no more than the size
+@pytest.mark.parametrize(("seconds", "summary", "lists"), [
+    (45, 1, 1),  # a 45-second Short
+    (600, 1, 3),  # ten minutes
+    (2861, 2, 7),  # the seed video, 47:41
+    (3600, 2, 8),  # an hour, in any language
+    (7200, 4, 15),  # two hours
+    (36_000, 4, 15),  # a ten-hour stream: no more than the size
 ])
-def test_sizes_follow_the_transcript_length(words: int, summary: int, lists: int) -> None:
-    by_name = {s.name: budget(s, words) for s in DEFAULT_SECTIONS}
+def test_sizes_follow_the_videos_length(seconds: int, summary: int, lists: int) -> None:
+    by_name = {s.name: budget(s, seconds) for s in DEFAULT_SECTIONS}
     assert by_name.pop("summary") == summary
     assert set(by_name.values()) == {lists}
 
@@ -58,8 +58,8 @@ def test_sizes_follow_the_transcript_length(words: int, summary: int, lists: int
 def test_a_small_section_never_exceeds_its_size() -> None:
     one = Section(name="takeaway", size=1, instruction="the one thing to remember")
     three = Section(name="tips", size=3, instruction="tips")
-    assert [budget(one, w) for w in (10, 1000, 50_000)] == [1, 1, 1]
-    assert [budget(three, w) for w in (10, 1000, 50_000)] == [1, 2, 3]
+    assert [budget(one, t) for t in (10, 600, 20_000)] == [1, 1, 1]
+    assert [budget(three, t) for t in (10, 600, 20_000)] == [1, 2, 3]
 
 
 def test_custom_sections_make_their_own_schema() -> None:

@@ -1,10 +1,13 @@
 """Long videos: a transcript too long for one request is split into parts, each is analysed on
-its own (analyze.py), and the parts' answers are merged into one. Pure.
+its own (claude.py), and the whole video's analysis is written from the parts' (synthesis.py).
+Pure. Also the budgets: how many items a transcript, or a part of one, gets for its length.
 
 Parts end at chapter boundaries when the video has chapters, else at the longest pause near
-where equal lengths would cut. Token counts are estimated from characters: four ASCII
-characters a token, one token for every other character. For English that is some 15% low,
-so the budgets leave room for the error (`_DEFAULT_SHARE`, analyze's part margin).
+where equal lengths would cut; each part after the first repeats the end of the one before,
+so that the sentence cut at the boundary is whole in one of them. Token counts are estimated
+from characters: four ASCII characters a token, one token for every other character. For
+English that is some 15% low, so the budgets leave room for the error (`_DEFAULT_SHARE`,
+claude.py's part margin).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ytvault.analysis.quotes import words
+from ytvault.analysis.quotes import letters, words
 from ytvault.config.sections import Section, budget
 from ytvault.models import Chapter, Snippet, Transcript
 
@@ -43,30 +46,52 @@ def default_input_budget(model: str, max_output_tokens: int) -> int:
     return int(window * _DEFAULT_SHARE) - max_output_tokens
 
 
+# A part after the first also gets the end of the part before it, so that the sentence cut at
+# the boundary is whole in one of them: at most this long, and this share of the part's room.
+_LEAD_SECONDS = 30.0
+_LEAD_SHARE = 0.05
+_SENTENCE_END = (".", "!", "?", "\u3002", "\uff01", "\uff1f", "\u0964")
+
+
 @dataclass(frozen=True)
 class Part:
-    """One request's share of the transcript: `index` of `count`, its snippets in order."""
+    """One request's share of the transcript: `index` of `count`, its snippets in order, and
+    (`lead`) the last snippets of the part before, sent ahead of them."""
 
     index: int
     count: int
     transcript: Transcript
     end: float  # where the next part starts (the video's end for the last one)
+    lead: tuple[Snippet, ...] = ()
 
     @property
     def start(self) -> float:
         return self.transcript.snippets[0].start
 
+    @property
+    def sent(self) -> Transcript:
+        """What the request holds: the lead, then the part's own snippets."""
+        return _with_snippets(self.transcript, self.lead + self.transcript.snippets)
+
+    @property
+    def span(self) -> tuple[float, float]:
+        """The seconds the request's transcript covers, lead included."""
+        return (self.lead[0].start if self.lead else self.start), self.end
+
 
 def split_transcript(transcript: Transcript, chapters: Sequence[Chapter], limit: int,
                      duration: float | None = None) -> list[Part]:
-    """`transcript` in parts of at most `limit` estimated tokens of transcript text each."""
+    """`transcript` in parts of at most `limit` estimated tokens of transcript text each, the
+    lead from the part before included."""
     if limit < 1:
         raise ValueError("the token limit of a part must be positive")
     snippets = _fine([s for s in transcript.snippets if s.text.strip()], limit)
     cost = [estimate_tokens(" ".join(s.text.split())) + 1 for s in snippets]
+    lead_room = int(limit * _LEAD_SHARE)
     if sum(cost) <= limit:
         groups = [range(len(snippets))]
     else:
+        limit -= lead_room
         pieces: list[range] = []
         for unit in _chapter_units(snippets, chapters):
             if sum(cost[i] for i in unit) <= limit:
@@ -81,8 +106,26 @@ def split_transcript(transcript: Transcript, chapters: Sequence[Chapter], limit:
     for n, group in enumerate(groups, 1):
         chosen = tuple(snippets[i] for i in group)
         part_end = snippets[groups[n].start].start if n < len(groups) else end
-        parts.append(Part(n, len(groups), _with_snippets(transcript, chosen), part_end))
+        lead = _lead(snippets, cost, group.start, lead_room) if n > 1 else ()
+        parts.append(Part(n, len(groups), _with_snippets(transcript, chosen), part_end, lead))
     return parts
+
+
+def _lead(snippets: Sequence[Snippet], cost: Sequence[int], first: int,
+          room: int) -> tuple[Snippet, ...]:
+    """The snippets before `first` that finish the sentence it may begin inside: back to the
+    last sentence end within `_LEAD_SECONDS` and `room` tokens, else all of those."""
+    if snippets[first - 1].text.rstrip().endswith(_SENTENCE_END):
+        return ()  # the cut is between two sentences
+    begin, size = first, 0
+    while (begin > 0 and size + cost[begin - 1] <= room
+           and snippets[first].start - snippets[begin - 1].start <= _LEAD_SECONDS):
+        begin -= 1
+        size += cost[begin]
+    for i in range(first - 1, begin - 1, -1):
+        if i > begin and snippets[i - 1].text.rstrip().endswith(_SENTENCE_END):
+            return tuple(snippets[i:first])
+    return tuple(snippets[begin:first])
 
 
 def _with_snippets(transcript: Transcript, snippets: tuple[Snippet, ...]) -> Transcript:
@@ -192,41 +235,27 @@ def _group(pieces: Sequence[range], cost: Sequence[int], limit: int) -> list[ran
     return groups
 
 
-def part_budgets(sections: Sequence[Section], transcript: Transcript) -> dict[str, int]:
-    """Items (sentences) per section for this transcript, or this part of one."""
-    count = len(transcript.text.split())
-    return {s.name: budget(s, count) for s in sections}
+# Speech without timings is timed by its letters: 150 words a minute of some 4.5 letters each;
+# a character of a spaceless script counts as two (quotes.tokens), some 330 a minute.
+_LETTERS_A_SECOND = 11.0
 
 
-def merge_lists(lists: Sequence[Sequence[str]], cap: int) -> list[str]:
-    """The parts' items for one section: near-duplicates dropped, at most `cap`, taken in turn
-    from each part (so every part is heard), and kept in the video's order."""
-    seen: list[set[str]] = []
-    kept: list[list[str]] = []
-    for items in lists:
-        mine: list[str] = []
-        for item in items:
-            key = set(words(item))
-            if not key or any(_near(key, other) for other in seen):
-                continue
-            seen.append(key)
-            mine.append(item)
-        kept.append(mine)
-    chosen: set[tuple[int, int]] = set()
-    depth = 0
-    while len(chosen) < cap and any(depth < len(items) for items in kept):
-        for p, items in enumerate(kept):
-            if depth < len(items) and len(chosen) < cap:
-                chosen.add((p, depth))
-        depth += 1
-    return [item for p, items in enumerate(kept) for d, item in enumerate(items)
-            if (p, d) in chosen]
+def speech_seconds(transcript: Transcript, duration: float | None = None) -> float:
+    """How long `transcript` runs: `duration` when known (the video's, or a part's), else
+    its snippets' span, else (no timings) its length read aloud."""
+    if duration:
+        return float(duration)
+    spoken = [s for s in transcript.snippets if s.text.strip()]
+    if spoken:
+        span = spoken[-1].start + spoken[-1].duration - spoken[0].start
+        if span > 0:
+            return span
+    return sum(map(letters, words(transcript.text))) / _LETTERS_A_SECOND
 
 
-def _near(a: set[str], b: set[str]) -> bool:
-    """Near-duplicates: mostly the same words, or one a longer item's words almost all over."""
-    common = len(a & b)
-    if common / len(a | b) >= 0.7:
-        return True
-    shorter = min(len(a), len(b))
-    return shorter >= 5 and common / shorter >= 0.9
+def part_budgets(sections: Sequence[Section], transcript: Transcript,
+                 duration: float | None = None) -> dict[str, int]:
+    """Items (sentences) per section for this transcript, or this part of one, lasting
+    `duration` seconds (see `speech_seconds`)."""
+    seconds = speech_seconds(transcript, duration)
+    return {s.name: budget(s, seconds) for s in sections}

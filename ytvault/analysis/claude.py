@@ -22,12 +22,12 @@ from ytvault.analysis.chunking import (
     Part,
     default_input_budget,
     estimate_tokens,
-    merge_lists,
     part_budgets,
     split_transcript,
 )
 from ytvault.analysis.pace import RETRIED_STATUSES, ApiPace, LongWait, paced
 from ytvault.analysis.prompt import Prompt, analysis_prompt, build_prompt, merge_prompt
+from ytvault.analysis.synthesis import merge_model, merged_analysis, quote_pool
 from ytvault.config.sections import analysis_model, values
 from ytvault.config.settings import Config
 from ytvault.cost import Usage
@@ -129,31 +129,24 @@ class ClaudeAnalyzer:
 
     def _merge(self, video: Video, transcript: Transcript, parts: Sequence[Part],
                answers: Sequence[BaseModel], usage: Usage) -> BaseModel:
-        """The parts' lists, without near-duplicates and within the whole video's budget; its
-        paragraphs (the summary) written by one more call from the parts' paragraphs."""
-        caps = part_budgets(self._sections, transcript)
-        merged: dict[str, Any] = {
-            s.name: merge_lists([values(a, s) for a in answers], caps[s.name])
-            for s in self._sections if s.kind != "paragraph"
-        }
-        paragraphs = tuple(s for s in self._sections if s.kind == "paragraph")
-        if paragraphs:
-            model = analysis_model(paragraphs)
-            texts = [{s.name: " ".join(values(a, s)) for s in paragraphs} for a in answers]
-            limit = max(len(t) for answer in texts for t in answer.values())
-            while True:  # a very long video's many parts: shorten each until the call fits
-                prompt = merge_prompt(
-                    video, transcript, paragraphs,
-                    [(p, {k: _shorten(v, limit) for k, v in t.items()})
-                     for p, t in zip(parts, texts, strict=True)],
-                    pattern=self._pattern, output_language=self._config.output_language,
-                    all_sections=self._sections)
-                if limit <= 80 or self._tokens(prompt, model) <= self.input_budget:
-                    break
-                limit = int(limit * 0.7)
-            whole = self._ask(prompt, model, usage, cached=True)
-            merged.update({s.name: getattr(whole, s.name) for s in paragraphs})
-        return self._model.model_validate(merged)
+        """The whole video's analysis, written by one more call from every part's candidate
+        items and the quotes found in its transcript (synthesis.py)."""
+        pool = quote_pool(self._sections, parts, answers)
+        items = [{s.name: values(a, s) for s in self._sections} for a in answers]
+        model = merge_model(self._sections)
+        limit = max((len(i) for answer in items for v in answer.values() for i in v), default=80)
+        while True:  # a very long video's many parts: shorten each item until the call fits
+            prompt = merge_prompt(
+                video, transcript, self._sections,
+                [(p, {k: [_shorten(i, limit) for i in v] for k, v in answer.items()})
+                 for p, answer in zip(parts, items, strict=True)], pool,
+                pattern=self._pattern, output_language=self._config.output_language)
+            if limit <= 80 or self._tokens(prompt, model) <= self.input_budget:
+                break
+            limit = int(limit * 0.7)
+        answer = self._ask(prompt, model, usage, cached=True)
+        caps = part_budgets(self._sections, transcript, video.duration)
+        return merged_analysis(answer, self._sections, pool, caps, self._model)
 
     def _ask(self, prompt: Prompt, model: type[BaseModel], usage: Usage, *,
              cached: bool = False) -> BaseModel:

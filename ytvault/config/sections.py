@@ -20,10 +20,11 @@ if TYPE_CHECKING:
 
 Kind = Literal["paragraph", "list", "quotes"]
 
-# Every section reaches its full size at about two hours of speech (150 words a minute).
-FULL_SIZE_WORDS = 17_550
-# Below this many words (a Short) a list gets one item; above it, at least two.
-SHORT_WORDS = 200
+# Every section reaches its full size at two hours. Sizes follow time, not words: a Japanese
+# or Thai transcript has no spaces to count words by, and an hour is an hour in any language.
+FULL_SIZE_SECONDS = 7200.0
+# Up to this long (a Short) a list gets one item; longer, at least two.
+SHORT_SECONDS = 80.0
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 # A name is a field of the answer's pydantic model (`analysis_model`), so it must not shadow
@@ -79,19 +80,25 @@ class Section:
 
 DEFAULT_SECTIONS: tuple[Section, ...] = (
     Section(name="summary", kind="paragraph", size=4,
-            instruction="one paragraph: who speaks, and about what."),
-    Section(name="ideas", instruction="the most important ideas."),
+            instruction="who speaks, to whom, about what, and what they conclude."),
+    Section(name="ideas", instruction="the most important ideas, each stated as a claim."),
     Section(name="insights",
-            instruction="deeper insights: the ideas refined, combined, or what follows from "
-            "them."),
+            instruction="what follows from the ideas: refined, joined across the video, or "
+            "their consequences; not a repeat of an idea."),
     Section(name="quotes", kind="quotes",
-            instruction="the most striking sentences, copied exactly, word for word, from the "
-            "transcript, without quote marks around them."),
-    Section(name="habits", instruction="habits or practices of the speakers worth adopting."),
-    Section(name="facts", instruction="verifiable facts stated in the video."),
+            instruction="the most striking sentences, exactly as spoken."),
+    Section(name="habits",
+            instruction="practices the speakers follow or describe that are worth adopting."),
+    Section(name="facts",
+            instruction="checkable statements of fact made in the video (numbers, dates, "
+            "names, results), each one that could be verified elsewhere; no opinions, no "
+            "advice."),
     Section(name="references",
-            instruction="books, papers, tools, people and projects mentioned."),
-    Section(name="recommendations", instruction="the most actionable recommendations."),
+            instruction="books, papers, tools, people, organisations and projects mentioned "
+            "by name."),
+    Section(name="recommendations",
+            instruction="what the video tells its viewer to do, each an imperative that "
+            "starts with the verb (\"Measure the soil before changing anything\")."),
 )
 
 
@@ -106,14 +113,27 @@ def check_sections(sections: Sequence[Section]) -> tuple[Section, ...]:
     return tuple(sections)
 
 
-def budget(section: Section, words: int) -> int:
-    """How many items (sentences) this section may have for a transcript of `words` words.
+def budget(section: Section, seconds: float) -> int:
+    """How many items (sentences) this section may have for `seconds` of video.
 
     A Short gets one, a ten-minute talk two or three, a two-hour lecture the section's size.
     """
-    floor = 1 if section.kind == "paragraph" or words < SHORT_WORDS else min(2, section.size)
-    scaled = floor + (section.size - floor) * min(1.0, words / FULL_SIZE_WORDS)
+    floor = 1 if section.kind == "paragraph" or seconds <= SHORT_SECONDS else min(2, section.size)
+    scaled = floor + (section.size - floor) * min(1.0, seconds / FULL_SIZE_SECONDS)
     return max(1, min(section.size, round(scaled)))
+
+
+@cache
+def _answer_base() -> type[BaseModel]:
+    from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+    class Answer(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        # Where each quote of a long video's analysis came from (the span of its part), so
+        # that a phrase said in several parts links to the right one; not part of the schema.
+        _quote_spans: dict[str, tuple[float, float]] = PrivateAttr(default_factory=dict)
+
+    return Answer
 
 
 @cache
@@ -121,17 +141,31 @@ def analysis_model(sections: tuple[Section, ...]) -> type[BaseModel]:
     """The pydantic model the answer must match, made from the sections: a paragraph is a
     string, the others lists of strings, each described by its instruction (the sizes are in
     the prompt: they follow the video's length)."""
-    from pydantic import ConfigDict, Field, create_model  # config imports this module: no
-    # pydantic until a model is made
+    from pydantic import Field, create_model  # config imports this module: no pydantic
+    # until a model is made
 
     fields: dict[str, Any] = {
         s.name: (str if s.kind == "paragraph" else list[str], Field(description=s.instruction))
         for s in sections
     }
-    model: type[BaseModel] = create_model(
-        "Analysis", __config__=ConfigDict(extra="forbid"), **fields
-    )
+    model: type[BaseModel] = create_model("Analysis", __base__=_answer_base(), **fields)
     return model
+
+
+def quote_spans(analysis: BaseModel) -> dict[str, tuple[float, float]]:
+    """The span (seconds) of the part each quote of `analysis` came from; empty when the
+    analysis was made in one request."""
+    spans = getattr(analysis, "_quote_spans", None)
+    return dict(spans) if isinstance(spans, dict) else {}
+
+
+def with_quote_spans(analysis: BaseModel,
+                     spans: dict[str, tuple[float, float]]) -> BaseModel:
+    """A copy of `analysis` that knows where its quotes came from (`quote_spans`)."""
+    copy = analysis.model_copy()
+    if isinstance(getattr(copy, "_quote_spans", None), dict):
+        setattr(copy, "_quote_spans", dict(spans))  # noqa: B010 (a private attribute)
+    return copy
 
 
 def values(analysis: BaseModel, section: Section) -> list[str]:

@@ -17,6 +17,7 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
 
+from ytvault.analysis.chunking import part_budgets
 from ytvault.analysis.quotes import check_quotes
 from ytvault.cost import Usage
 from ytvault.errors import (
@@ -332,8 +333,10 @@ def checked_analysis(ctx: Context, video: Video, transcript: Transcript,
                      analysis: BaseModel) -> str:
     """The analysis rendered once its quotes are checked against the transcript (quotes.py)."""
     config = ctx.config
+    # the model gives a few more quotes than the budget: the found ones are kept up to it
     checked = check_quotes(analysis, transcript, config.sections,
-                           keep_missing=config.unverified_quotes == "mark")
+                           keep_missing=config.unverified_quotes == "mark",
+                           limits=part_budgets(config.sections, transcript, video.duration))
     if checked.found or checked.missing:
         log.info("%s: %d of %d quotes found in the transcript; %d %s", video.id, checked.found,
                  checked.found + checked.missing, checked.missing,

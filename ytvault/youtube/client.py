@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, urlparse
 
 from ytvault.errors import FetchError, NoTranscript, PermanentError, TransientError
-from ytvault.models import Snippet, Transcript
+from ytvault.models import MalformedInfo, Snippet, Transcript, Video
 from ytvault.note.ids import is_playlist_id, is_video_id
 from ytvault.youtube import captions
+from ytvault.youtube.images import MAX_THUMBNAIL_BYTES, is_image, jpeg_size
 
 if TYPE_CHECKING:
     import requests
@@ -242,6 +243,13 @@ class YouTubeClient:
         if problem is not None:
             problem.add_note("yt-dlp warned: " + " | ".join(warnings))
             raise problem
+        try:  # what the cache will hold must read back: the right video, the right types
+            if info.get("id") != video_id:
+                raise MalformedInfo(f"the metadata of {str(info.get('id'))[:20]!r}")
+            Video.from_info(info)
+        except MalformedInfo as exc:
+            raise TransientError(f"yt-dlp's metadata could not be read ({exc}): try again "
+                                 "later; update yt-dlp if it persists") from None
         # Formats are stream URLs that expire within hours and make up most of the dict; the
         # heatmap is bulky too. Neither is used, and the cache keeps the rest as it is.
         info["formats"] = []
@@ -373,15 +381,16 @@ class YouTubeClient:
         transient: str | None = None
         for url in urls:
             try:
-                response = session.get(url, timeout=_TIMEOUT_SECONDS)
+                with session.get(url, timeout=_TIMEOUT_SECONDS, stream=True) as response:
+                    status = response.status_code
+                    data = _read_at_most(response, MAX_THUMBNAIL_BYTES) if status == 200 else b""
             except requests.RequestException:
                 transient = "network error fetching the thumbnail"
                 continue
-            status = response.status_code
             if status == 429 or status >= 500:
                 transient = f"YouTube answered HTTP {status} for the thumbnail"
-            elif status == 200 and _is_thumbnail(response.content, url):
-                return response.content
+            elif status == 200 and _is_thumbnail(data, url):
+                return data
             # A 404 (with a grey placeholder as its body) means this size does not exist.
         if transient is not None:
             raise TransientError(transient)
@@ -410,27 +419,21 @@ def _unplayable(info: dict[str, Any], warnings: list[str]) -> FetchError | None:
     return problem
 
 
-_IMAGE_MAGIC: Final = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+def _read_at_most(response: requests.Response, limit: int) -> bytes:
+    """The body, or a byte more than `limit` when it is longer (it is not read on)."""
+    data = bytearray()
+    for chunk in response.iter_content(64 * 1024):
+        data += chunk
+        if len(data) > limit:
+            break
+    return bytes(data)
 
 
 def _is_thumbnail(data: bytes, url: str) -> bool:
-    webp = data[:4] == b"RIFF" and data[8:12] == b"WEBP"
-    if not (webp or data.startswith(_IMAGE_MAGIC)):
-        return False  # an HTML error or consent page served with 200
+    if not is_image(data):
+        return False  # an HTML error or consent page served with 200, or something huge
     # YouTube's "no such thumbnail" is a grey 120x90 JPEG; only default.jpg is that small.
-    return _jpeg_size(data) != (120, 90) or url.rsplit("/", 1)[-1].startswith("default.")
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a JPEG's start-of-frame marker, None if it has none."""
-    at = 2
-    while data.startswith(b"\xff\xd8", 0) and at + 9 <= len(data) and data[at] == 0xFF:
-        marker, length = data[at + 1], int.from_bytes(data[at + 2:at + 4], "big")
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            return int.from_bytes(data[at + 7:at + 9], "big"), int.from_bytes(
-                data[at + 5:at + 7], "big")
-        at += 2 + length
-    return None
+    return jpeg_size(data) != (120, 90) or url.rsplit("/", 1)[-1].startswith("default.")
 
 
 def probe(url: str = HOME_URL, timeout: float = 5.0) -> int:

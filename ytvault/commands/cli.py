@@ -379,8 +379,11 @@ def _refresh(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     _log_setup(args, config)
+    if args.all and len(args.notes) == 1 and args.notes[0].is_dir() and args.vault is None:
+        args.vault, args.notes = args.notes[0], []  # `refresh --all VAULT`: the vault
     if bool(args.notes) == args.all:
-        raise ConfigError("name the notes to refresh, or pass --all for every video note")
+        raise ConfigError("name the notes to refresh, or pass --all (and the vault) for every "
+                          "video note")
     paths = [p.expanduser().absolute() for p in args.notes]
     for path in paths:
         if not path.is_file():

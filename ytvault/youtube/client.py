@@ -21,7 +21,7 @@ from ytvault.errors import FetchError, NoTranscript, PermanentError, TransientEr
 from ytvault.models import MalformedInfo, Snippet, Transcript, Video
 from ytvault.note.ids import is_playlist_id, is_video_id
 from ytvault.youtube import captions
-from ytvault.youtube.images import MAX_THUMBNAIL_BYTES, is_image, jpeg_size
+from ytvault.youtube.images import MAX_THUMBNAIL_BYTES, is_image, jpeg_size, read_at_most
 
 if TYPE_CHECKING:
     import requests
@@ -62,6 +62,10 @@ BOT_CHECK: Final = (
 AGE_RESTRICTED: Final = "age-restricted video (needs a signed-in cookies file)"
 UNAVAILABLE: Final = "video unavailable"
 NETWORK: Final = "network error talking to YouTube"
+UNPLAYABLE: Final = "YouTube says the video cannot be played"
+# yt-dlp's own warnings, which are not YouTube's reason for refusing a video
+_YTDLP_OWN: Final = r"Requested format is not available|Only images are available|\bnsig\b|" \
+    r"n function|JavaScript runtime|PO Token"
 
 # What went wrong → (kind, reason for the person). First match wins. A str is a
 # case-insensitive regex searched in yt-dlp's message (YouTube's own playability reason with
@@ -117,7 +121,7 @@ RULES: Final[tuple[tuple[str | _Raised, type[FetchError], str], ...]] = (
      r"urlopen error|TransportError|IncompleteRead|Remote end closed|\bSSL",
      TransientError, NETWORK),
     # what is left once YouTube's reason matched nothing above
-    (_Raised("VideoUnplayable"), PermanentError, "YouTube says the video cannot be played"),
+    (_Raised("VideoUnplayable"), PermanentError, UNPLAYABLE),  # YouTube's reason is added
     (_Raised("RequestException"), TransientError, NETWORK),
     (_Raised("ConnectionError"), TransientError, NETWORK),
     (_Raised("TimeoutError"), TransientError, NETWORK),
@@ -153,7 +157,10 @@ def _classify_exception(exc: BaseException) -> FetchError:
         text = " ".join([reason or "", *getattr(exc, "sub_reasons", ())])
     else:
         text = str(exc)
-    return _match(text, exc) or TransientError(f"YouTube fetch failed ({type(exc).__name__})")
+    found = _match(text, exc) or TransientError(f"YouTube fetch failed ({type(exc).__name__})")
+    if str(found) == UNPLAYABLE and text.strip():  # a reason ytvault does not know: show it
+        return PermanentError(f"{UNPLAYABLE}: {_tidy(text)}")
+    return found
 
 
 def _tidy(message: str) -> str:
@@ -383,7 +390,7 @@ class YouTubeClient:
             try:
                 with session.get(url, timeout=_TIMEOUT_SECONDS, stream=True) as response:
                     status = response.status_code
-                    data = _read_at_most(response, MAX_THUMBNAIL_BYTES) if status == 200 else b""
+                    data = read_at_most(response, MAX_THUMBNAIL_BYTES) if status == 200 else b""
             except requests.RequestException:
                 transient = "network error fetching the thumbnail"
                 continue
@@ -414,19 +421,12 @@ def _unplayable(info: dict[str, Any], warnings: list[str]) -> FetchError | None:
         return None
     problem = _worst(warnings)
     if problem is None and not info.get("fulltitle"):
-        # yt-dlp made up a title: there was no metadata, and no reason we know
-        problem = TransientError("YouTube returned no metadata (update yt-dlp if it persists)")
+        # yt-dlp made up a title: there was no metadata, and no reason we know, so YouTube's own
+        said = [_tidy(w) for w in warnings if _tidy(w) and not re.search(_YTDLP_OWN, w)]
+        problem = TransientError(f"{UNPLAYABLE}: {said[0]} (update yt-dlp if it persists)"
+                                 if said else "YouTube returned no metadata (update yt-dlp if "
+                                 "it persists)")
     return problem
-
-
-def _read_at_most(response: requests.Response, limit: int) -> bytes:
-    """The body, or a byte more than `limit` when it is longer (it is not read on)."""
-    data = bytearray()
-    for chunk in response.iter_content(64 * 1024):
-        data += chunk
-        if len(data) > limit:
-            break
-    return bytes(data)
 
 
 def _is_thumbnail(data: bytes, url: str) -> bool:

@@ -4,7 +4,10 @@ with 200 nor a huge file is copied into the vault."""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    import requests
 
 # A YouTube thumbnail is tens or hundreds of KB (maxresdefault: 1280x720); a file far bigger
 # than any is not one.
@@ -28,3 +31,14 @@ def jpeg_size(data: bytes) -> tuple[int, int] | None:
                 data[at + 5:at + 7], "big")
         at += 2 + length
     return None
+
+
+def read_at_most(response: requests.Response, limit: int) -> bytes:
+    """A streamed response's body, or a byte more than `limit` of it when it is longer: a
+    thumbnail that is not one is not downloaded whole."""
+    data = bytearray()
+    for chunk in response.iter_content(64 * 1024):
+        data += chunk
+        if len(data) > limit:
+            break
+    return bytes(data)

@@ -64,6 +64,9 @@ class Reply:
     drop: bool = False  # close the connection without an answer
     batch_result: str | None = None  # in a batch: "expired" or "canceled" instead of an answer
     immediate: bool = False  # answered at once, whatever the server's `delay` (a rate limit)
+    raw: str | None = None  # a body sent as it is, with `content_type` (a malformed answer)
+    content_type: str = "application/json"
+    echo_header: str | None = None  # a request header whose value the error message repeats
 
     @classmethod
     def analysis(
@@ -100,6 +103,32 @@ class Reply:
             extra["retry-after-ms"] = f"{retry_after * 1000:g}"
         body = {"type": kind, "message": message or f"fake {kind} ({status})"}
         return cls(status=status, error_body=body, headers=extra, delay=delay)
+
+    @classmethod
+    def malformed(cls, kind: str) -> Reply:
+        """A 200 answer that is not a message, as a faulty gateway or proxy sends: `not-json`
+        (a cut-off body), `html` (an HTML page), `no-usage` (a message without `usage`) or
+        `error-object` (an error, with status 200)."""
+        message = {"id": "msg_fake_malformed", "type": "message", "role": "assistant",
+                   "model": "claude-fake", "content": [{"type": "text", "text": "{}"}],
+                   "stop_reason": "end_turn", "stop_sequence": None}
+        bodies = {
+            "not-json": ('{"id": "msg_fake_malformed", "type": "message", "content": [{"ty',
+                         "application/json"),
+            "html": ("<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"),
+            "no-usage": (json.dumps(message), "application/json"),
+            "error-object": (json.dumps(_error("overloaded_error", "Overloaded")),
+                             "application/json"),
+        }
+        body, content_type = bodies[kind]
+        return cls(raw=body, content_type=content_type)
+
+    @classmethod
+    def echo(cls, status: int = 401, header: str = "authorization") -> Reply:
+        """An error whose message repeats a request header, as some gateways do with the
+        `Authorization` header of a request they refuse."""
+        return replace(cls.error(status, message=f"refused; the request's {header} was"),
+                       echo_header=header)
 
     @classmethod
     def disconnect(cls, *, delay: float = 0.0) -> Reply:
@@ -524,8 +553,15 @@ def _handler_for(api: FakeMessagesAPI) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 self.connection.close()
                 return
+            if reply.raw is not None:
+                self._send(reply.status, reply.raw, reply.headers, reply.content_type)
+                return
             if reply.error_body is not None:
-                payload = {"type": "error", "error": reply.error_body}
+                error = reply.error_body
+                if reply.echo_header is not None:
+                    error = {**error, "message": f"{error['message']} "
+                                                 f"{headers.get(reply.echo_header, '')!r}"}
+                payload = {"type": "error", "error": error}
             else:
                 payload = _message(api, body, reply)
             self._send(reply.status, payload, reply.headers)
@@ -540,12 +576,13 @@ def _handler_for(api: FakeMessagesAPI) -> type[BaseHTTPRequestHandler]:
             self._send(404, {"type": "error", "error": {"type": "not_found_error",
                                                         "message": f"Not found: {self.path}"}}, {})
 
-        def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
-            jsonl = isinstance(payload, str)  # a batch's results file
+        def _send(self, status: int, payload: Any, headers: dict[str, str],
+                  content_type: str | None = None) -> None:
+            jsonl = isinstance(payload, str)  # a batch's results file, or a raw body
             data = (payload if jsonl else json.dumps(payload, ensure_ascii=False)).encode()
             self.send_response(status)
-            self.send_header("content-type",
-                             "application/binary" if jsonl else "application/json")
+            self.send_header("content-type", content_type or (
+                "application/binary" if jsonl else "application/json"))
             self.send_header("content-length", str(len(data)))
             self.send_header("request-id", f"req_fake{api._next_id():06d}")
             for name, value in headers.items():

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fakeapi import FakeMessagesAPI, Reply, request_key
 
-from ytvault.analysis import pace
+from ytvault.analysis import claude, pace
 from ytvault.analysis.chunking import Part
 from ytvault.analysis.claude import ClaudeAnalyzer, base_url
 from ytvault.analysis.prompt import build_prompt
@@ -283,9 +283,41 @@ def test_a_bad_request_is_permanent_and_keeps_the_key_out(api: FakeMessagesAPI) 
         analyzer().analyze(*load(SEED))
 
     assert type(caught.value) is AnalysisError
-    assert "prompt is too long" in str(caught.value) and "`model`" in str(caught.value)
+    assert "prompt is too long" in str(caught.value)
+    assert "`input_token_budget` in config.toml" in str(caught.value)  # not `model`
     assert KEY not in str(caught.value)
     assert len(api.requests) == 1
+
+
+def test_another_bad_request_names_the_model(api: FakeMessagesAPI) -> None:
+    api.script(Reply.error(400, message="temperature: out of range"))
+
+    with pytest.raises(AnalysisError, match=r"400: temperature.*check `model`"):
+        analyzer().analyze(*load(SEED))
+
+
+# A 200 that is not a message (a faulty gateway): transient, retried with backoff like a 5xx.
+
+
+@pytest.mark.parametrize("kind", ["not-json", "html", "no-usage", "error-object"])
+def test_a_malformed_answer_is_retried_then_transient(
+        api: FakeMessagesAPI, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    monkeypatch.setattr(claude, "MALFORMED_BACKOFF", 0.001)
+    api.script(*[Reply.malformed(kind)] * 3)
+
+    with pytest.raises(AnalysisTransientError, match=r"3 attempts\): the note will be retried"):
+        analyzer(api_max_retries=2).analyze(*load(SEED))
+
+    assert len(api.message_requests) == 3
+
+
+def test_a_malformed_answer_then_a_message_succeeds(
+        api: FakeMessagesAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(claude, "MALFORMED_BACKOFF", 0.001)
+    api.script(Reply.malformed("error-object"), Reply.malformed("not-json"))
+
+    assert analyzer(api_max_retries=2).analyze(*load(SEED)) == golden()
+    assert len(api.message_requests) == 3
 
 
 # Unusable answers: one more try, then a clear reason.

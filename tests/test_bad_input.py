@@ -312,3 +312,36 @@ def test_a_frontmatter_url_stub_of_a_premiere_waits_for_it(vault: Path,
     assert entry is not None and entry.status == "waiting"
     waiting = classify(text)
     assert waiting is not None and waiting.kind is Kind.WAITING
+
+
+def make_deeper_than_path_max(vault: Path, notes: dict[str, str]) -> str:
+    """Folders deeper than PATH_MAX (made one at a time, as no path can reach them whole),
+    holding `notes`; returns the folder's path."""
+    names = [f"{i:02d}-" + "d" * 200 for i in range(25)]  # 25 × 204 bytes > 4096
+    fd = os.open(vault, os.O_RDONLY)
+    try:
+        for name in names:
+            os.mkdir(name, dir_fd=fd)
+            inner = os.open(name, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        for name, text in notes.items():
+            file = os.open(name, os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+            os.write(file, text.encode())
+            os.close(file)
+    finally:
+        os.close(fd)
+    return os.path.join(vault, *names)
+
+
+@pytest.mark.skipif(os.open not in os.supports_dir_fd, reason="needs dir_fd (POSIX)")
+@pytest.mark.usefixtures("listing")
+def test_a_stub_deeper_than_path_max_is_reported(vault: Path, make_context: MakeContext) -> None:
+    deep = make_deeper_than_path_max(vault, {"stub.md": URL.decode() + "\n",
+                                             "plain.md": "just a note\n"})
+    assert len(os.fsencode(deep)) > 4096
+    outcomes = list(sync(make_context(analyzer=None)))
+    [outcome] = outcomes  # the plain note is passed over quietly
+    assert outcome.status == "skipped" and outcome.note.name == "stub.md"
+    assert "longer than this system allows (PATH_MAX)" in outcome.detail
+    assert outcome.video_id == "Yf1o0TQzry8"

@@ -63,7 +63,8 @@ def test_sync_every_fixture_video(vault: Path, env: dict[str, str]) -> None:
     assert (vault / "Inbox/Untitled.md").read_text().count("# SUMMARY") == 1
     assert props(vault / "long.md")["length"] == "2:13:07"
     hostile = props(vault / "hostile.md")
-    info_title = "Why \"AI\" won't: #1 — <b>lies</b> & [[links]] {{x}} | 50% off: \"quotes\""
+    info_title = ("Why \"AI\" won't: #1 — ‹b›lies‹/b› & ［［links］］ {{x}} | 50% off: \"quotes\" "
+                  "‹%* tR += tp.file.content %›")  # inert: look-alikes of the tags and links
     assert hostile["title"] == info_title
     assert pyyaml.safe_load(split_note((vault / "hostile.md").read_text()).frontmatter or "")[
         "title"] == info_title

@@ -16,6 +16,7 @@ from ytvault.config.settings import Config
 from ytvault.cost import Usage
 from ytvault.models import Analysis, Transcript, Video
 from ytvault.note.parse import split_note
+from ytvault.note.render import inert_value
 from ytvault.pipeline.run import process_note, sync
 from ytvault.youtube.client import YouTubeClient
 
@@ -210,8 +211,10 @@ def test_hostile_video_is_exact_and_inert(vault: Path, make_context: MakeContext
     text = note.read_text()
     frontmatter = split_note(text).frontmatter or ""
     for reader in (props(note), pyyaml.safe_load(frontmatter)):
-        assert reader["title"] == info["title"]
-        assert reader["channel_name"] == info["channel"]
+        assert reader["title"] == inert_value(info["title"])  # the same text, with look-alikes
+        assert reader["channel_name"] == inert_value(info["channel"])
+    assert "<%" not in frontmatter and "<i>" not in frontmatter
+    assert frontmatter.count("[[") == 1  # the thumbnail's embed, ours
     body = split_note(text).body
     assert "<script" not in body and "<%" not in body and "```" not in body
     assert "![[secret" not in body and "[[Private" not in body

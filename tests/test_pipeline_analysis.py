@@ -234,6 +234,24 @@ def test_no_captions_is_the_reason_the_note_gives(
     assert not api.requests
 
 
+def test_refused_access_is_not_called_a_missing_transcript(
+        vault: Path, make_context: MakeContext, cache_dir: Path, api: FakeMessagesAPI) -> None:
+    (cache_dir / "videos/fxShort001F/transcript.json").unlink()
+    web = fk.RecordedWeb(fk.transcript_routes(fk.player_response("player_age_restricted.json")))
+    ctx = make_context(youtube=YouTubeClient(http_client=fk.session(web)))
+    note = vault / "n.md"
+    note.write_text("https://youtu.be/fxShort001F\n")
+
+    outcome = process_note(ctx, note)
+
+    text = note.read_text()
+    assert "> [!note] ytvault: transcript refused" in text
+    assert "YouTube refused access to this video's transcript (age-restricted video" in text
+    assert "no transcript" not in text
+    assert outcome is not None and "transcript refused (age-restricted video" in outcome.detail
+    assert not api.requests
+
+
 # 6. A person's own sections, template and prompt.
 
 

@@ -235,3 +235,18 @@ def test_cli_refresh_never_builds_the_model_client(tmp_path: Path) -> None:
                             env={**env, "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test-1234"},
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_cli_refresh_all_takes_a_folder_as_the_vault(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "YTVAULT_"))}
+    vault = tmp_path / "vault"
+    (vault / ".obsidian").mkdir(parents=True)
+    (vault / "plain.md").write_text("not a video note\n")
+    result = subprocess.run([sys.executable, "-m", "ytvault", "refresh", "--all", str(vault)],
+                            env={**env, "HOME": str(tmp_path)}, capture_output=True, text=True,
+                            timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    note = subprocess.run([sys.executable, "-m", "ytvault", "refresh", "--all",
+                           str(vault / "plain.md")], env={**env, "HOME": str(tmp_path)},
+                          capture_output=True, text=True, timeout=60)
+    assert note.returncode == 2 and "--all" in note.stderr  # a note and --all: one or the other

@@ -19,6 +19,7 @@ from ytvault.note.render import (
     format_length,
     format_time,
     html_attr,
+    inert_value,
     inline_text,
     render_analysis,
     render_note,
@@ -66,19 +67,39 @@ def test_long_video_uses_hour_forms() -> None:
     assert props["hashtags"] == ["gardening", "soil", "permaculture"]
 
 
-def test_hostile_video_reads_back_exactly() -> None:
+HOSTILE_TITLE = ("Why \"AI\" won't: #1 — ‹b›lies‹/b› & ［［links］］ {{x}} | 50% off: \"quotes\" "
+                 "‹%* tR += tp.file.content %›")
+
+
+def test_hostile_video_reads_back_inert() -> None:
     video = load_video("fxHostile1D")
     note = render_note(video, url="https://youtu.be/fxHostile1D", body="", thumbnail="1.jpg",
                        now=GOLDEN_NOW)
     frontmatter = note.split("---\n")[1]
     for props in (_yaml12(frontmatter), pyyaml.safe_load(frontmatter)):
         assert isinstance(props, dict)
-        assert props["title"] == video.title
-        assert props["channel_name"] == video.channel
+        assert props["title"] == HOSTILE_TITLE  # the same text, with look-alikes
+        assert props["channel_name"] == "Mic Check: ‹i›Reviews‹/i› #1"
+        assert props["chapters"] == ["00:00 ‹%- tp.system.prompt('key') -%› Intro",
+                                     "02:00 !［［secret.md］］ ‹img src=x onerror=alert(1)›"]
+    youtube_lines = "".join(ln for ln in frontmatter.splitlines(True)
+                            if not ln.startswith("thumbnail: "))  # ours: "![[1.jpg]]"
+    for bad in ("<%", "%>", "<b>", "<i>", "<img", "[[", "]]", "![["):
+        assert bad not in youtube_lines
     body = note.split("\n---\n", 1)[1]
     assert "<b>" not in body and "<script>" not in body  # the iframe attribute escapes them
-    assert "&lt;b&gt;lies&lt;/b&gt;" in body
+    assert "&lt;b&gt;lies&lt;/b&gt;" in body and "<%" not in body
     assert note.count("\n---\n") == 1  # only the closing fence of the frontmatter
+
+
+@given(st.text())
+def test_no_property_value_holds_a_tag_or_an_embed(text: str) -> None:
+    value = inert_value(text)
+    assert not re.search(r"<%|%>|<[A-Za-z/!?]|\[\[|\]\]|!\[", value)
+    # only the look-alikes differ: the rest of the text is as it was
+    back = value.replace("‹", "<").replace("›", ">").replace("［", "[").replace("］", "]")
+    plain = text.replace("‹", "<").replace("›", ">").replace("［", "[").replace("］", "]")
+    assert back == plain
 
 
 def test_upcoming_video_leaves_unknowns_empty() -> None:

@@ -158,10 +158,14 @@ def test_metadata_with_an_unplayable_reason_is_not_returned() -> None:
         ytdlp_client({"fxShort001F": recording}).fetch_info("fxShort001F")
 
 
-def test_no_metadata_and_no_known_reason_is_transient() -> None:
-    client = ytdlp_client({"aaaaaaaaaaa": Unplayable("Something YouTube never said before")})
-    with pytest.raises(TransientError, match="no metadata"):
+def test_no_metadata_and_no_known_reason_is_transient_and_shown() -> None:
+    client = ytdlp_client({"aaaaaaaaaaa": Unplayable(
+        "Something YouTube never said before. \x1b[31mTry another\n way")})
+    with pytest.raises(TransientError) as caught:
         client.fetch_info("aaaaaaaaaaa")
+    assert str(caught.value) == ("YouTube says the video cannot be played: Something YouTube "
+                                 "never said before. \x1b[31mTry another (update yt-dlp if it "
+                                 "persists)")  # tidied: its first line; printing strips the rest
 
 
 @pytest.mark.parametrize(("player", "kind", "reason"), [
@@ -397,7 +401,7 @@ def test_a_regional_manual_track_beats_a_generated_one_in_the_language() -> None
         "LOGIN_REQUIRED", fk.YTDLP_MESSAGES["members_only"])), PermanentError,
      "members-only video"),
     (fk.transcript_routes(fk.player_response("player_unplayable.json")), PermanentError,
-     "YouTube says the video cannot be played"),
+     "YouTube says the video cannot be played: Custom Reason Sub Reason 1 Sub Reason 2"),
 ], ids=["recaptcha-page", "player-429", "timedtext-429", "bot-check", "po-token", "player-503",
         "empty-timedtext", "connection-refused", "timeout", "age-restricted", "unavailable",
         "private", "members-only", "unplayable-other"])

@@ -50,35 +50,71 @@ class Video:
 
     @classmethod
     def from_info(cls, info: dict[str, Any]) -> Video:
-        """Build from a yt-dlp info dict (`sanitize_info(extract_info(url, download=False))`)."""
-        title = str(info.get("title") or info.get("fulltitle") or info.get("id") or "")
-        description = str(info.get("description") or "")
+        """Build from a yt-dlp info dict (`sanitize_info(extract_info(url, download=False))`).
+
+        Raises MalformedInfo when a field is not of the type yt-dlp writes: a cache entry is
+        data, not trusted code, and a damaged one must not end in a crash.
+        """
+        if not isinstance(info, dict):
+            raise MalformedInfo("not a JSON object")
+        vid = info.get("id")
+        if not isinstance(vid, str) or not vid:
+            raise MalformedInfo("id: not a string")
+        title = _text(info, "title") or _text(info, "fulltitle") or vid
+        description = _text(info, "description")
         return cls(
-            id=str(info["id"]),
+            id=vid,
             title=title,
-            channel=str(info.get("channel") or info.get("uploader") or ""),
+            channel=_text(info, "channel") or _text(info, "uploader"),
             subscribers=_int_or_none(info.get("channel_follower_count")),
             duration=_int_or_none(info.get("duration")),
-            duration_string=info.get("duration_string") or None,
+            duration_string=_text(info, "duration_string") or None,
             publish_date=_yyyymmdd(info.get("upload_date") or info.get("release_date")),
-            chapters=tuple(
-                Chapter(start=float(c.get("start_time") or 0), title=str(c.get("title") or ""))
-                for c in info.get("chapters") or ()
-            ),
+            chapters=_chapters(info.get("chapters")),
             description=description,
             hashtags=_hashtags(title, description),
             thumbnails=_thumbnail_urls(info),
-            live_status=info.get("live_status"),
+            live_status=_text(info, "live_status") or None,
             release_timestamp=_int_or_none(info.get("release_timestamp")),
-            availability=info.get("availability"),
+            availability=_text(info, "availability") or None,
             info=info,
         )
+
+
+class MalformedInfo(ValueError):
+    """An info dict with a field of the wrong type (a damaged or forged cache entry)."""
+
+
+def _text(info: dict[str, Any], key: str) -> str:
+    value = info.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise MalformedInfo(f"{key}: {type(value).__name__}, not text")
+    return value
+
+
+def _chapters(value: Any) -> tuple[Chapter, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise MalformedInfo(f"chapters: {type(value).__name__}, not a list")
+    chapters = []
+    for chapter in value:
+        if not isinstance(chapter, dict):
+            raise MalformedInfo("chapters: an item that is not an object")
+        start = chapter.get("start_time") or 0
+        if isinstance(start, bool) or not isinstance(start, (int, float)) or not (
+                0 <= start < 1e9):  # NaN and infinities fail this too
+            raise MalformedInfo(f"chapters: start_time {str(start)[:40]!r} is not a time")
+        chapters.append(Chapter(start=float(start), title=_text(chapter, "title")))
+    return tuple(chapters)
 
 
 def _int_or_none(value: Any) -> int | None:
     try:
         return None if value is None else int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # NaN, infinity
         return None
 
 
@@ -101,7 +137,9 @@ def _hashtags(*texts: str) -> tuple[str, ...]:
 
 def _thumbnail_urls(info: dict[str, Any]) -> tuple[str, ...]:
     """maxres first, then hq, then whatever else yt-dlp ranked highest."""
-    thumbs = [t for t in info.get("thumbnails") or () if isinstance(t, dict) and t.get("url")]
+    listed = info.get("thumbnails")
+    thumbs = [t for t in listed if isinstance(t, dict) and isinstance(t.get("url"), str)] \
+        if isinstance(listed, list) else []
     by_id = {str(t.get("id")): str(t["url"]) for t in thumbs}
     urls: list[str] = []
     vid = info.get("id")
@@ -109,10 +147,10 @@ def _thumbnail_urls(info: dict[str, Any]) -> tuple[str, ...]:
         url = by_id.get(key) or (f"https://i.ytimg.com/vi/{vid}/{name}.jpg" if vid else None)
         if url:
             urls.append(url)
-    ranked = sorted(thumbs, key=lambda t: t.get("preference") or 0, reverse=True)
+    ranked = sorted(thumbs, key=lambda t: _int_or_none(t.get("preference")) or 0, reverse=True)
     urls += [str(t["url"]) for t in ranked]
-    if info.get("thumbnail"):
-        urls.append(str(info["thumbnail"]))
+    if isinstance(info.get("thumbnail"), str) and info["thumbnail"]:
+        urls.append(info["thumbnail"])
     return tuple(dict.fromkeys(urls))
 
 
@@ -157,12 +195,18 @@ class Transcript:
             language=str(data.get("language") or ""),
             language_code=str(data.get("language_code") or ""),
             is_generated=bool(data.get("is_generated")),
-            snippets=tuple(
-                Snippet(str(s.get("text") or ""), float(s.get("start") or 0),
-                        float(s.get("duration") or 0))
-                for s in data.get("snippets") or ()
-            ),
+            snippets=tuple(map(_snippet, data.get("snippets") or ())),
         )
+
+
+def _snippet(data: Any) -> Snippet:
+    """A transcript.json snippet; ValueError when it is not one (a damaged cache entry)."""
+    if not isinstance(data, dict) or not isinstance(data.get("text") or "", str):
+        raise ValueError("a snippet that is not an object with a text")
+    start, duration = float(data.get("start") or 0), float(data.get("duration") or 0)
+    if not (0 <= start < 1e9 and 0 <= duration < 1e9):  # NaN and infinities fail this too
+        raise ValueError(f"a snippet at {start!r} s lasting {duration!r} s")
+    return Snippet(data.get("text") or "", start, duration)
 
 
 # The list sections of the default analysis, after its summary.

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
@@ -48,6 +50,9 @@ if TYPE_CHECKING:
     from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
+
+# Seconds before the first retry of an answer that is not a message (doubling, as the SDK's).
+MALFORMED_BACKOFF = 0.5
 
 # Room left in a part's request for the estimate's error (see chunking.estimate_tokens).
 _PART_MARGIN = 0.95
@@ -212,8 +217,18 @@ class ClaudeAnalyzer:
     def _send(self, params: dict[str, Any]) -> Message:
         # create(), not parse(): parse() validates inside the SDK, before we can see that
         # stop_reason says the answer was cut off or refused.
-        message: Message = self._calling(lambda client: client.messages.create(**params))
-        return message
+        # A 200 that is not a message (a gateway's hiccup) is retried as the SDK retries a 5xx,
+        # which it does not do for these itself.
+        for attempt in range(self._config.api_max_retries + 1):
+            if attempt:
+                time.sleep(min(MALFORMED_BACKOFF * 2 ** (attempt - 1), 8.0)
+                           * (1 - 0.25 * random.random()))
+            try:
+                return _whole(self._calling(lambda client: client.messages.create(**params)))
+            except _MalformedAnswer as exc:
+                last = exc
+        raise AnalysisTransientError(f"{last} ({self._attempts()}): the note will be retried "
+                                     "later") from None
 
     def _calling(self, call: Callable[[anthropic.Anthropic], Any], *,
                  batch: str | None = None) -> Any:
@@ -238,6 +253,10 @@ class ClaudeAnalyzer:
                 f"({self._attempts()}): raise `request_timeout_seconds` in config.toml if it "
                 "keeps happening"
             ) from exc
+        except (json.JSONDecodeError, UnicodeDecodeError,
+                anthropic.APIResponseValidationError) as exc:
+            raise _MalformedAnswer("the Anthropic API answered with a body that is not JSON "
+                                   "(check ANTHROPIC_BASE_URL, if you use a gateway)") from exc
         except anthropic.APIConnectionError as exc:
             url = client.base_url  # scheme, host and port only: a gateway URL may hold a secret
             where = f"{url.scheme}://{url.host}" + (f":{url.port}" if url.port else "")
@@ -338,6 +357,10 @@ class ClaudeAnalyzer:
         if status == 413:
             return AnalysisError(f"the request is too large (413: {detail}): lower "
                                  "`input_token_budget` in config.toml")
+        if status == 400 and "prompt is too long" in detail.lower():
+            # The API's words when the request is over the model's context window.
+            return AnalysisError(f"the request is too long for model {model!r} (400: {detail}):"
+                                 " lower `input_token_budget` in config.toml")
         if status == 400:
             return AnalysisError(
                 f"the API rejected the request for model {model!r} (400: {detail}): "
@@ -391,6 +414,33 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+class _MalformedAnswer(AnalysisTransientError):
+    """A 200 answer that is not a message: not JSON, no `usage`, an error object."""
+
+
+def _whole(answer: Any) -> Message:
+    """`answer` if it is a whole message; the SDK builds whatever JSON came, without checking."""
+    from anthropic.types import Message, Usage
+
+    if not isinstance(answer, Message):
+        raise _MalformedAnswer("the Anthropic API answered with a body that is not JSON "
+                               "(check ANTHROPIC_BASE_URL, if you use a gateway)")
+    kind = getattr(answer, "type", None)
+    if kind != "message":
+        error = getattr(answer, "error", None)
+        what = error.get("type") if isinstance(error, dict) else None
+        raise _MalformedAnswer(f"the Anthropic API answered 200 with {kind or 'no type'}"
+                               f"{f' ({what})' if isinstance(what, str) else ''} instead of a "
+                               "message")
+    usage = getattr(answer, "usage", None)
+    if not (isinstance(usage, Usage) and isinstance(getattr(usage, "input_tokens", None), int)
+            and isinstance(getattr(usage, "output_tokens", None), int)):
+        raise _MalformedAnswer("the Anthropic API answered with a message without its usage")
+    if not isinstance(getattr(answer, "content", None), list):
+        raise _MalformedAnswer("the Anthropic API answered with a message without content")
+    return answer
+
+
 class _UnusableAnswer(Exception):
     """The model answered, but not with an analysis we can use: worth one more try."""
 
@@ -442,7 +492,8 @@ def probe_api(config: Config, key: str | None, timeout: float = 15.0) -> tuple[s
         client.messages.create(model=config.model, max_tokens=1,
                                messages=[{"role": "user", "content": "Reply with OK."}])
     except anthropic.APIStatusError as exc:
-        message = _shorten(str(getattr(exc, "message", "") or exc), 200)
+        message = str(getattr(exc, "message", "") or exc)
+        message = _shorten(message.replace(key, "[API key]") if key else message, 200)
         status = exc.status_code
         if status == 401:
             return "auth", message

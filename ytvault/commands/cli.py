@@ -39,10 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = command(args)
     except ConfigError as exc:
-        print(f"ytvault: {exc}", file=sys.stderr)
+        _say(f"ytvault: {exc}")
         code = EXIT_USAGE
     except YtvaultError as exc:
-        print(f"ytvault: {exc}", file=sys.stderr)
+        _say(f"ytvault: {exc}")
         code = EXIT_FAILED
     except KeyboardInterrupt:
         print("ytvault: interrupted; every note is as it was or finished", file=sys.stderr)
@@ -186,7 +186,7 @@ def _status(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     vault = _vault(args.vault or config.vault, "pass VAULT or set `vault` in config.toml")
-    print(render_status(config, vault))
+    _say(render_status(config, vault), sys.stdout)
     return EXIT_OK
 
 
@@ -215,7 +215,7 @@ def _service(args: argparse.Namespace) -> int:
         lines = service.uninstall(plan, dry_run=args.dry_run)
     else:
         lines = service.status(plan, dry_run=args.dry_run)
-    print("\n".join(lines))
+    _say("\n".join(lines), sys.stdout)
     return EXIT_OK
 
 
@@ -322,18 +322,17 @@ def _cost_line(spent: Sequence[Any]) -> None:
     costs = [u.cost_usd for u in spent]
     total = None if None in costs else sum(c for c in costs if c is not None)
     tokens_in = sum(u.input_tokens + u.cache_write_tokens + u.cache_read_tokens for u in spent)
-    print(f"ytvault: {len(spent)} analyses, {tokens_in:,} tokens in, "
+    _say(f"ytvault: {len(spent)} analyses, {tokens_in:,} tokens in, "
           f"{sum(u.output_tokens for u in spent):,} out: about {dollars(total)} "
-          "(`ytvault status` has the totals)", file=sys.stderr)
+          "(`ytvault status` has the totals)")
 
 
 def _key_hint(ctx: Context, pending: int) -> None:
     if pending and ctx.analyzer is None and not ctx.options.dry_run:
-        print(f"ytvault: {ctx.config.api_key_env} is not set: {pending} note(s) got their "
-              "properties and thumbnail; set it and run `ytvault sync` again to add the analysis.",
-              file=sys.stderr)
+        _say(f"ytvault: {ctx.config.api_key_env} is not set: {pending} note(s) got their "
+             "properties and thumbnail; set it and run `ytvault sync` again to add the analysis.")
     elif ctx.run.analysis_refused:
-        print(f"ytvault: {ctx.run.analysis_refused}", file=sys.stderr)
+        _say(f"ytvault: {ctx.run.analysis_refused}")
 
 
 def _output_mode(args: argparse.Namespace) -> Mode:
@@ -380,8 +379,11 @@ def _refresh(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     _log_setup(args, config)
+    if args.all and len(args.notes) == 1 and args.notes[0].is_dir() and args.vault is None:
+        args.vault, args.notes = args.notes[0], []  # `refresh --all VAULT`: the vault
     if bool(args.notes) == args.all:
-        raise ConfigError("name the notes to refresh, or pass --all for every video note")
+        raise ConfigError("name the notes to refresh, or pass --all (and the vault) for every "
+                          "video note")
     paths = [p.expanduser().absolute() for p in args.notes]
     for path in paths:
         if not path.is_file():
@@ -403,8 +405,20 @@ def _doctor(args: argparse.Namespace) -> int:
     _log_setup(args)
     checks = list(doctor.Doctor(config_path=args.config, vault=args.vault,
                                 offline=args.offline).checks())
-    print(doctor.as_json(checks) if args.json else doctor.render(checks))
+    if args.json:
+        from ytvault.commands.scrub import printable_json
+
+        print(printable_json(doctor.as_data(checks), indent=1))
+    else:
+        _say(doctor.render(checks), sys.stdout)
     return doctor.exit_code(checks)
+
+
+def _say(text: str, file: Any = None) -> None:
+    """Print `text` (stderr unless `file`) as safe lines: no key, no control characters."""
+    from ytvault.commands.scrub import printable_lines
+
+    print(printable_lines(text), file=file or sys.stderr)
 
 
 def _line(ctx: Context, outcome: Outcome) -> str:

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from ytvault.commands import scrub
 from ytvault.config.settings import Config, config_path, load_config
 from ytvault.errors import ConfigError
 from ytvault.youtube.client import HOME_URL
@@ -88,6 +89,7 @@ class Doctor:
     def _api(self, config: Config) -> Iterator[Check]:
         key = config.api_key()
         name = config.api_key_env
+        scrub.add_secrets(key)  # an API or gateway may echo it in what is printed below
         if not key:
             yield Check("API key", "fail", f"{name} is not set: notes get their properties "
                         "and thumbnail, but no analysis",
@@ -324,8 +326,9 @@ def render(checks: list[Check]) -> str:
     return "\n".join(out)
 
 
-def as_json(checks: list[Check]) -> str:
-    return json.dumps([asdict(c) for c in checks], ensure_ascii=False, indent=1)
+def as_data(checks: list[Check]) -> list[dict[str, str]]:
+    """The checks for `--json` (printed through scrub.printable_json)."""
+    return [asdict(c) for c in checks]
 
 
 def exit_code(checks: list[Check]) -> int:

@@ -1,5 +1,5 @@
 """Logging: stderr for the person or the service manager, plus a rotating file in the
-platform's log dir for the daemon. A filter scrubs the API key from every record."""
+platform's log dir for the daemon. A filter scrubs every record (scrub.py)."""
 
 from __future__ import annotations
 
@@ -7,27 +7,26 @@ import logging
 import sys
 from pathlib import Path
 
+from ytvault.commands import scrub
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+MESSAGE_LIMIT = 4000  # characters of one record's message: a log line, not a title's megabyte
 
 
 class Redact(logging.Filter):
-    """Replace secrets in the final message, whatever code formatted them in."""
+    """Make the final message safe (scrub.py: no key, no control characters, cut), whatever
+    code formatted it; a traceback (with -v) keeps its lines, scrubbed."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 8]
+        scrub.add_secrets(*secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            for secret in self.secrets:
-                message = message.replace(secret, "[API key]")
-            record.msg, record.args = message, None
-            if record.exc_info and not record.exc_text:
-                record.exc_text = logging.Formatter().formatException(record.exc_info)
-            if record.exc_text:
-                for secret in self.secrets:
-                    record.exc_text = record.exc_text.replace(secret, "[API key]")
+        record.msg, record.args = scrub.printable(record.getMessage(), MESSAGE_LIMIT), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub.printable_lines(record.exc_text, MESSAGE_LIMIT)
         return True
 
 

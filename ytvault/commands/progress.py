@@ -7,13 +7,14 @@ failures. The CLI picks the mode; the commands hand in `Line`s and say how many 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
+
+from ytvault.commands.scrub import LINE_LIMIT, VALUE_LIMIT, cut, printable, printable_json
 
 Mode = Literal["auto", "plain", "json", "quiet"]
 
@@ -27,13 +28,16 @@ class Line:
 
     @property
     def text(self) -> str:
-        line = f"{self.status}: {self.subject}"
-        return f"{line} — {self.detail}" if self.detail else line
+        """One safe line: a note's name or a video's title may hold anything (scrub.py)."""
+        line = f"{printable(self.status)}: {printable(self.subject, VALUE_LIMIT)}"
+        detail = printable(self.detail, LINE_LIMIT - len(line) - 3)
+        return f"{line} — {detail}" if detail else line
 
     @property
     def json(self) -> dict[str, Any]:
-        return {"status": self.status, "note": self.subject, "detail": self.detail,
-                **self.fields}
+        """The exact values (printed with printable_json), the detail cut as the line's is."""
+        return {"status": self.status, "note": self.subject,
+                "detail": cut(self.detail, LINE_LIMIT), **self.fields}
 
 
 class Reporter:
@@ -77,7 +81,7 @@ class Reporter:
         self._done += 1
         self._total = max(self._total, self._done)
         if self.mode == "json":
-            print(json.dumps(line.json, ensure_ascii=False), file=self.stream, flush=True)
+            print(printable_json(line.json), file=self.stream, flush=True)
         elif self.mode == "quiet":
             if line.status == "failed":
                 print(line.text, file=self.stream, flush=True)
@@ -91,7 +95,7 @@ class Reporter:
         """A line about the run rather than a note (a Message Batch's progress): printed like
         the others, not counted; `-q` leaves it out."""
         if self.mode == "json":
-            print(json.dumps(line.json, ensure_ascii=False), file=self.stream, flush=True)
+            print(printable_json(line.json), file=self.stream, flush=True)
         elif self._bar is not None:
             self._bar.console.print(line.text, markup=False, highlight=False, soft_wrap=True)
         elif self.mode != "quiet":

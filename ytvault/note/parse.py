@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
@@ -103,13 +104,15 @@ def split_note(text: str) -> Parts:
 _FIRST_READ = 64 * 1024
 
 
-def read_text(path: Path | str) -> str | None:
+def read_text(path: Path | str, opener: Callable[[Path | str, int], int] = os.open
+              ) -> str | None:
     """The note's text, or None when it is too large, binary or not UTF-8 (never a stub).
 
     This runs on every note of every scan, so it is plain system calls: no buffered file
-    object, and no decoding unless the bytes mention YouTube at all.
+    object, and no decoding unless the bytes mention YouTube at all. `opener`: os.open, or
+    one that reaches a path deeper than PATH_MAX.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    fd = opener(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
         data = os.read(fd, _FIRST_READ)
         if len(data) == _FIRST_READ:

@@ -1,8 +1,9 @@
 """Render a note from a video, its analysis and a clock: pure functions on strings.
 
 Everything that came from YouTube or the model is escaped on the way in: YAML scalars read the
-same to YAML 1.1 and 1.2 readers, the iframe's title attribute reads as the exact title, and
-body text is inert Markdown (no code, HTML, embeds, links, tags or headings of its own).
+same to YAML 1.1 and 1.2 readers, property values hold no Templater or HTML tag, embed or
+wikilink, the iframe's title attribute reads as the exact title, and body text is inert
+Markdown (no code, HTML, embeds, links, tags or headings of its own).
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MD_SPECIAL = re.compile(r"([\\`\[\]#]|%%|::)")
 # Constructs that only count at the start of a line (lists, quotes, headings, tables, rules).
 _LINE_START = re.compile(r"^(?:[-+*=|>~_]|\d+[.)])")
+
+# A property value shows as plain text, but Templater runs `<% %>` anywhere in a new note, and
+# Dataview renders values as Markdown (HTML, embeds). Backslashes and entities would show as
+# they are in the properties view, so YouTube's text gets look-alikes that read the same.
+_HTML_TAG = re.compile(r"<(/?[A-Za-z!?][^<>]*)>|<(?=[A-Za-z/!?])")
+_LINKISH = re.compile(r"!?\[\[|\]\]|!\[")
+_LT, _GT, _LB, _RB = "\u2039", "\u203a", "\uff3b", "\uff3d"  # single angle quotes, full-width [ ]
 
 PLAYER = (
     '<iframe title="{title}" src="https://www.youtube.com/embed/{id}?feature=oembed" '
@@ -59,13 +67,13 @@ def render_note(
     `chapter_links` adds the chapters, linked to their moments, above the player."""
     embed = f"![[{thumbnail}]]" if thumbnail else ""
     values = {
-        "title": scalar(video.title),
-        "channel": scalar(video.channel) if video.channel else "",
+        "title": scalar(inert_value(video.title)),
+        "channel": scalar(inert_value(video.channel)) if video.channel else "",
         "subscribers": "" if video.subscribers is None else str(video.subscribers),
         "length": format_length(video.duration),
         "publish_date": video.publish_date.isoformat() if video.publish_date else "",
         "chapters": yaml_list(
-            f"{format_time(c.start, long=(video.duration or 0) >= 3600)} {c.title}"
+            f"{format_time(c.start, long=(video.duration or 0) >= 3600)} {inert_value(c.title)}"
             for c in video.chapters
         ),
         "hashtags": yaml_list(video.hashtags),
@@ -147,6 +155,15 @@ def inline_text(text: str) -> str:
     flat = _AMBIGUOUS_AMP.sub("&amp;", flat).replace("<", "&lt;").replace(">", "&gt;")
     flat = _MD_SPECIAL.sub(lambda m: "".join("\\" + ch for ch in m.group(1)), flat)
     return "\\" + flat if _LINE_START.match(flat) else flat
+
+
+def inert_value(text: str) -> str:
+    """Untrusted text for a property: the `<` of Templater and HTML tags becomes a single
+    angle quote (and a tag's `>` too), the brackets of embeds and wikilinks full-width ones:
+    nothing runs, renders or links, and it reads as the text did."""
+    text = text.replace("<%", _LT + "%").replace("%>", "%" + _GT)  # in turn: `<%>` has both
+    text = _HTML_TAG.sub(lambda m: _LT if m.group(1) is None else _LT + m.group(1) + _GT, text)
+    return _LINKISH.sub(lambda m: m.group().replace("[", _LB).replace("]", _RB), text)
 
 
 def html_attr(text: str) -> str:

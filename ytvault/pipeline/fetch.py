@@ -25,18 +25,20 @@ def fetch_video(ctx: Context, video_id: str) -> Video:
     return Video.from_info(info)
 
 
-def fetch_transcript(ctx: Context, video: Video) -> tuple[Transcript, str]:
-    """The transcript (empty when there is none) and, when YouTube said why, the reason."""
+def fetch_transcript(ctx: Context, video: Video) -> tuple[Transcript, PermanentError | None]:
+    """The transcript (empty when there is none) and, when YouTube said why, its answer:
+    NoTranscript (no captions to use), or another PermanentError (access refused: an age
+    restriction, a sign-in)."""
     transcript = ctx.cache.read_transcript(video.id)
     if transcript is None:
         _turn(ctx, video.id)
         try:
             transcript = ctx.youtube.fetch_transcript(video.id, ctx.config.transcript_languages,
                                                       video.info)
-        except PermanentError as exc:  # no captions for this video, as far as YouTube says
-            return Transcript(video.id, "", "", False, ()), str(exc)
+        except PermanentError as exc:  # as far as YouTube says, for good
+            return Transcript(video.id, "", "", False, ()), exc
         ctx.cache.write_transcript(video.id, transcript)
-    return transcript, ""
+    return transcript, None
 
 
 def fetch_thumbnail(ctx: Context, video: Video) -> bytes | None:

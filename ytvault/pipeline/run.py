@@ -26,6 +26,7 @@ from ytvault.errors import (
     AnalysisError,
     AnalysisTransientError,
     NoteSkipped,
+    NoTranscript,
     PermanentError,
     TransientError,
 )
@@ -240,7 +241,7 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
 
 
 def _analysis(ctx: Context, path: Path, stub: Stub, video: Video, transcript: Transcript,
-              why: str, usage: Usage) -> AnalysisBlock:
+              why: PermanentError | None, usage: Usage) -> AnalysisBlock:
     """`analysis_block`, and what its calls cost recorded in the ledger, spent even when the
     analysis failed or the note is not written after all."""
     try:
@@ -293,14 +294,20 @@ class AnalysisBlock(NamedTuple):
 
 
 def analysis_block(
-    ctx: Context, video: Video, transcript: Transcript, no_transcript_reason: str = "",
-    usage: Usage | None = None,
+    ctx: Context, video: Video, transcript: Transcript,
+    no_transcript: PermanentError | None = None, usage: Usage | None = None,
 ) -> AnalysisBlock:
     """The text that stands above the player, and how the analysis stands. The model calls'
-    tokens are added to `usage` when the analyzer counts them."""
+    tokens are added to `usage` when the analyzer counts them; `no_transcript`: what YouTube
+    said when the transcript was asked for."""
     key = ctx.config.api_key_env
+    if transcript.is_empty and no_transcript is not None and not isinstance(
+            no_transcript, NoTranscript):  # the captions may be there: it is not saying
+        return AnalysisBlock(render_callout("note", "transcript refused", inline_text(
+            f"YouTube refused access to this video's transcript ({no_transcript}), so there "
+            "is no analysis.")), reason=f"transcript refused ({no_transcript}), so no analysis")
     if transcript.is_empty:
-        why = f" ({no_transcript_reason})" if no_transcript_reason else ""
+        why = f" ({no_transcript})" if no_transcript else ""
         return AnalysisBlock(render_callout("note", "no transcript", inline_text(
             f"This video has no transcript{why}, so there is no analysis.")),
             reason="no transcript, so no analysis")

@@ -9,6 +9,7 @@ loads the machinery that does it.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -17,7 +18,13 @@ from ytvault.errors import NoteSkipped
 from ytvault.outcome import Outcome
 from ytvault.vault.atomic import remove_leftovers
 from ytvault.vault.seen import Seen
-from ytvault.vault.walk import IgnoreFilters, iter_markdown, iter_note_paths, load_ignore_filters
+from ytvault.vault.walk import (
+    IgnoreFilters,
+    iter_markdown,
+    iter_note_paths,
+    load_ignore_filters,
+    open_long,
+)
 
 if TYPE_CHECKING:
     from ytvault.note.parse import Stub
@@ -51,8 +58,27 @@ def read_note(note: Path | str) -> Found | Outcome | None:
     except (FileNotFoundError, NotADirectoryError):
         return Outcome(Path(note), "skipped", "the file vanished while it was read")
     except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return _too_deep(note)
         return Outcome(Path(note), "skipped", f"cannot read it: {exc.strerror or exc}")
     return None if stub is None else Found(text, stub)
+
+
+def _too_deep(note: Path | str) -> Outcome | None:
+    """A note deeper than PATH_MAX: read (one folder at a time) to tell whether it is a stub,
+    which ytvault cannot write there, and says so; any other note is passed over quietly."""
+    import ytvault.note.parse as parse
+
+    why = ("its path is longer than this system allows (PATH_MAX): move it, or a folder "
+           "above it, closer to the vault's root")
+    try:
+        text = parse.read_text(note, open_long)
+        stub = parse.classify(text) if text is not None else None
+    except NoteSkipped:
+        return Outcome(Path(note), "skipped", why)
+    except OSError as exc:
+        return Outcome(Path(note), "skipped", f"cannot read it: {exc.strerror or exc}")
+    return None if stub is None else Outcome(Path(note), "skipped", why, stub.video_id)
 
 
 def scan_vault(vault: Path, seen: Seen | None = None, *, filters: IgnoreFilters | None = None,

@@ -6,6 +6,7 @@ The walk feeds the pipeline (sync scans every note it yields; the watcher asks `
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -163,6 +164,30 @@ _BY_FD = os.scandir in os.supports_fd
 _O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 
 
+# A path longer than PATH_MAX (4096 bytes on Linux, 1024 on macOS) cannot be opened whole;
+# one folder at a time, each relative to the last, it can (not on Windows: no dir_fd).
+_LONG_PATHS = os.open in os.supports_dir_fd
+
+
+def open_long(path: str | Path, flags: int) -> int:
+    """`os.open(path, flags)`, also for a path deeper than PATH_MAX (where dir_fd exists)."""
+    try:
+        return os.open(path, flags)
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG or not _LONG_PATHS:
+            raise
+    parts = str(path).split(os.sep)
+    fd = os.open(os.sep if os.path.isabs(path) else os.curdir, os.O_RDONLY | _O_DIRECTORY)
+    try:
+        for part in filter(None, parts[:-1]):
+            inner = os.open(part, os.O_RDONLY | _O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        return os.open(parts[-1], flags, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
 def iter_markdown(
     vault: Path, filters: IgnoreFilters, leftovers: list[Path] | None = None
 ) -> Iterator[tuple[str, str, os.DirEntry[str]]]:
@@ -178,9 +203,15 @@ def iter_markdown(
         folder, rel = stack.pop()
         fd = None
         try:
-            if _BY_FD:
-                fd = os.open(folder, os.O_RDONLY | _O_DIRECTORY)
-            with os.scandir(folder if fd is None else fd) as it:
+            fd = open_long(folder, os.O_RDONLY | _O_DIRECTORY) if _BY_FD else None
+            try:
+                listing = os.scandir(folder if fd is None else fd)
+            except OSError as exc:  # by path, deeper than PATH_MAX: through a descriptor
+                if fd is not None or exc.errno != errno.ENAMETOOLONG or not _LONG_PATHS:
+                    raise
+                fd = open_long(folder, os.O_RDONLY | _O_DIRECTORY)
+                listing = os.scandir(fd)
+            with listing as it:
                 entries = sorted(it, key=_NAME)
         except OSError:  # vanished or unreadable mid-walk: nothing to yield from it
             if fd is not None:

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, urlparse
 
 from ytvault.errors import FetchError, NoTranscript, PermanentError, TransientError
-from ytvault.models import Snippet, Transcript
+from ytvault.models import MalformedInfo, Snippet, Transcript, Video
 from ytvault.note.ids import is_playlist_id, is_video_id
 from ytvault.youtube import captions
+from ytvault.youtube.images import MAX_THUMBNAIL_BYTES, is_image, jpeg_size, read_at_most
 
 if TYPE_CHECKING:
     import requests
@@ -61,6 +62,10 @@ BOT_CHECK: Final = (
 AGE_RESTRICTED: Final = "age-restricted video (needs a signed-in cookies file)"
 UNAVAILABLE: Final = "video unavailable"
 NETWORK: Final = "network error talking to YouTube"
+UNPLAYABLE: Final = "YouTube says the video cannot be played"
+# yt-dlp's own warnings, which are not YouTube's reason for refusing a video
+_YTDLP_OWN: Final = r"Requested format is not available|Only images are available|\bnsig\b|" \
+    r"n function|JavaScript runtime|PO Token"
 
 # What went wrong → (kind, reason for the person). First match wins. A str is a
 # case-insensitive regex searched in yt-dlp's message (YouTube's own playability reason with
@@ -116,7 +121,7 @@ RULES: Final[tuple[tuple[str | _Raised, type[FetchError], str], ...]] = (
      r"urlopen error|TransportError|IncompleteRead|Remote end closed|\bSSL",
      TransientError, NETWORK),
     # what is left once YouTube's reason matched nothing above
-    (_Raised("VideoUnplayable"), PermanentError, "YouTube says the video cannot be played"),
+    (_Raised("VideoUnplayable"), PermanentError, UNPLAYABLE),  # YouTube's reason is added
     (_Raised("RequestException"), TransientError, NETWORK),
     (_Raised("ConnectionError"), TransientError, NETWORK),
     (_Raised("TimeoutError"), TransientError, NETWORK),
@@ -152,7 +157,10 @@ def _classify_exception(exc: BaseException) -> FetchError:
         text = " ".join([reason or "", *getattr(exc, "sub_reasons", ())])
     else:
         text = str(exc)
-    return _match(text, exc) or TransientError(f"YouTube fetch failed ({type(exc).__name__})")
+    found = _match(text, exc) or TransientError(f"YouTube fetch failed ({type(exc).__name__})")
+    if str(found) == UNPLAYABLE and text.strip():  # a reason ytvault does not know: show it
+        return PermanentError(f"{UNPLAYABLE}: {_tidy(text)}")
+    return found
 
 
 def _tidy(message: str) -> str:
@@ -242,6 +250,13 @@ class YouTubeClient:
         if problem is not None:
             problem.add_note("yt-dlp warned: " + " | ".join(warnings))
             raise problem
+        try:  # what the cache will hold must read back: the right video, the right types
+            if info.get("id") != video_id:
+                raise MalformedInfo(f"the metadata of {str(info.get('id'))[:20]!r}")
+            Video.from_info(info)
+        except MalformedInfo as exc:
+            raise TransientError(f"yt-dlp's metadata could not be read ({exc}): try again "
+                                 "later; update yt-dlp if it persists") from None
         # Formats are stream URLs that expire within hours and make up most of the dict; the
         # heatmap is bulky too. Neither is used, and the cache keeps the rest as it is.
         info["formats"] = []
@@ -373,15 +388,16 @@ class YouTubeClient:
         transient: str | None = None
         for url in urls:
             try:
-                response = session.get(url, timeout=_TIMEOUT_SECONDS)
+                with session.get(url, timeout=_TIMEOUT_SECONDS, stream=True) as response:
+                    status = response.status_code
+                    data = read_at_most(response, MAX_THUMBNAIL_BYTES) if status == 200 else b""
             except requests.RequestException:
                 transient = "network error fetching the thumbnail"
                 continue
-            status = response.status_code
             if status == 429 or status >= 500:
                 transient = f"YouTube answered HTTP {status} for the thumbnail"
-            elif status == 200 and _is_thumbnail(response.content, url):
-                return response.content
+            elif status == 200 and _is_thumbnail(data, url):
+                return data
             # A 404 (with a grey placeholder as its body) means this size does not exist.
         if transient is not None:
             raise TransientError(transient)
@@ -405,32 +421,19 @@ def _unplayable(info: dict[str, Any], warnings: list[str]) -> FetchError | None:
         return None
     problem = _worst(warnings)
     if problem is None and not info.get("fulltitle"):
-        # yt-dlp made up a title: there was no metadata, and no reason we know
-        problem = TransientError("YouTube returned no metadata (update yt-dlp if it persists)")
+        # yt-dlp made up a title: there was no metadata, and no reason we know, so YouTube's own
+        said = [_tidy(w) for w in warnings if _tidy(w) and not re.search(_YTDLP_OWN, w)]
+        problem = TransientError(f"{UNPLAYABLE}: {said[0]} (update yt-dlp if it persists)"
+                                 if said else "YouTube returned no metadata (update yt-dlp if "
+                                 "it persists)")
     return problem
 
 
-_IMAGE_MAGIC: Final = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
-
-
 def _is_thumbnail(data: bytes, url: str) -> bool:
-    webp = data[:4] == b"RIFF" and data[8:12] == b"WEBP"
-    if not (webp or data.startswith(_IMAGE_MAGIC)):
-        return False  # an HTML error or consent page served with 200
+    if not is_image(data):
+        return False  # an HTML error or consent page served with 200, or something huge
     # YouTube's "no such thumbnail" is a grey 120x90 JPEG; only default.jpg is that small.
-    return _jpeg_size(data) != (120, 90) or url.rsplit("/", 1)[-1].startswith("default.")
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a JPEG's start-of-frame marker, None if it has none."""
-    at = 2
-    while data.startswith(b"\xff\xd8", 0) and at + 9 <= len(data) and data[at] == 0xFF:
-        marker, length = data[at + 1], int.from_bytes(data[at + 2:at + 4], "big")
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            return int.from_bytes(data[at + 7:at + 9], "big"), int.from_bytes(
-                data[at + 5:at + 7], "big")
-        at += 2 + length
-    return None
+    return jpeg_size(data) != (120, 90) or url.rsplit("/", 1)[-1].startswith("default.")
 
 
 def probe(url: str = HOME_URL, timeout: float = 5.0) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from ytvault.config.settings import (
 from ytvault.errors import ConfigError
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
-FIELDS = [f.name for f in dataclasses.fields(Config)]
+FIELDS = list(Config.SETTINGS)
 
 
 def test_example_loads_and_mentions_every_field() -> None:
@@ -100,7 +99,7 @@ def test_every_config_is_checked_however_it_is_made() -> None:
     with pytest.raises(ConfigError, match=r"^'reconcile_minutes': must be a finite number"):
         Config(reconcile_minutes=float("inf"))
     with pytest.raises(ConfigError, match=r"^'concurrency': must be at least 1 \(got 0\)$"):
-        dataclasses.replace(Config(), concurrency=0)
+        Config().replace(concurrency=0)
     with pytest.raises(ConfigError, match=r"^'model': must be text \(got None\)$"):
         Config(model=None)  # type: ignore[arg-type]
 
@@ -113,7 +112,7 @@ def test_python_values_are_taken_as_toml_would_give_them() -> None:
     assert isinstance(config.request_timeout_seconds, float)
     assert config.output_language == "English"
     assert config.transcript_proxy is None
-    assert dataclasses.replace(config, concurrency=2) == Config(
+    assert config.replace(concurrency=2) == Config(
         vault=Path("/v"), request_timeout_seconds=5.0, output_language="English", concurrency=2)
 
 

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -180,7 +179,7 @@ def test_a_transient_failure_is_retried_when_its_backoff_ends(
                       next_attempt=time.time() + 1.5)
     assert BACKOFF_FIRST >= 60  # so only the scheduled retry can explain a fill within seconds
     watcher = Watcher(ctx, report=lambda outcome: None)
-    ctx.config = replace(ctx.config, debounce_seconds=0.1, reconcile_minutes=60)
+    ctx.config = ctx.config.replace(debounce_seconds=0.1, reconcile_minutes=60)
     watcher.debounce = 0.1
     # the scan honours the backoff: the note is not queued now but scheduled for its end
     watcher.scan()

@@ -14,9 +14,10 @@ a child process that runs each command and lists which heavy libraries it import
     /work/venv/bin/python bench/startup.py [--runs 40] [--venv DIR]
 
 The vaults (200 notes with 3 stubs for `status`; 200 notes, no stubs, for `sync`; an empty
-one), the config, state and cache live in a temp folder. `status` runs twice: on a state dir
-with no ledger yet, and on one with a ledger (52 notes). Bytecode is what `pip install`
-compiled (PYTHONPYCACHEPREFIX is not set, as for a user).
+one), the config, state and cache live in a temp folder, where a user's would be: the config
+file in the user config dir ($XDG_CONFIG_HOME, not $YTVAULT_CONFIG), the state in the user
+state dir. `status` runs twice: with no ledger yet, and with a ledger of 52 notes (`--config`).
+Bytecode is what `pip install` compiled (PYTHONPYCACHEPREFIX is not set, as for a user).
 """
 
 from __future__ import annotations
@@ -62,6 +63,18 @@ def regular_install(folder: Path) -> Path:
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                     str(REPO)], check=True, env={**os.environ, "PIP_NO_INPUT": "1"})
     return python
+
+
+def user_env(tmp: Path) -> dict[str, str]:
+    """isolated_env's, set up as a user's: the config file in the user config dir (found, not
+    named by $YTVAULT_CONFIG), the state in the user state dir (no `state_dir`)."""
+    env = isolated_env(tmp, bytecode=False)
+    config = Path(env.pop("YTVAULT_CONFIG"))
+    user_config = Path(env["XDG_CONFIG_HOME"]) / "ytvault" / "config.toml"
+    user_config.parent.mkdir(parents=True, exist_ok=True)
+    user_config.write_text("# as a person writes it\ndebounce_seconds = 2.0\n", encoding="utf-8")
+    config.unlink()
+    return env
 
 
 def timings(commands: dict[str, list[str]], env: dict[str, str], runs: int,
@@ -161,6 +174,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="ytvault-startup-") as tmp_name:
         tmp = Path(tmp_name)
+        os.chdir(tmp)  # `python -c` puts the working folder first on sys.path: not the checkout
         if args.venv is not None:
             python = str(args.venv.absolute() / "bin" / "python")
             how = f"the venv {args.venv}"
@@ -175,7 +189,7 @@ def main() -> None:
         build_vault(vault, notes=200, stubs=3, large=0, folders=20)
         build_vault(noop, notes=200, stubs=0, large=0, folders=20, seed=1)
         (empty / ".obsidian").mkdir(parents=True)
-        env = isolated_env(tmp, bytecode=False)
+        env = user_env(tmp)
         worked = worked_config(tmp, vault)
         commands = {
             "python -c pass": [python, "-c", "pass"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ytvault.commands.cli import build_parser
+from ytvault.commands.arguments import build_parser
 
 ROOT = Path(__file__).parent.parent
 

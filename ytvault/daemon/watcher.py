@@ -19,7 +19,7 @@ from typing import Any
 
 from ytvault.pipeline.run import Context, Outcome, find_work, judge, process_stub, warm_indexes
 from ytvault.vault.atomic import fingerprint
-from ytvault.vault.scan import scan_vault
+from ytvault.vault.scan import Found, read_note, scan_vault
 from ytvault.vault.seen import Seen
 from ytvault.vault.walk import is_note, iter_notes, load_ignore_filters
 
@@ -53,6 +53,7 @@ class Watcher:
                                     save=not ctx.dry_run)
         ctx.on_write = self._wrote
         ctx.honour_backoff = True
+        self._warmed = threading.Event()  # the model client and yt-dlp are loaded (or loading)
 
     # --- events in ------------------------------------------------------------------------
 
@@ -64,6 +65,8 @@ class Watcher:
         if not path.name.lower().endswith(".md") or not is_note(self.ctx.vault, path,
                                                                  self._filters):
             return
+        if not self._warmed.is_set() and isinstance(read_note(path), Found):
+            self._warm_up()  # the first stub: load what filling it takes while it settles
         with self._cond:
             own = self._written.get(path)
             if own is not None:
@@ -113,7 +116,6 @@ class Watcher:
             worker.start()
         reconcile_every = self.ctx.config.reconcile_minutes * 60
         next_scan = time.monotonic()
-        warmed = False
         try:
             while not stop.is_set():
                 now = time.monotonic()
@@ -121,9 +123,6 @@ class Watcher:
                     self._rescan = False
                     self.scan()
                     next_scan = time.monotonic() + reconcile_every
-                    if not warmed:
-                        warmed = True
-                        self._warm_up()
                 self._dispatch_due()
                 with self._cond:
                     wake = min([next_scan, *self._due.values()])
@@ -132,15 +131,23 @@ class Watcher:
             self._stop(observer)
 
     def _warm_up(self) -> None:
-        """Load the model client and build the vault's indexes now, in the background, so the
-        first paste waits for neither (the import alone takes about a second, a walk of a
-        20,000-note vault a third of one)."""
-        prepare = getattr(self.ctx.analyzer, "prepare", None)
+        """Load the model client and yt-dlp and build the vault's indexes, in the background,
+        once there is a stub to fill: when its event arrives, so this overlaps its debounce
+        (the SDK's import alone takes about a second, a walk of a 20,000-note vault a third of
+        one). Not before: an idle daemon without them holds ~45 MB, not ~110 (design.md)."""
+        with self._cond:
+            if self._warmed.is_set():
+                return
+            self._warmed.set()
+        prepares = [getattr(self.ctx.youtube, "prepare", None),
+                    getattr(self.ctx.analyzer, "prepare", None)]
 
         def warm() -> None:
+            log.info("a stub to fill: loading the model client and yt-dlp")
+            for prepare in prepares:
+                if callable(prepare):
+                    prepare()
             warm_indexes(self.ctx)
-            if callable(prepare):
-                prepare()
 
         threading.Thread(target=warm, name="warm-up", daemon=True).start()
 
@@ -163,6 +170,8 @@ class Watcher:
                     self._due.setdefault(path, 0.0)
         log.info("scanned %s in %.2f s: %d note(s) to fill", self.ctx.vault,
                  time.monotonic() - started, count)
+        if count:
+            self._warm_up()
 
     def _dispatch_due(self) -> None:
         now = time.monotonic()

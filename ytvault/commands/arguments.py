@@ -53,32 +53,46 @@ def _path(text: str) -> Path:
 
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser using `_Formatter`, as are its sub-commands (argparse makes those of
-    the parser's own class)."""
+    the parser's own class), and asking the terminal's width once, not once per argument."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
+        self._width: int | None = None
         super().__init__(*args, **kwargs)
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        if self.formatter_class is not _Formatter:
+            return super()._get_formatter()
+        if self._width is None:
+            self._width = _columns() - 2
+        return _Formatter(prog=self.prog, width=self._width)
 
 
 class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
-    """argparse's sub-commands, each given its options only when it is the one run (or its
-    `--help` asked for)."""
+    """argparse's sub-commands, each made, with its options, only when it is the one run (or
+    its `--help` asked for): the listing in `ytvault --help` needs only names and help texts.
+    Uses argparse's own bookkeeping (`_name_parser_map`, `_ChoicesPseudoAction`), as
+    `add_parser` does."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.options: dict[str, Callable[[argparse.ArgumentParser], None]] = {}
+        self._pending: dict[str, tuple[Callable[[argparse.ArgumentParser], None],
+                                       dict[str, Any]]] = {}
 
-    def add(self, name: str, options: Callable[[argparse.ArgumentParser], None],
-            **kwargs: Any) -> None:
-        self.add_parser(name, **kwargs)
-        self.options[name] = options
+    def add(self, name: str, options: Callable[[argparse.ArgumentParser], None], *,
+            help: str, **kwargs: Any) -> None:
+        self._choices_actions.append(self._ChoicesPseudoAction(name, (), help))
+        self._name_parser_map[name] = None  # a choice; its parser is made when it is chosen
+        self._pending[name] = (options, kwargs)
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: str | Sequence[Any] | None, option_string: str | None = None) -> None:
         name = values[0] if isinstance(values, list) and values else None
-        options = self.options.pop(name, None) if isinstance(name, str) else None
-        if options is not None:
-            options(self._name_parser_map[name])  # type: ignore[index]
+        if isinstance(name, str) and name in self._pending:
+            options, kwargs = self._pending.pop(name)
+            command = self._parser_class(prog=f"{self._prog_prefix} {name}", **kwargs)
+            options(command)
+            self._name_parser_map[name] = command
         super().__call__(parser, namespace, values, option_string)
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -78,9 +79,12 @@ def env(tmp_path: Path, cache_dir: Path) -> dict[str, str]:
     config = tmp_path / "xdg-config" / "ytvault" / "config.toml"
     config.parent.mkdir(parents=True)
     config.write_text('debounce_seconds = 0.5\napi_max_retries = 1\nwatch_mode = "native"\n')
+    old = time.time() - 60  # written a while ago, as a person's config is: its parsed copy is kept
+    os.utime(config, (old, old))
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "YTVAULT_"))}
     return {**clean, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(config.parent.parent),
-            "XDG_STATE_HOME": str(tmp_path / "xdg-state"), "YTVAULT_CACHE_DIR": str(cache_dir),
+            "XDG_STATE_HOME": str(tmp_path / "xdg-state"), "XDG_CACHE_HOME": str(tmp_path / "xc"),
+            "YTVAULT_CACHE_DIR": str(cache_dir),
             "ANTHROPIC_API_KEY": "sk-startup-secret"}
 
 
@@ -112,6 +116,10 @@ def test_help_status_and_a_no_op_sync_import_no_heavy_library(
     assert again == {**again, "code": 0, "output": ""}
     for result in (helped, status, synced, again):
         assert loaded(result["modules"]) == []
+    # once the config file's parsed copy is kept, neither TOML nor `typing` is loaded for it
+    assert "tomllib" in status["modules"]  # type: ignore[operator]
+    assert "tomllib" not in again["modules"]  # type: ignore[operator]
+    assert "tomllib" not in helped["modules"]  # type: ignore[operator]
     # the check sees them when they are there: `sync` with a stub imports the pipeline
     (vault / "stub.md").write_text(SEED_URL + "\n")
     filling = run(["sync", "--dry-run", str(vault)], env, tmp_path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ytvault.config.parsed import read_table
 from ytvault.config.paths import user_dir
 from ytvault.config.schema import Invalid, Schema, build, setting
 from ytvault.config.sections import DEFAULT_SECTIONS, Section, check_sections
@@ -203,13 +204,11 @@ def load_config(path: Path | None = None) -> Config:
                 f"config file {path} does not exist: create it from config.example.toml"
             )
         return Config()
-    import tomllib  # only with a config file to read: its regexes cost ~3 ms to compile
-
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_table(path)  # without importing tomllib, while the file is unchanged
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # tomllib.TOMLDecodeError
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
     return parse_config(data, source=str(path))
 

@@ -26,6 +26,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -73,6 +74,8 @@ def user_env(tmp: Path) -> dict[str, str]:
     user_config = Path(env["XDG_CONFIG_HOME"]) / "ytvault" / "config.toml"
     user_config.parent.mkdir(parents=True, exist_ok=True)
     user_config.write_text("# as a person writes it\ndebounce_seconds = 2.0\n", encoding="utf-8")
+    old = time.time() - 3600  # written a while ago: ytvault keeps its parsed copy (parsed.py)
+    os.utime(user_config, (old, old))
     config.unlink()
     return env
 

@@ -1,32 +1,46 @@
-"""Start-up benchmark: `ytvault --help` and `ytvault status VAULT` against a bare `python -c pass`.
+"""Start-up benchmark, from a regular install: `ytvault --help`, `status`, and `sync` (an empty
+vault, a no-op on 200 notes) against a bare start of the same interpreter.
 
-Every command runs `--runs` times (interleaved, after warm-up runs), and the medians and their
-ratio to the baseline are printed (target: within 3x of `python -c pass`). Then
-`-X importtime` shows the top import offenders, and a child process checks that the heavy
-libraries (yt_dlp, anthropic, watchdog, rich) are not in sys.modules after importing
-ytvault.commands.cli and running `--help`.
+Users run ytvault from a regular (non-editable) `pip install`, so that is what is timed: the
+script builds one of this checkout into a temp venv (`pip install .`, ~20 s), or uses the venv
+`--venv` names. The baseline is that venv's `python -c pass`: the same interpreter, the same
+`site` start-up. Each round runs the baseline and every command once, in turn (interleaved, so
+drift in the machine's load hits them alike), `--runs` rounds after warm-up; for each command
+the median of its per-round ratios to the baseline is printed beside the medians (ratios hold
+on a busy machine; the milliseconds do not). Targets: `--help` and `status` within 2.5x
+(goal 2x), a no-op `sync` of 200 notes within 3x. Then `-X importtime` of each command, and
+a child process that runs each command and lists which heavy libraries it imported.
 
-    /work/venv/bin/python bench/startup.py [--runs 10]
+    /work/venv/bin/python bench/startup.py [--runs 40] [--venv DIR]
 
-The small vault (200 notes, 3 stubs) and the config, state and cache live in a temp folder;
-`status` runs twice: on a state dir with no ledger yet, and on one with a ledger (52 notes).
+The vaults (200 notes with 3 stubs for `status`; 200 notes, no stubs, for `sync`; an empty
+one), the config, state and cache live in a temp folder, where a user's would be: the config
+file in the user config dir ($XDG_CONFIG_HOME, not $YTVAULT_CONFIG), the state in the user
+state dir. `status` runs twice: with no ledger yet, and with a ledger of 52 notes (`--config`).
+Bytecode is what `pip install` compiled (PYTHONPYCACHEPREFIX is not set, as for a user).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from common import PYTHON, YTVAULT, fmt_ms, isolated_env, machine, median, run_timed, script_parser
+from common import REPO, fmt_ms, isolated_env, machine, median, run_timed, script_parser
 from make_vault import build_vault
 
-TARGET_RATIO = 3.0
-HEAVY = ("yt_dlp", "anthropic", "watchdog", "rich")
+TARGETS = {"ytvault --help": 2.5, "ytvault status VAULT": 2.5, "status, with a ledger": 2.5,
+           "sync, no-op (200 notes)": 3.0}
+GOAL = 2.0  # for --help and status
+# Never imported by --help, status or a no-op sync (tests/test_startup.py checks it too).
+HEAVY = ("yt_dlp", "anthropic", "watchdog", "rich", "pydantic", "ruamel")
 # Not required to be absent; printed to show what each command pays for.
-INFO = ("youtube_transcript_api", "httpx2", "pydantic", "ruamel.yaml", "sqlite3", "platformdirs")
+INFO = ("youtube_transcript_api", "httpx2", "sqlite3", "platformdirs", "dataclasses",
+        "inspect", "logging")
 
 CHECK = """
 import contextlib, io, json, sys
@@ -40,8 +54,34 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
+def regular_install(folder: Path) -> Path:
+    """A venv in `folder` with this checkout installed as users install it (`pip install .`:
+    copied into site-packages and byte-compiled, no editable finder). Returns its python."""
+    import venv
+
+    venv.create(folder, with_pip=True)
+    python = folder / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    str(REPO)], check=True, env={**os.environ, "PIP_NO_INPUT": "1"})
+    return python
+
+
+def user_env(tmp: Path) -> dict[str, str]:
+    """isolated_env's, set up as a user's: the config file in the user config dir (found, not
+    named by $YTVAULT_CONFIG), the state in the user state dir (no `state_dir`)."""
+    env = isolated_env(tmp, bytecode=False)
+    config = Path(env.pop("YTVAULT_CONFIG"))
+    user_config = Path(env["XDG_CONFIG_HOME"]) / "ytvault" / "config.toml"
+    user_config.parent.mkdir(parents=True, exist_ok=True)
+    user_config.write_text("# as a person writes it\ndebounce_seconds = 2.0\n", encoding="utf-8")
+    old = time.time() - 3600  # written a while ago: ytvault keeps its parsed copy (parsed.py)
+    os.utime(user_config, (old, old))
+    config.unlink()
+    return env
+
+
 def timings(commands: dict[str, list[str]], env: dict[str, str], runs: int,
-            warmup: int = 2) -> dict[str, list[float]]:
+            warmup: int = 3) -> dict[str, list[float]]:
     for _ in range(warmup):
         for cmd in commands.values():
             run_timed(cmd, env)
@@ -51,6 +91,8 @@ def timings(commands: dict[str, list[str]], env: dict[str, str], runs: int,
             result = run_timed(cmd, env)
             if result.returncode != 0:
                 raise SystemExit(f"{name} exited {result.returncode}:\n{result.output}")
+            if name.startswith("sync") and result.output.strip():
+                raise SystemExit(f"{name} was not a no-op:\n{result.output[:2000]}")
             walls[name].append(result.wall)
     return walls
 
@@ -118,64 +160,81 @@ def print_importtime(label: str, rows: list[tuple[int, int, str]], top: int) -> 
         print(f"    {own / 1000:7.1f} ms  {name.strip()}")
 
 
-def loaded_modules(args: Sequence[str], env: dict[str, str]) -> set[str]:
-    proc = subprocess.run([PYTHON, "-c", CHECK, *args], env=env, capture_output=True,
+def loaded_modules(python: str, args: Sequence[str], env: dict[str, str]) -> set[str]:
+    proc = subprocess.run([python, "-c", CHECK, *args], env=env, capture_output=True,
                           text=True, check=True)
     return set(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
 def main() -> None:
     parser = script_parser(__doc__)
-    parser.add_argument("--runs", type=int, default=10, help="timed runs per command (10)")
+    parser.add_argument("--runs", type=int, default=40, help="timed rounds (40)")
     parser.add_argument("--top", type=int, default=8, help="import offenders to list (8)")
-    parser.add_argument("--no-bytecode", action="store_true",
-                        help="keep the inherited PYTHONDONTWRITEBYTECODE: with an editable "
-                             "checkout that has no __pycache__, every run compiles ytvault")
+    parser.add_argument("--venv", type=Path,
+                        help="a venv with ytvault installed in it, used as it is (default: "
+                             "build a regular install of this checkout in a temp venv)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="ytvault-startup-") as tmp_name:
         tmp = Path(tmp_name)
-        vault = tmp / "vault"
+        os.chdir(tmp)  # `python -c` puts the working folder first on sys.path: not the checkout
+        if args.venv is not None:
+            python = str(args.venv.absolute() / "bin" / "python")
+            how = f"the venv {args.venv}"
+        else:
+            print("building a regular install (pip install .) in a temp venv …", flush=True)
+            python = str(regular_install(tmp / "venv"))
+            how = "a regular install of this checkout in a temp venv"
+        ytvault = str(Path(python).parent / "ytvault")
+        where = subprocess.run([python, "-c", "import ytvault; print(ytvault.__file__)"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        vault, noop, empty = tmp / "vault", tmp / "noop-vault", tmp / "empty-vault"
         build_vault(vault, notes=200, stubs=3, large=0, folders=20)
-        env = isolated_env(tmp, bytecode=not args.no_bytecode)
+        build_vault(noop, notes=200, stubs=0, large=0, folders=20, seed=1)
+        (empty / ".obsidian").mkdir(parents=True)
+        env = user_env(tmp)
         worked = worked_config(tmp, vault)
         commands = {
-            "python -c pass": [PYTHON, "-c", "pass"],
-            "ytvault --help": [YTVAULT, "--help"],
-            "ytvault status VAULT": [YTVAULT, "status", str(vault)],
-            "status, with a ledger": [YTVAULT, "--config", str(worked), "status", str(vault)],
+            "python -c pass": [python, "-c", "pass"],
+            # a floor: what every command imports before doing anything of its own
+            "import re, argparse, pathlib": [python, "-c", "import re, argparse, pathlib"],
+            "ytvault --help": [ytvault, "--help"],
+            "ytvault status VAULT": [ytvault, "status", str(vault)],
+            "status, with a ledger": [ytvault, "--config", str(worked), "status", str(vault)],
+            "sync, empty vault": [ytvault, "sync", str(empty)],
+            "sync, no-op (200 notes)": [ytvault, "sync", str(noop)],
         }
         print(f"machine: {machine()}")
-        print(f"ytvault: {YTVAULT}; small vault: 200 notes, 3 stubs; "
-              f"{args.runs} runs each after 2 warm-up runs\n")
+        print(f"ytvault: {how} ({where}); {args.runs} interleaved rounds after 3 warm-up "
+              "rounds; vaults: 200 notes with 3 stubs (status), 200 without (sync)\n")
         walls = timings(commands, env, args.runs)
-        base = median(walls["python -c pass"])
-        print(f"{'command':<24} {'median':>10} {'min':>10} {'ratio':>7}  target <= {TARGET_RATIO}x")
+        base = walls["python -c pass"]
+        print(f"{'command':<28} {'median':>10} {'min':>10} {'ratio':>7}  "
+              "(median of the per-round ratios)")
         for name, values in walls.items():
-            ratio = median(values) / base
-            verdict = "" if name.startswith("python") else (
-                "  ok" if ratio <= TARGET_RATIO else f"  MISSED by {ratio / TARGET_RATIO:.1f}x")
-            print(f"{name:<24} {fmt_ms(median(values))} {fmt_ms(min(values))} {ratio:6.1f}x"
+            ratio = median([v / b for v, b in zip(values, base, strict=True)])
+            target = TARGETS.get(name)
+            verdict = "" if target is None else (
+                f"  ok (<= {target}x)" if ratio <= target else f"  MISSED (> {target}x)")
+            if target == 2.5 and ratio <= GOAL:
+                verdict += f", goal {GOAL}x met"
+            print(f"{name:<28} {fmt_ms(median(values))} {fmt_ms(min(values))} {ratio:6.2f}x"
                   + verdict)
 
-        print_importtime("ytvault --help", importtime([YTVAULT, "--help"], env), args.top)
-        print_importtime("ytvault status VAULT",
-                         importtime([YTVAULT, "status", str(vault)], env), args.top)
+        for label, cmd in (("ytvault --help", [ytvault, "--help"]),
+                           ("ytvault status VAULT", [ytvault, "status", str(vault)]),
+                           ("ytvault sync (no-op)", [ytvault, "sync", str(noop)])):
+            print_importtime(label, importtime(cmd, env), args.top)
 
-        print("\nheavy libraries in sys.modules after importing ytvault.commands.cli:")
-        for label, cli_args in (("--help", ["--help"]), ("status", ["status", str(vault)])):
-            mods = loaded_modules(cli_args, env)
-            for name in HEAVY:
-                state = "LOADED (should not be)" if name in mods else "not loaded (ok)"
-                print(f"  {label:<7} {name:<24} {state}")
+        print("\nheavy libraries in sys.modules after running each command in one process:")
+        for label, cli_args in (("--help", ["--help"]), ("status", ["status", str(vault)]),
+                                ("sync", ["sync", str(noop)])):
+            mods = loaded_modules(python, cli_args, env)
+            heavy = [n for n in HEAVY if n in mods]
             extra = [n for n in INFO if n in mods]
-            print(f"  {label:<7} also loaded (for information): {', '.join(extra) or 'none'}; "
-                  f"{len(mods)} modules in all")
-        if "PYTHONPYCACHEPREFIX" in env:
-            print("\nbytecode: cached in the temp folder (PYTHONPYCACHEPREFIX), as installed")
-        else:
-            print("\nbytecode: as inherited, PYTHONDONTWRITEBYTECODE="
-                  + env.get("PYTHONDONTWRITEBYTECODE", "(unset)"))
+            print(f"  {label:<7} heavy: " + (f"LOADED {', '.join(heavy)} (should not be)"
+                                             if heavy else f"none of {', '.join(HEAVY)} (ok)")
+                  + f"; also: {', '.join(extra) or 'none'}; {len(mods)} modules in all")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,14 @@ SEED_URL = "https://youtu.be/Yf1o0TQzry8"
 GOLDEN_NOW = datetime.fromtimestamp(1711477562.504, timezone(timedelta(hours=-3)))
 
 
+@pytest.fixture(autouse=True)
+def _user_cache_dir(tmp_path_factory: pytest.TempPathFactory,
+                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user cache dir (where the config's parsed copy goes) in the tests' temp folder, for
+    this process and the subprocesses it starts: tests never write to the real one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
+
+
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
     root = tmp_path / "vault"

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -53,7 +52,7 @@ def test_a_backfill_goes_out_as_one_batch_and_each_note_is_written_from_its_resu
     twin = write(vault / "Zz twin.md", "https://www.youtube.com/watch?v=Yf1o0TQzry8&t=60\n")
     german = write(vault / "b.md", "https://www.youtube.com/watch?v=fxGerman01C\n")
     write(vault / "rain.md", "https://youtu.be/fxNoTrans1E\n")
-    config = replace(config, concurrency=1)  # the seed first, then its twin
+    config = config.replace(concurrency=1)  # the seed first, then its twin
     ctx = make_context(config=config)
 
     outcomes, said = run(ctx)

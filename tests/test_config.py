@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
+import json
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from ytvault.config.settings import (
 from ytvault.errors import ConfigError
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
-FIELDS = [f.name for f in dataclasses.fields(Config)]
+FIELDS = list(Config.SETTINGS)
 
 
 def test_example_loads_and_mentions_every_field() -> None:
@@ -100,7 +102,7 @@ def test_every_config_is_checked_however_it_is_made() -> None:
     with pytest.raises(ConfigError, match=r"^'reconcile_minutes': must be a finite number"):
         Config(reconcile_minutes=float("inf"))
     with pytest.raises(ConfigError, match=r"^'concurrency': must be at least 1 \(got 0\)$"):
-        dataclasses.replace(Config(), concurrency=0)
+        Config().replace(concurrency=0)
     with pytest.raises(ConfigError, match=r"^'model': must be text \(got None\)$"):
         Config(model=None)  # type: ignore[arg-type]
 
@@ -113,7 +115,7 @@ def test_python_values_are_taken_as_toml_would_give_them() -> None:
     assert isinstance(config.request_timeout_seconds, float)
     assert config.output_language == "English"
     assert config.transcript_proxy is None
-    assert dataclasses.replace(config, concurrency=2) == Config(
+    assert config.replace(concurrency=2) == Config(
         vault=Path("/v"), request_timeout_seconds=5.0, output_language="English", concurrency=2)
 
 
@@ -192,3 +194,38 @@ def test_default_model_is_not_deprecated() -> None:
     from anthropic._data import DEPRECATED_MODELS
 
     assert Config().model not in DEPRECATED_MODELS
+
+
+def test_an_unchanged_config_file_is_read_from_its_parsed_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ytvault.config import parsed
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    path = tmp_path / "config.toml"
+
+    def write(text: str) -> None:
+        path.write_text(text)
+        old = time.time() - 60  # as a person's config is: written a while ago
+        os.utime(path, (old, old))
+
+    write('concurrency = 3\nmodel = "m1"\n')
+    assert load_config(path).concurrency == 3
+    copy = parsed.copy_path()
+    assert json.loads(copy.read_text())["table"] == {"concurrency": 3, "model": "m1"}
+    kept = json.loads(copy.read_text())
+    kept["table"]["model"] = "from the copy"  # proves the next load reads the copy
+    copy.write_text(json.dumps(kept))
+    assert load_config(path).model == "from the copy"
+    write('concurrency = 5\nmodel = "m1"\n')  # same size, same old mtime: the ctime differs
+    assert load_config(path).concurrency == 5
+    copy.write_text("{not json")  # a broken copy is no copy
+    assert load_config(path).concurrency == 5
+    write('concurrency = 0\n')  # and every check still runs on a table from the copy
+    for _ in range(2):
+        with pytest.raises(ConfigError, match=r"'concurrency': must be at least 1"):
+            load_config(path)
+    assert json.loads(copy.read_text())["table"] == {"concurrency": 0}
+    path.write_text("model = 'fresh'\n")  # modified just now: parsed, no copy written
+    copy.unlink()
+    assert load_config(path).model == "fresh" and not copy.exists()

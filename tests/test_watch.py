@@ -179,7 +179,7 @@ def test_a_transient_failure_is_retried_when_its_backoff_ends(
     ctx.ledger.record(ctx.vault, "later.md", "Yf1o0TQzry8", "transient", "offline",
                       next_attempt=time.time() + 1.5)
     assert BACKOFF_FIRST >= 60  # so only the scheduled retry can explain a fill within seconds
-    ctx = replace(ctx, config=replace(ctx.config, debounce_seconds=0.1, reconcile_minutes=60))
+    ctx = replace(ctx, config=ctx.config.replace(debounce_seconds=0.1, reconcile_minutes=60))
     watcher = Watcher(ctx, report=lambda outcome: None)
     watcher.debounce = 0.1
     # the scan honours the backoff: the note is not queued now but scheduled for its end

@@ -11,14 +11,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ytvault.commands.arguments import build_parser
 from ytvault.errors import ConfigError, YtvaultError
 
+TYPE_CHECKING = False  # neither `typing` nor `pathlib` for `--help`: start-up is a feature
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from pathlib import Path
+    from typing import Any
+
     from ytvault.commands.progress import Line, Mode, Reporter
     from ytvault.config.settings import Config
     from ytvault.outcome import Outcome
@@ -191,6 +193,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _service(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from ytvault.daemon import service
 
     _log_setup(args)

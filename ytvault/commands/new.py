@@ -84,7 +84,7 @@ def create_notes(ctx: Context, urls: Sequence[str], folder: Path, *,
             wanted.setdefault(ident, url)
             continue
         try:
-            listed = _list_playlist(ctx, ident)
+            listed = ctx.youtube.list_playlist(ident)
         except FetchError as exc:
             if expect is not None:
                 expect(1)
@@ -132,13 +132,6 @@ def _finished(running: list[Future[Created]]) -> Iterator[Created]:
     """The results ready so far, in order, without waiting for the others."""
     while running and running[0].done():
         yield running.pop(0).result()
-
-
-def _list_playlist(ctx: Context, playlist: str) -> list[str]:
-    lister = getattr(ctx.youtube, "list_playlist", None)
-    if lister is None:
-        raise FetchError("this YouTube client cannot list playlists")
-    return list(lister(playlist))
 
 
 def _fetch(ctx: Context, vid: str) -> Video:

@@ -11,15 +11,13 @@ described; tests/test_docgen.py checks the doc.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import re
 import sys
-import typing
 from collections.abc import Mapping
 from pathlib import Path
 
-from ytvault.config.schema import BOUNDS, hints
+from ytvault.config.schema import BOUNDS, Setting
 from ytvault.config.settings import Config
 
 BEGIN = ("<!-- BEGIN config keys: generated from ytvault/config/settings.py by "
@@ -31,9 +29,9 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 def render_table() -> str:
     """The keys table: one row per field of `Config`, in schema order."""
     rows = ["| key | default | meaning |", "|---|---|---|"]
-    for field in dataclasses.fields(Config):
-        meaning, default = _said_default(field.metadata["doc"].strip())
-        extra = _choices(hints(Config)[field.name]) or _bounds(field.metadata)
+    for field in Config.SETTINGS.values():
+        meaning, default = _said_default(field.doc.strip())
+        extra = _choices(field) or _bounds(field.bounds)
         if extra:
             meaning = f"{meaning} {extra}".strip()
         rows.append(f"| `{field.name}` | {default or _default(field)} | {_cell(meaning)} |")
@@ -67,9 +65,8 @@ def update(text: str) -> str:
     return f"{head}{BEGIN}\n{render_table()}{END}{tail}"
 
 
-def _default(field: dataclasses.Field[object]) -> str:
-    value = field.default if field.default_factory is dataclasses.MISSING \
-        else field.default_factory()
+def _default(field: Setting) -> str:
+    value = field.make_default()
     if value is None:
         return "none"
     if isinstance(value, bool):
@@ -79,9 +76,9 @@ def _default(field: dataclasses.Field[object]) -> str:
     return f"`{value}`"
 
 
-def _choices(hint: object) -> str:
-    if typing.get_origin(hint) is typing.Literal:
-        values = ", ".join(f"`{v}`" for v in typing.get_args(hint))
+def _choices(field: Setting) -> str:
+    if field.choices:
+        values = ", ".join(f"`{v}`" for v in field.choices)
         return f"One of {values}."
     return ""
 

@@ -8,17 +8,16 @@ The default is the seed note's eight sections; `sections` in config.toml replace
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
 
-from ytvault.config.schema import Invalid, check, setting
+from ytvault.config.schema import Invalid, Schema, required, setting
 
+TYPE_CHECKING = False  # no `typing` at run time: the config loads at every start (schema.py)
 if TYPE_CHECKING:
-    from pydantic import BaseModel
+    from collections.abc import Sequence
+    from typing import Any, Literal
 
-Kind = Literal["paragraph", "list", "quotes"]
+    from pydantic import BaseModel
 
 # Every section reaches its full size at two hours. Sizes follow time, not words: a Japanese
 # or Thai transcript has no spaces to count words by, and an hour is an hour in any language.
@@ -36,17 +35,15 @@ RESERVED = frozenset({
 })
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(Schema):
     """One section of the note: `# HEADING` and a paragraph or a bullet list."""
 
-    name: str = field(metadata={
-        "doc": "The field's name in the model's answer; the heading is made from it."})
-    instruction: str = field(metadata={"doc": "What the model writes in it."})
+    name: str = required("The field's name in the model's answer; the heading is made from it.")
+    instruction: str = required("What the model writes in it.")
     size: int = setting(
         15, "At most this many items (sentences for a paragraph), reached by a "
         "two-hour video; shorter videos get proportionally fewer.", ge=1, le=50)
-    kind: Kind = setting(
+    kind: Literal["paragraph", "list", "quotes"] = setting(
         "list", "paragraph: one paragraph; list: bullet items; quotes: bullet items "
         "checked against the transcript and linked to their moment.")
     heading: str | None = setting(
@@ -54,7 +51,6 @@ class Section:
         "`# NAME` for a paragraph).")
 
     def __post_init__(self) -> None:
-        check(self)
         if not re.fullmatch(NAME_PATTERN, self.name):
             raise Invalid("name", "must be lower case letters, digits and _, starting with a "
                           "letter, at most 40", self.name)

@@ -9,27 +9,28 @@ Every field is documented in `config.example.toml`; a test keeps the two in step
 from __future__ import annotations
 
 import os
-import tomllib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
-from ytvault.config.schema import Invalid, build, check, setting
+from ytvault.config.parsed import read_table
+from ytvault.config.paths import user_dir
+from ytvault.config.schema import Invalid, Schema, build, setting
 from ytvault.config.sections import DEFAULT_SECTIONS, Section, check_sections
 from ytvault.errors import ConfigError
 
-APP = "ytvault"
+TYPE_CHECKING = False  # no `typing` at run time: the config loads at every start (schema.py)
+if TYPE_CHECKING:
+    from typing import Literal
+
 DEFAULT_MODEL = "claude-sonnet-5-5"
 PROXY_SCHEMES = ("http://", "https://", "socks5://", "socks5h://")
 
 
-# A stdlib dataclass, not a pydantic model: `status` and every `sync` load the config, and
-# importing pydantic took ~85 ms of `status`'s start-up (ytvault/schema.py checks the fields).
-@dataclass(frozen=True)
-class Config:
+# Neither a pydantic model nor a dataclass: `status` and every `sync` load the config, and
+# importing pydantic took ~85 ms of `status`'s start-up, dataclasses ~10 ms (schema.py).
+class Config(Schema):
     """Every setting ytvault reads. Defaults live here and nowhere else.
 
-    Checked on creation, however it is made: `load_config`, `Config(...)`, `dataclasses.replace`.
+    Checked on creation, however it is made: `load_config`, `Config(...)`, `config.replace()`.
     """
 
     vault: Path | None = setting(
@@ -130,7 +131,8 @@ class Config:
         "(a batch takes up to 24 hours, most far less).", ge=0, le=3600)
 
     def __post_init__(self) -> None:
-        check(self)  # every field's type and bounds; paths expanded, tables made Sections
+        # every field's own type and bounds are checked (paths expanded, tables made
+        # Sections) before this
         if not self.transcript_languages or any(not c.strip() for c in self.transcript_languages):
             raise Invalid("transcript_languages", 'must list at least one language code, '
                           'e.g. ["en"]', self.transcript_languages)
@@ -164,32 +166,24 @@ class Config:
             return Path(env).expanduser()
         if self.cache_dir is not None:
             return self.cache_dir
-        from platformdirs import user_cache_dir
-
-        return Path(user_cache_dir(APP, appauthor=False))
+        return user_dir("cache")
 
     @property
     def resolved_log_dir(self) -> Path:
-        from platformdirs import user_log_dir
-
-        return Path(user_log_dir(APP, appauthor=False))
+        return user_dir("log")
 
     @property
     def resolved_state_dir(self) -> Path:
         if self.state_dir is not None:
             return self.state_dir
-        from platformdirs import user_state_dir
-
-        return Path(user_state_dir(APP, appauthor=False))
+        return user_dir("state")
 
     def api_key(self) -> str | None:
         return os.environ.get(self.api_key_env) or None
 
 
 def default_config_path() -> Path:
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir(APP, appauthor=False)) / "config.toml"
+    return user_dir("config") / "config.toml"
 
 
 def config_path(path: Path | None = None) -> Path:
@@ -211,10 +205,10 @@ def load_config(path: Path | None = None) -> Config:
             )
         return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_table(path)  # without importing tomllib, while the file is unchanged
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # tomllib.TOMLDecodeError
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
     return parse_config(data, source=str(path))
 

@@ -21,7 +21,7 @@ from ytvault.outcome import Outcome
 from ytvault.pipeline.context import Context, with_options
 from ytvault.pipeline.run import find_work, judge, process_stub, warm_indexes
 from ytvault.vault.atomic import fingerprint
-from ytvault.vault.scan import scan_vault
+from ytvault.vault.scan import Found, read_note, scan_vault
 from ytvault.vault.seen import Seen
 from ytvault.vault.walk import is_note, iter_notes, load_ignore_filters
 
@@ -55,6 +55,7 @@ class Watcher:
         # what the last scan found not to be ours: the next one opens only what changed since
         self._seen = Seen.for_vault(ctx.config.resolved_state_dir, ctx.vault,
                                     save=not ctx.options.dry_run)
+        self._warmed = threading.Event()  # the model client and yt-dlp are loaded (or loading)
 
     # --- events in ------------------------------------------------------------------------
 
@@ -66,6 +67,8 @@ class Watcher:
         if not path.name.lower().endswith(".md") or not is_note(self.ctx.vault, path,
                                                                  self._filters):
             return
+        if not self._warmed.is_set() and isinstance(read_note(path), Found):
+            self._warm_up()  # the first stub: load what filling it takes while it settles
         with self._cond:
             own = self._written.get(path)
             if own is not None:
@@ -115,7 +118,6 @@ class Watcher:
             worker.start()
         reconcile_every = self.ctx.config.reconcile_minutes * 60
         next_scan = time.monotonic()
-        warmed = False
         try:
             while not stop.is_set():
                 now = time.monotonic()
@@ -123,9 +125,6 @@ class Watcher:
                     self._rescan = False
                     self.scan()
                     next_scan = time.monotonic() + reconcile_every
-                    if not warmed:
-                        warmed = True
-                        self._warm_up()
                 self._dispatch_due()
                 with self._cond:
                     wake = min([next_scan, *self._due.values()])
@@ -134,15 +133,22 @@ class Watcher:
             self._stop(observer)
 
     def _warm_up(self) -> None:
-        """Load the model client and build the vault's indexes now, in the background, so the
-        first paste waits for neither (the import alone takes about a second, a walk of a
-        20,000-note vault a third of one)."""
-        analyzer = self.ctx.analyzer
+        """Load the model client and yt-dlp and build the vault's indexes, in the background,
+        once there is a stub to fill: when its event arrives, so this overlaps its debounce
+        (the SDK's import alone takes about a second, a walk of a 20,000-note vault a third of
+        one). Not before: an idle daemon without them holds ~45 MB, not ~110 (design.md)."""
+        with self._cond:
+            if self._warmed.is_set():
+                return
+            self._warmed.set()
+        youtube, analyzer = self.ctx.youtube, self.ctx.analyzer
 
         def warm() -> None:
-            warm_indexes(self.ctx)
+            log.info("a stub to fill: loading the model client and yt-dlp")
+            youtube.prepare()
             if analyzer is not None:
                 analyzer.prepare()
+            warm_indexes(self.ctx)
 
         threading.Thread(target=warm, name="warm-up", daemon=True).start()
 
@@ -165,6 +171,8 @@ class Watcher:
                     self._due.setdefault(path, 0.0)
         log.info("scanned %s in %.2f s: %d note(s) to fill", self.ctx.vault,
                  time.monotonic() - started, count)
+        if count:
+            self._warm_up()
 
     def _dispatch_due(self) -> None:
         now = time.monotonic()

@@ -10,9 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
-from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -65,22 +63,44 @@ class Parts(NamedTuple):
         return "\r\n" if "\r\n" in (self.opening or self.body) else "\n"
 
 
-@dataclass(frozen=True)
 class Stub:
-    kind: Kind
-    video_id: str
-    url: str  # the URL as the person pasted it
-    frontmatter: str = ""  # the note's, parsed into `properties` when they are first asked for
-    analysis_failed: bool = False  # ANALYSIS: its callout says the analysis failed, not pending
+    """A note ytvault has work on: what kind, which video, the URL as pasted. A plain class,
+    not a dataclass: `status` and the scan make these, and dataclasses import `inspect`."""
 
-    @cached_property
+    __slots__ = ("_properties", "analysis_failed", "frontmatter", "kind", "url", "video_id")
+
+    def __init__(self, kind: Kind, video_id: str, url: str, frontmatter: str = "",
+                 analysis_failed: bool = False) -> None:
+        self.kind = kind
+        self.video_id = video_id
+        self.url = url  # the URL as the person pasted it
+        self.frontmatter = frontmatter  # parsed into `properties` when first asked for
+        self.analysis_failed = analysis_failed  # ANALYSIS: the analysis failed, not pending
+        self._properties: dict[str, Any] | None = None
+
+    @property
     def properties(self) -> dict[str, Any]:
         """The note's properties; NoteSkipped when its frontmatter is malformed. Parsed on
         demand: `status`, which only counts stubs, never loads the YAML parser."""
-        try:
-            return load_mapping(self.frontmatter)
-        except FrontmatterError as exc:
-            raise NoteSkipped(str(exc)) from None
+        if self._properties is None:
+            try:
+                self._properties = load_mapping(self.frontmatter)
+            except FrontmatterError as exc:
+                raise NoteSkipped(str(exc)) from None
+        return self._properties
+
+    def _key(self) -> tuple[Kind, str, str, str, bool]:
+        return self.kind, self.video_id, self.url, self.frontmatter, self.analysis_failed
+
+    def __eq__(self, other: object) -> bool:
+        return self._key() == other._key() if isinstance(other, Stub) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Stub(kind={self.kind!r}, video_id={self.video_id!r}, url={self.url!r}, "
+                f"analysis_failed={self.analysis_failed!r})")
 
 
 def split_note(text: str) -> Parts:

@@ -13,13 +13,15 @@ import os
 import posixpath
 import re
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
 
 from ytvault.vault.atomic import TEMP_MARK
+
+TYPE_CHECKING = False  # no `typing` (nor dataclasses) at run time: every scan starts here
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
 
 _APP_JSON = (".obsidian", "app.json")
 _MAX_APP_JSON = 1 << 20  # a real app.json is a few KB; anything bigger is not one
@@ -50,7 +52,6 @@ _CONFLICT_COPY = (  # compiled on first use (few names hold "conflict"): 1 ms of
 )
 
 
-@dataclass(frozen=True)
 class IgnoreFilters:
     """Obsidian's "Excluded files" (`userIgnoreFilters`), matched the way Obsidian does.
 
@@ -62,9 +63,27 @@ class IgnoreFilters:
     `Archived/x.md`, as it does in Obsidian.
     """
 
-    prefixes: tuple[str, ...] = ()  # lower-cased, for one C-level startswith per path
-    regexes: tuple[re.Pattern[str], ...] = ()
-    invalid: tuple[str, ...] = ()  # regex entries Python cannot compile (JS-only syntax)
+    __slots__ = ("invalid", "prefixes", "regexes")
+
+    def __init__(self, prefixes: tuple[str, ...] = (), regexes: tuple[re.Pattern[str], ...] = (),
+                 invalid: tuple[str, ...] = ()) -> None:
+        self.prefixes = prefixes  # lower-cased, for one C-level startswith per path
+        self.regexes = regexes
+        self.invalid = invalid  # regex entries Python cannot compile (JS-only syntax)
+
+    def __eq__(self, other: object) -> bool:  # the watcher scans again when they change
+        if not isinstance(other, IgnoreFilters):
+            return NotImplemented
+        return (self.prefixes, self.regexes, self.invalid) == (
+            other.prefixes, other.regexes, other.invalid)
+
+    def __hash__(self) -> int:
+        return hash((self.prefixes, self.regexes, self.invalid))
+
+    def __repr__(self) -> str:
+        return (f"IgnoreFilters(prefixes={self.prefixes!r}, regexes={self.regexes!r}, "
+                f"invalid={self.invalid!r})")
+
     def __bool__(self) -> bool:
         return bool(self.prefixes or self.regexes)
 

@@ -227,6 +227,12 @@ class YouTubeClient:
         return cls(proxy=config.transcript_proxy, cookies_file=config.cookies_file,
                    any_language=config.transcript_any_language)
 
+    def prepare(self) -> None:
+        """Import yt-dlp and youtube-transcript-api ahead of the first fetch (the daemon does
+        this in the background when a stub arrives: about half a second here)."""
+        import youtube_transcript_api  # noqa: F401
+        import yt_dlp  # noqa: F401
+
     def _session(self, purpose: str = "session") -> requests.Session:
         if self._http_client is not None:
             return self._http_client

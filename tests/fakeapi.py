@@ -14,6 +14,15 @@ then, each as a Messages request would be (scripted replies first). Usage counts
 caching: a prefix up to a `cache_control` breakpoint, once seen and at least
 `cache_min_tokens` long, is read from the cache by the requests that repeat it.
 
+As a model it follows what Anthropic documents for the 5.x models (fakemodel.py): adaptive
+thinking on by default and taken out of `max_tokens`, a denser tokenizer, answers sized to the
+request and cut at `max_tokens`, the 400s for what those models refuse. `"stream": true` is
+answered with server-sent events (thinking deltas, then text deltas), as the SDK reads them.
+
+A request the real API would refuse (400) is a bug in ytvault: leaving the `with` block raises
+AssertionError when there was one, unless the test said it expects them
+(`api.expect_refusals()`). `thinking_scale` makes the model think more (or less) than usual.
+
 Standalone: `python tests/fakeapi.py --port 8765 [--delay 1.5]` prints its base URL.
 """
 
@@ -31,10 +40,17 @@ import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, NamedTuple
 
-ANALYSES = Path(__file__).parent / "fixtures" / "analysis"
+from fakemodel import (
+    count_tokens,
+    cut_to_tokens,
+    default_answer,
+    refusal,
+    request_tokens,
+    thinking_block,
+    thinking_tokens,
+)
 
 # The error type the real API sends with each status.
 ERROR_TYPES = {
@@ -64,16 +80,20 @@ class Reply:
     drop: bool = False  # close the connection without an answer
     batch_result: str | None = None  # in a batch: "expired" or "canceled" instead of an answer
     immediate: bool = False  # answered at once, whatever the server's `delay` (a rate limit)
+    thinking: int | None = None  # tokens the model thinks first; None: as the request makes it
 
     @classmethod
     def analysis(
-        cls, data: dict[str, Any], *, stop_reason: str = "end_turn", delay: float = 0.0
+        cls, data: dict[str, Any], *, stop_reason: str = "end_turn", delay: float = 0.0,
+        thinking: int | None = None,
     ) -> Reply:
-        return cls.text(json.dumps(data, ensure_ascii=False), stop_reason=stop_reason, delay=delay)
+        return cls.text(json.dumps(data, ensure_ascii=False), stop_reason=stop_reason, delay=delay,
+                        thinking=thinking)
 
     @classmethod
-    def text(cls, text: str, *, stop_reason: str = "end_turn", delay: float = 0.0) -> Reply:
-        return cls(answer=text, stop_reason=stop_reason, delay=delay)
+    def text(cls, text: str, *, stop_reason: str = "end_turn", delay: float = 0.0,
+             thinking: int | None = None) -> Reply:
+        return cls(answer=text, stop_reason=stop_reason, delay=delay, thinking=thinking)
 
     @classmethod
     def refusal(cls) -> Reply:
@@ -123,8 +143,11 @@ class FakeMessagesAPI:
 
     def __init__(self, *, port: int = 0, api_key: str | None = None, delay: float = 0.0,
                  rate_limit: float = 0.0, batch_polls: int = 1,
-                 cache_min_tokens: int = 1024) -> None:
+                 cache_min_tokens: int = 1024, thinking_scale: float = 1.0) -> None:
         self.api_key = api_key
+        self.thinking_scale = thinking_scale
+        self.refused: list[str] = []  # the 400s answered to requests the real API refuses
+        self._refusals_expected = False
         self.delay = delay
         self.batch_polls = batch_polls  # a batch ends at its batch_polls-th retrieve
         self.cache_min_tokens = cache_min_tokens
@@ -172,10 +195,17 @@ class FakeMessagesAPI:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def expect_refusals(self) -> None:
+        """This test sends requests the real API refuses, on purpose."""
+        self._refusals_expected = True
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        if exc_type is None and self.refused and not self._refusals_expected:
+            raise AssertionError(f"the fake API refused {len(self.refused)} request(s) as the "
+                                 f"real one would; the first: {self.refused[0]}")
 
     def serve_forever(self) -> None:
         self._server.serve_forever()
@@ -195,37 +225,41 @@ class FakeMessagesAPI:
                 self.times.append(time.monotonic())
             # A malformed request is answered 400 and leaves the script for the next one.
             if problem is not None:
+                if problem.status == 400 and problem.error_body:
+                    self.refused.append(str(problem.error_body["message"]))
                 return problem
             scripted = self._script.popleft() if self._script else None
             if scripted is None and self.rate_limit and not in_batch:
                 scripted = self._over_limit()
         return scripted or default_reply(body)
 
-    def _usage(self, body: dict[str, Any], text: str) -> dict[str, int]:
-        """Tokens (a JSON body's characters / 4), with the prefixes up to each cache_control
+    def _usage(self, body: dict[str, Any], output_tokens: int) -> dict[str, int]:
+        """Tokens (fakemodel's tokenizer), with the prefixes up to each cache_control
         breakpoint written to, or read from, the cache."""
-        total = len(json.dumps(body)) // 4
+        total = request_tokens(body)
         blocks: list[Any] = [body.get("model")]
         marks: list[tuple[str, int]] = []  # (prefix key, tokens) at each breakpoint
+        tokens = 0
         system = body.get("system")
         contents = [system] if isinstance(system, (str, list)) else []
         contents += [m.get("content") for m in body.get("messages") or ()]
         for content in contents:
             for block in content if isinstance(content, list) else [content]:
                 blocks.append(block)
+                text = block.get("text", "") if isinstance(block, dict) else str(block)
+                tokens += count_tokens(str(text)) + 4
                 if isinstance(block, dict) and block.get("cache_control"):
-                    prefix = json.dumps(blocks, sort_keys=True)
-                    marks.append((prefix, len(prefix) // 4))
+                    marks.append((json.dumps(blocks, sort_keys=True), tokens))
         read = written = 0
         with self._lock:
-            for prefix, tokens in marks:
+            for prefix, size in marks:
                 if prefix in self._cached:
-                    read = tokens
-                elif tokens >= self.cache_min_tokens:
+                    read = size
+                elif size >= self.cache_min_tokens:
                     self._cached.add(prefix)
-                    written = tokens - read
+                    written = size - read
         return {"input_tokens": max(0, total - read - written),
-                "output_tokens": max(1, len(text) // 4),
+                "output_tokens": max(1, output_tokens),
                 "cache_creation_input_tokens": written, "cache_read_input_tokens": read}
 
     # The Message Batches API.
@@ -327,62 +361,8 @@ def _error(kind: str, message: str) -> dict[str, Any]:
 
 
 def default_reply(body: dict[str, Any]) -> Reply:
-    """The golden analysis of a video that has a file in fixtures/analysis/ and that the prompt
-    names; otherwise a small plausible one from the prompt: its title, a quote of its transcript."""
-    prompt = _user_text(body)
-    schema = ((body.get("output_config") or {}).get("format") or {}).get("schema")
-    for path in sorted(ANALYSES.glob("*.json")):
-        if path.stem in prompt:
-            text = path.read_text(encoding="utf-8")
-            return Reply.text(text) if _fits(json.loads(text), schema) else Reply.analysis(
-                _fit(json.loads(text), schema))
-    title = re.search(r"^title: (.*)$", prompt, re.MULTILINE)
-    block = re.search(r"<transcript>\s*(.*?)\s*</transcript>", prompt, re.DOTALL)
-    words = (block.group(1) if block else prompt).split()
-    quote = " ".join(words[:12]) or "Nothing was said."
-    name = title.group(1) if title else "this video"
-    return Reply.analysis(_fit({
-        "summary": f"A speaker presents {name}.",
-        "ideas": ["The main idea of the video is stated early."],
-        "insights": ["The examples support the main idea."],
-        "quotes": [quote],
-        "habits": ["Review the topic regularly."],
-        "facts": ["The video has a transcript."],
-        "references": ["YouTube"],
-        "recommendations": ["Watch the whole video."],
-    }, schema))
-
-
-def _fits(data: dict[str, Any], schema: Any) -> bool:
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    return not isinstance(properties, dict) or set(properties) == set(data)
-
-
-def _fit(data: dict[str, Any], schema: Any) -> dict[str, Any]:
-    """`data` with exactly the fields the request's output schema asks for (custom sections,
-    the merge of a long video's parts); a field it lacks gets a plausible made-up value."""
-    if _fits(data, schema):
-        return data
-    out: dict[str, Any] = {}
-    for key, spec in schema["properties"].items():
-        if key in data:
-            out[key] = data[key]
-        elif isinstance(spec, dict) and spec.get("type") == "array":
-            out[key] = [f"One of the video's {key}."]
-        else:
-            out[key] = f"The video's {key}."
-    return out
-
-
-def _user_text(body: dict[str, Any]) -> str:
-    parts: list[str] = []
-    for message in body.get("messages") or ():
-        content = message.get("content") if isinstance(message, dict) else None
-        if isinstance(content, str):
-            parts.append(content)
-        elif isinstance(content, list):
-            parts += [b.get("text", "") for b in content if isinstance(b, dict)]
-    return "\n".join(parts)
+    """The model's own answer to a request (fakemodel.default_answer)."""
+    return Reply.text(default_answer(body))
 
 
 def request_key(headers: dict[str, str]) -> str | None:
@@ -421,21 +401,73 @@ def _invalid(path: str, headers: dict[str, str], body: Any, key: str | None) -> 
     if fmt is not None and (fmt.get("type") != "json_schema"
                             or not isinstance(fmt.get("schema"), dict)):
         return Reply.error(400, message="output_config.format: a json_schema with a schema")
-    return None
+    problem = refusal(body)
+    return Reply.error(400, message=problem) if problem else None
 
 
 def _message(api: FakeMessagesAPI, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
-    text = reply.answer or ""
+    """The message the model answers with: its thinking first, then the text, both out of
+    `max_tokens`; what does not fit is cut off there."""
+    text, stop = reply.answer or "", reply.stop_reason
+    think = (reply.thinking if reply.thinking is not None
+             else thinking_tokens(body, api.thinking_scale) if stop != "refusal" else 0)
+    limit = body["max_tokens"]
+    content: list[dict[str, Any]] = []
+    if think:
+        content.append(thinking_block(min(think, limit)))
+    room = limit - think
+    size = count_tokens(text)
+    if size > room:
+        text, stop, used = cut_to_tokens(text, max(0, room)), "max_tokens", limit
+    else:
+        used = think + size
+    if text:
+        content.append({"type": "text", "text": text})
     return {
         "id": f"msg_fake{api._next_id():06d}",
         "type": "message",
         "role": "assistant",
         "model": body.get("model"),
-        "content": [{"type": "text", "text": text}] if text else [],
-        "stop_reason": reply.stop_reason,
+        "content": content,
+        "stop_reason": stop,
         "stop_sequence": None,
-        "usage": api._usage(body, text),
+        "usage": api._usage(body, used),
     }
+
+
+def _events(message: dict[str, Any]) -> str:
+    """`message` as the server-sent events of a streamed answer, in the API's order."""
+    def event(kind: str, data: dict[str, Any]) -> str:
+        return f"event: {kind}\ndata: {json.dumps({'type': kind, **data}, ensure_ascii=False)}\n\n"
+
+    usage = message["usage"]
+    start = {**message, "content": [], "stop_reason": None,
+             "usage": {**usage, "output_tokens": 1}}
+    out = [event("message_start", {"message": start})]
+    for index, block in enumerate(message["content"]):
+        if block["type"] == "thinking":
+            out.append(event("content_block_start", {"index": index, "content_block": {
+                "type": "thinking", "thinking": "", "signature": ""}}))
+            out += [event("content_block_delta", {"index": index, "delta": {
+                "type": "thinking_delta", "thinking": piece}}) for piece in _pieces(
+                block["thinking"])]
+            out.append(event("content_block_delta", {"index": index, "delta": {
+                "type": "signature_delta", "signature": block["signature"]}}))
+        else:
+            out.append(event("content_block_start", {"index": index, "content_block": {
+                "type": "text", "text": ""}}))
+            out += [event("content_block_delta", {"index": index, "delta": {
+                "type": "text_delta", "text": piece}}) for piece in _pieces(block["text"])]
+        out.append(event("content_block_stop", {"index": index}))
+    out.append(event("message_delta", {
+        "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+        "usage": usage}))
+    out.append(event("message_stop", {}))
+    return "".join(out)
+
+
+def _pieces(text: str, size: int = 200) -> list[str]:
+    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
 
 
 class _Server(ThreadingHTTPServer):
@@ -470,10 +502,13 @@ def _handler_for(api: FakeMessagesAPI) -> type[BaseHTTPRequestHandler]:
                 self.connection.close()
                 return
             if reply.error_body is not None:
-                payload = {"type": "error", "error": reply.error_body}
+                self._send(reply.status, {"type": "error", "error": reply.error_body},
+                           reply.headers)
+            elif isinstance(body, dict) and body.get("stream"):
+                self._send(reply.status, _events(_message(api, body, reply)),
+                           {**reply.headers, "content-type": "text/event-stream"})
             else:
-                payload = _message(api, body, reply)
-            self._send(reply.status, payload, reply.headers)
+                self._send(reply.status, _message(api, body, reply), reply.headers)
 
         def do_GET(self) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -486,11 +521,12 @@ def _handler_for(api: FakeMessagesAPI) -> type[BaseHTTPRequestHandler]:
                                                         "message": f"Not found: {self.path}"}}, {})
 
         def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
-            jsonl = isinstance(payload, str)  # a batch's results file
-            data = (payload if jsonl else json.dumps(payload, ensure_ascii=False)).encode()
+            raw = isinstance(payload, str)  # a batch's results file, a stream's events
+            data = (payload if raw else json.dumps(payload, ensure_ascii=False)).encode()
             self.send_response(status)
-            self.send_header("content-type",
-                             "application/binary" if jsonl else "application/json")
+            if "content-type" not in headers:
+                self.send_header("content-type",
+                                 "application/binary" if raw else "application/json")
             self.send_header("content-length", str(len(data)))
             self.send_header("request-id", f"req_fake{api._next_id():06d}")
             for name, value in headers.items():

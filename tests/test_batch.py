@@ -64,7 +64,9 @@ def test_a_backfill_goes_out_as_one_batch_and_each_note_is_written_from_its_resu
     assert sorted(r["custom_id"] for r in requests) == ["Yf1o0TQzry8", "fxGerman01C"]
     for request in requests:  # a Messages request like the live one
         params = request["params"]
-        assert params["model"] == config.model and params["max_tokens"] == 8192
+        assert params["model"] == config.model
+        assert params["output_config"]["effort"] == config.effort
+        assert 1000 < params["max_tokens"] < config.max_output_tokens  # sized, as live
         assert params["system"][0]["cache_control"] == {"type": "ephemeral"}
         assert request["custom_id"] in params["messages"][0]["content"]
     assert seed.read_bytes() == SEED_WITH_LINKS  # the golden note, as a live fill writes it
@@ -203,7 +205,7 @@ def test_long_videos_go_live_and_an_unusable_answer_is_asked_again_live(
         vault: Path, make_context: MakeContext, api: FakeMessagesAPI, cache_dir: Path,
         tmp_path: Path) -> None:
     config = Config(cache_dir=cache_dir, state_dir=tmp_path / "state", batch_poll_seconds=0,
-                    input_token_budget=6000)
+                    input_token_budget=10000)
     seed = write(vault / "a.md", SEED_URL + "\n")
     long = write(vault / "long.md", "https://youtu.be/fxLong00001\n")
     api.batch_polls = 1000

@@ -206,11 +206,12 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
         transcript, why = fetch_transcript(ctx, video)
         block = _analysis(ctx, path, stub, video, transcript, why, usage)
         if block.state == "pending":
-            return Outcome(path, "skipped", "analysis pending", stub.video_id, True)
+            return Outcome(path, "skipped", "analysis pending", stub.video_id, True,
+                           failure=block.failure)
         write_note(ctx, path, lambda current, _: merge_analysis(current, block.text))
         _record(ctx, path, stub, *block.ledger())
         return Outcome(path, "filled", video.title + block.detail(), stub.video_id,
-                       usage=_spent(usage))
+                       usage=_spent(usage), failure=block.failure)
     thumbnail = fetch_thumbnail(ctx, video)
     transcript, why = fetch_transcript(ctx, video)
     block = _analysis(ctx, path, stub, video, transcript, why, usage)
@@ -241,7 +242,8 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
     if earlier:
         detail += f"; this video also has a note: {ctx.rel(earlier[0])}"
     path, renamed = after_fill(ctx, path, stub, video, rendered_last)
-    return Outcome(path, "filled", detail + renamed, stub.video_id, pending, _spent(usage))
+    return Outcome(path, "filled", detail + renamed, stub.video_id, pending, _spent(usage),
+                   block.failure)
 
 
 def _analysis(ctx: Context, path: Path, stub: Stub, video: Video, transcript: Transcript,
@@ -274,6 +276,7 @@ class AnalysisBlock(NamedTuple):
     text: str
     state: Literal["done", "pending", "failed"] = "done"
     reason: str = ""
+    failure: str = ""  # what went wrong (a failed analysis, a refused key): the run exits 1
 
     def ledger(self) -> tuple[str, str]:
         """The ledger's status and reason for the note this block fills."""
@@ -316,13 +319,13 @@ def analysis_block(
         return _pending(inline_text(str(exc)))
     except AnalysisAuthError as exc:
         ctx.analysis_refused = str(exc)
-        return _pending(inline_text(str(exc)))
+        return _pending(inline_text(str(exc)))._replace(failure=str(exc))
     except AnalysisTransientError:
         raise
     except AnalysisError as exc:
         return AnalysisBlock(render_callout("warning", parse.ANALYSIS_FAILED, inline_text(
             f"{_sentence(str(exc))} Run `ytvault sync --retry-failed` to try again.")),
-            "failed", str(exc))
+            "failed", str(exc), f"analysis failed: {exc}")
 
 
 def _pending(message: str) -> AnalysisBlock:

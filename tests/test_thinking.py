@@ -237,3 +237,14 @@ def test_a_refused_key_exits_1_for_sync_and_process(vault: Path, env: dict[str, 
         last = result.stderr.strip().splitlines()[-1]
         assert "failed first:" in last and "was refused (401)" in last
         assert "sk-test" not in result.stdout + result.stderr
+
+
+def test_new_exits_1_when_the_new_notes_analysis_failed(vault: Path, env: dict[str, str]) -> None:
+    with FakeMessagesAPI(thinking_scale=40) as api:
+        result = ytvault({**env, "ANTHROPIC_BASE_URL": api.base_url}, "new", "--vault",
+                         str(vault), f"https://youtu.be/{LONG}")
+
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith("filled: ")  # the note is there, with why in it
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("ytvault: failed first: ") and "cut off twice" in last

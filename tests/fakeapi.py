@@ -1,6 +1,7 @@
 """A local HTTP server that speaks the Anthropic Messages API, for offline tests and benchmarks.
 
-The real SDK talks to it over the network (its transport, httpx2, is not intercepted by respx):
+The real SDK talks to it over the network (its transport, httpx2, is not intercepted by respx);
+scripted replies (`Reply`) and the wire format are in fakewire.py, the model in fakemodel.py:
 
     with FakeMessagesAPI() as api:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
@@ -38,7 +39,7 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
@@ -51,80 +52,7 @@ from fakemodel import (
     thinking_block,
     thinking_tokens,
 )
-
-# The error type the real API sends with each status.
-ERROR_TYPES = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    402: "billing_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    500: "api_error",
-    504: "timeout_error",
-    529: "overloaded_error",
-}
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One scripted answer. Build with the class methods."""
-
-    status: int = 200
-    answer: str | None = None  # the message's text block; None for errors and drops
-    stop_reason: str = "end_turn"
-    error_body: dict[str, Any] | None = None  # the "error" object of an error answer
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0  # seconds to wait before answering
-    drop: bool = False  # close the connection without an answer
-    batch_result: str | None = None  # in a batch: "expired" or "canceled" instead of an answer
-    immediate: bool = False  # answered at once, whatever the server's `delay` (a rate limit)
-    thinking: int | None = None  # tokens the model thinks first; None: as the request makes it
-
-    @classmethod
-    def analysis(
-        cls, data: dict[str, Any], *, stop_reason: str = "end_turn", delay: float = 0.0,
-        thinking: int | None = None,
-    ) -> Reply:
-        return cls.text(json.dumps(data, ensure_ascii=False), stop_reason=stop_reason, delay=delay,
-                        thinking=thinking)
-
-    @classmethod
-    def text(cls, text: str, *, stop_reason: str = "end_turn", delay: float = 0.0,
-             thinking: int | None = None) -> Reply:
-        return cls(answer=text, stop_reason=stop_reason, delay=delay, thinking=thinking)
-
-    @classmethod
-    def refusal(cls) -> Reply:
-        return cls(answer="", stop_reason="refusal")
-
-    @classmethod
-    def error(
-        cls,
-        status: int,
-        type: str | None = None,
-        message: str | None = None,
-        *,
-        retry_after: float | None = None,
-        headers: dict[str, str] | None = None,
-        delay: float = 0.0,
-    ) -> Reply:
-        """An API error. `retry_after` (seconds) is sent as `retry-after` (whole seconds, as the
-        real API does) and `retry-after-ms`, which the SDK reads first. The SDK ignores a wait of
-        0 and backs off 0.5 s, 1 s, 2 s… instead: pass 0.001 for a fast test."""
-        kind = type or ERROR_TYPES.get(status, "api_error")
-        extra = dict(headers or {})
-        if retry_after is not None:
-            extra["retry-after"] = str(math.ceil(retry_after))
-            extra["retry-after-ms"] = f"{retry_after * 1000:g}"
-        body = {"type": kind, "message": message or f"fake {kind} ({status})"}
-        return cls(status=status, error_body=body, headers=extra, delay=delay)
-
-    @classmethod
-    def disconnect(cls, *, delay: float = 0.0) -> Reply:
-        """Close the connection without answering: the SDK sees a connection error."""
-        return cls(drop=True, delay=delay)
+from fakewire import Reply, error_body, iso, request_key, sse_events
 
 
 class Recorded(NamedTuple):
@@ -272,21 +200,21 @@ class FakeMessagesAPI:
             self.times.append(time.monotonic())
         sent = request_key(headers)
         if not sent or (self.api_key is not None and sent != self.api_key):
-            return 401, _error("authentication_error", "invalid x-api-key")
+            return 401, error_body("authentication_error", "invalid x-api-key")
         parts = path.strip("/").split("/")[3:]  # after v1/messages/batches
         if method == "POST" and not parts:
             requests = body.get("requests") if isinstance(body, dict) else None
             ids = [r.get("custom_id") for r in requests or () if isinstance(r, dict)]
             if not requests or len(set(ids)) != len(requests) or not all(
                     isinstance(i, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", i) for i in ids):
-                return 400, _error("invalid_request_error", "requests: a list of requests, "
+                return 400, error_body("invalid_request_error", "requests: a list of requests, "
                                    "each with a unique custom_id ([a-zA-Z0-9_-]{1,64})")
             bid = f"msgbatch_fake{self._next_id():06d}"
             now = time.time()
             batch = {"id": bid, "type": "message_batch", "processing_status": "in_progress",
                      "request_counts": {"processing": len(requests), "succeeded": 0,
                                         "errored": 0, "canceled": 0, "expired": 0},
-                     "created_at": _iso(now), "expires_at": _iso(now + 86400),
+                     "created_at": iso(now), "expires_at": iso(now + 86400),
                      "ended_at": None, "archived_at": None, "cancel_initiated_at": None,
                      "results_url": None}
             self.batches[bid] = {"batch": batch, "requests": requests, "headers": headers,
@@ -294,7 +222,7 @@ class FakeMessagesAPI:
             return 200, batch
         entry = self.batches.get(parts[0]) if parts else None
         if entry is None:
-            return 404, _error("not_found_error", f"Not found: {path}")
+            return 404, error_body("not_found_error", f"Not found: {path}")
         if method == "GET" and len(parts) == 1:
             entry["polls"] += 1
             if entry["polls"] >= self.batch_polls and entry["results"] is None:
@@ -307,7 +235,7 @@ class FakeMessagesAPI:
                 entry["canceled"] = True
                 self._end_batch(entry)
             return 200, entry["batch"]
-        return 404, _error("not_found_error", f"Not found: {path}")
+        return 404, error_body("not_found_error", f"Not found: {path}")
 
     def _end_batch(self, entry: dict[str, Any]) -> None:
         """Answer every request of the batch, as the Messages API would (in request order;
@@ -331,7 +259,7 @@ class FakeMessagesAPI:
             results.append({"custom_id": request["custom_id"], "result": result})
         entry["results"] = results
         entry["batch"].update(processing_status="ended", request_counts=counts,
-                              ended_at=_iso(time.time()),
+                              ended_at=iso(time.time()),
                               results_url=f"{self.base_url}/v1/messages/batches/"
                                           f"{entry['batch']['id']}/results")
 
@@ -352,25 +280,9 @@ class FakeMessagesAPI:
                                    "limit", headers={"retry-after": str(wait)}), immediate=True)
 
 
-def _iso(timestamp: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
-
-
-def _error(kind: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "error": {"type": kind, "message": message}}
-
-
 def default_reply(body: dict[str, Any]) -> Reply:
     """The model's own answer to a request (fakemodel.default_answer)."""
     return Reply.text(default_answer(body))
-
-
-def request_key(headers: dict[str, str]) -> str | None:
-    """The key a request carries: SDK 2.x sends `authorization: Bearer`, older ones `x-api-key`."""
-    bearer = headers.get("authorization", "")
-    if bearer.lower().startswith("bearer "):
-        return bearer[7:].strip() or None
-    return headers.get("x-api-key") or None
 
 
 def _invalid(path: str, headers: dict[str, str], body: Any, key: str | None) -> Reply | None:
@@ -435,48 +347,13 @@ def _message(api: FakeMessagesAPI, body: dict[str, Any], reply: Reply) -> dict[s
     }
 
 
-def _events(message: dict[str, Any]) -> str:
-    """`message` as the server-sent events of a streamed answer, in the API's order."""
-    def event(kind: str, data: dict[str, Any]) -> str:
-        return f"event: {kind}\ndata: {json.dumps({'type': kind, **data}, ensure_ascii=False)}\n\n"
-
-    usage = message["usage"]
-    start = {**message, "content": [], "stop_reason": None,
-             "usage": {**usage, "output_tokens": 1}}
-    out = [event("message_start", {"message": start})]
-    for index, block in enumerate(message["content"]):
-        if block["type"] == "thinking":
-            out.append(event("content_block_start", {"index": index, "content_block": {
-                "type": "thinking", "thinking": "", "signature": ""}}))
-            out += [event("content_block_delta", {"index": index, "delta": {
-                "type": "thinking_delta", "thinking": piece}}) for piece in _pieces(
-                block["thinking"])]
-            out.append(event("content_block_delta", {"index": index, "delta": {
-                "type": "signature_delta", "signature": block["signature"]}}))
-        else:
-            out.append(event("content_block_start", {"index": index, "content_block": {
-                "type": "text", "text": ""}}))
-            out += [event("content_block_delta", {"index": index, "delta": {
-                "type": "text_delta", "text": piece}}) for piece in _pieces(block["text"])]
-        out.append(event("content_block_stop", {"index": index}))
-    out.append(event("message_delta", {
-        "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
-        "usage": usage}))
-    out.append(event("message_stop", {}))
-    return "".join(out)
-
-
-def _pieces(text: str, size: int = 200) -> list[str]:
-    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
-
-
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
+    def handleerror_body(self, request: Any, client_address: Any) -> None:
         # A client that gave up (a timeout test) leaves a broken pipe: expected, not news.
         if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
+            super().handleerror_body(request, client_address)
 
 
 def _handler_for(api: FakeMessagesAPI) -> type[BaseHTTPRequestHandler]:
@@ -505,7 +382,7 @@ def _handler_for(api: FakeMessagesAPI) -> type[BaseHTTPRequestHandler]:
                 self._send(reply.status, {"type": "error", "error": reply.error_body},
                            reply.headers)
             elif isinstance(body, dict) and body.get("stream"):
-                self._send(reply.status, _events(_message(api, body, reply)),
+                self._send(reply.status, sse_events(_message(api, body, reply)),
                            {**reply.headers, "content-type": "text/event-stream"})
             else:
                 self._send(reply.status, _message(api, body, reply), reply.headers)

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakeapi import FakeMessagesAPI, Reply, request_key
+from fakeapi import FakeMessagesAPI
 from fakemodel import count_tokens, request_tokens
+from fakewire import Reply, request_key
 
 from ytvault.analysis import pace
 from ytvault.analysis.chunking import part_budgets

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, SEED_URL, MakeContext
-from fakeapi import FakeMessagesAPI, Reply
+from fakeapi import FakeMessagesAPI
+from fakewire import Reply
 
 from ytvault.commands.status import render_status
 from ytvault.config.settings import Config

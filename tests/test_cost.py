@@ -90,7 +90,7 @@ def test_each_note_records_its_tokens_and_cost_and_status_sums_them(
 
 def test_a_failed_analysis_still_counts_what_it_spent(
         vault: Path, make_context: MakeContext, api: FakeMessagesAPI) -> None:
-    from fakeapi import Reply
+    from fakewire import Reply
 
     api.script(Reply.text("not json"), Reply.text("not json"))
     (vault / "a.md").write_text(SEED_URL + "\n")

@@ -8,7 +8,8 @@ import threading
 from pathlib import Path
 
 from conftest import MakeContext
-from fakeapi import FakeMessagesAPI, Reply
+from fakeapi import FakeMessagesAPI
+from fakewire import Reply
 from ytfakes import Returns, recorded_info, youtube_extractor
 
 from ytvault.analysis.claude import ClaudeAnalyzer

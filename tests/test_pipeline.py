@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml as pyyaml
 from conftest import FIXTURES, SEED_URL, MakeContext, props
-from fakeapi import FakeMessagesAPI, Reply
+from fakeapi import FakeMessagesAPI
+from fakewire import Reply
 from ruamel.yaml import YAML
 from ytfakes import Raises, youtube_extractor
 

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 import ytfakes as fk
 from conftest import FIXTURES, SEED_URL, MakeContext
-from fakeapi import FakeMessagesAPI, Reply
+from fakeapi import FakeMessagesAPI
 from fakemodel import request_tokens
+from fakewire import Reply
 
 from ytvault.analysis.chunking import part_budgets
 from ytvault.config.sections import DEFAULT_SECTIONS

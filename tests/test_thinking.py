@@ -13,8 +13,9 @@ from typing import Any
 
 import anthropic
 import pytest
-from fakeapi import FakeMessagesAPI, Reply
+from fakeapi import FakeMessagesAPI
 from fakemodel import EFFORTS, count_tokens, request_tokens
+from fakewire import Reply
 
 from ytvault.analysis.claude import ClaudeAnalyzer
 from ytvault.analysis.thinking import Attempt, after_cut_off, needs_streaming

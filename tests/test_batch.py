@@ -228,6 +228,24 @@ def test_long_videos_go_live_and_an_unusable_answer_is_asked_again_live(
     assert usage is not None and usage.requests == 2 and usage.batch
 
 
+def test_a_batch_answer_cut_off_is_asked_once_more_live_with_more_room(
+        vault: Path, make_context: MakeContext, api: FakeMessagesAPI, config: Config) -> None:
+    seed = write(vault / "a.md", SEED_URL + "\n")
+    ctx = make_context(config=config)
+    # what the batch answers for the seed: thinking took all its room
+    api.script(Reply.text("{}", thinking=10**6))
+
+    outcomes, _ = run(ctx)
+
+    [batched] = [r["params"] for r in api.batch_creates[0].body["requests"]]
+    [live] = [r.body for r in api.message_requests]  # the second and last paid attempt
+    assert live["max_tokens"] == 2 * batched["max_tokens"]
+    assert live["output_config"]["effort"] == "low" != batched["output_config"]["effort"]
+    assert seed.read_bytes() == SEED_WITH_LINKS
+    usage = next(o.usage for o in outcomes if o.note.name == "a.md")
+    assert usage is not None and usage.requests == 2
+
+
 def test_the_cli_resumes_a_batch_after_the_process_was_killed(
         vault: Path, cache_dir: Path, tmp_path: Path) -> None:
     note = write(vault / "a.md", SEED_URL + "\n")

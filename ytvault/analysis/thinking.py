@@ -24,8 +24,9 @@ EFFORTS: tuple[Effort, ...] = ("low", "medium", "high", "xhigh", "max")
 _ITEM_TOKENS = {"paragraph": 50, "list": 50, "quotes": 40}
 _FRAME_TOKENS = 100
 # Room for thinking at `high`: a floor plus a share of the input (a longer transcript is more
-# to weigh), scaled per effort. About twice what bench/cost.py measured the model think, so a
-# usual answer is never cut off (docs/analysis.md, "Thinking").
+# to weigh), scaled per effort. Two to four times what bench/cost.py measured the test server
+# think (it thinks as Anthropic describes), so a usual answer is not cut off, and a runaway one
+# stops at a known cost (docs/analysis.md, "Thinking").
 _THINKING_FLOOR, _THINKING_PER_INPUT = 2_000, 0.3
 _EFFORT_SHARE: dict[Effort, float] = {
     "low": 0.25, "medium": 0.5, "high": 1.0, "xhigh": 2.0, "max": 4.0}

@@ -43,7 +43,8 @@ from common import (
 from make_vault import build_vault
 
 sys.path.insert(0, str(REPO / "tests"))
-from fakeapi import FakeMessagesAPI, Reply  # tests/fakeapi.py: tests/ is not a package
+from fakeapi import FakeMessagesAPI  # tests/fakeapi.py: tests/ is not a package
+from fakewire import Reply
 
 TARGET_SHARE = 0.8
 SOURCES = ["Yf1o0TQzry8", "fxGerman01C", "fxHostile1D", "fxShort001F"]  # cached, with transcripts

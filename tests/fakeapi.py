@@ -1,6 +1,7 @@
 """A local HTTP server that speaks the Anthropic Messages API, for offline tests and benchmarks.
 
-The real SDK talks to it over the network (its transport, httpx2, is not intercepted by respx):
+The real SDK talks to it over the network (its transport, httpx2, is not intercepted by respx);
+scripted replies (`Reply`) and the wire format are in fakewire.py, the model in fakemodel.py:
 
     with FakeMessagesAPI() as api:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
@@ -13,6 +14,15 @@ JSONL, cancel): a batch ends at its `batch_polls`-th retrieve, and its requests 
 then, each as a Messages request would be (scripted replies first). Usage counts prompt
 caching: a prefix up to a `cache_control` breakpoint, once seen and at least
 `cache_min_tokens` long, is read from the cache by the requests that repeat it.
+
+As a model it follows what Anthropic documents for the 5.x models (fakemodel.py): adaptive
+thinking on by default and taken out of `max_tokens`, a denser tokenizer, answers sized to the
+request and cut at `max_tokens`, the 400s for what those models refuse. `"stream": true` is
+answered with server-sent events (thinking deltas, then text deltas), as the SDK reads them.
+
+A request the real API would refuse (400) is a bug in ytvault: leaving the `with` block raises
+AssertionError when there was one, unless the test said it expects them
+(`api.expect_refusals()`). `thinking_scale` makes the model think more (or less) than usual.
 
 Standalone: `python tests/fakeapi.py --port 8765 [--delay 1.5]` prints its base URL.
 """
@@ -29,111 +39,20 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, NamedTuple
 
-ANALYSES = Path(__file__).parent / "fixtures" / "analysis"
-
-# The error type the real API sends with each status.
-ERROR_TYPES = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    402: "billing_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    500: "api_error",
-    504: "timeout_error",
-    529: "overloaded_error",
-}
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One scripted answer. Build with the class methods."""
-
-    status: int = 200
-    answer: str | None = None  # the message's text block; None for errors and drops
-    stop_reason: str = "end_turn"
-    error_body: dict[str, Any] | None = None  # the "error" object of an error answer
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0  # seconds to wait before answering
-    drop: bool = False  # close the connection without an answer
-    batch_result: str | None = None  # in a batch: "expired" or "canceled" instead of an answer
-    immediate: bool = False  # answered at once, whatever the server's `delay` (a rate limit)
-    raw: str | None = None  # a body sent as it is, with `content_type` (a malformed answer)
-    content_type: str = "application/json"
-    echo_header: str | None = None  # a request header whose value the error message repeats
-
-    @classmethod
-    def analysis(
-        cls, data: dict[str, Any], *, stop_reason: str = "end_turn", delay: float = 0.0
-    ) -> Reply:
-        return cls.text(json.dumps(data, ensure_ascii=False), stop_reason=stop_reason, delay=delay)
-
-    @classmethod
-    def text(cls, text: str, *, stop_reason: str = "end_turn", delay: float = 0.0) -> Reply:
-        return cls(answer=text, stop_reason=stop_reason, delay=delay)
-
-    @classmethod
-    def refusal(cls) -> Reply:
-        return cls(answer="", stop_reason="refusal")
-
-    @classmethod
-    def error(
-        cls,
-        status: int,
-        type: str | None = None,
-        message: str | None = None,
-        *,
-        retry_after: float | None = None,
-        headers: dict[str, str] | None = None,
-        delay: float = 0.0,
-    ) -> Reply:
-        """An API error. `retry_after` (seconds) is sent as `retry-after` (whole seconds, as the
-        real API does) and `retry-after-ms`, which the SDK reads first. The SDK ignores a wait of
-        0 and backs off 0.5 s, 1 s, 2 s… instead: pass 0.001 for a fast test."""
-        kind = type or ERROR_TYPES.get(status, "api_error")
-        extra = dict(headers or {})
-        if retry_after is not None:
-            extra["retry-after"] = str(math.ceil(retry_after))
-            extra["retry-after-ms"] = f"{retry_after * 1000:g}"
-        body = {"type": kind, "message": message or f"fake {kind} ({status})"}
-        return cls(status=status, error_body=body, headers=extra, delay=delay)
-
-    @classmethod
-    def malformed(cls, kind: str) -> Reply:
-        """A 200 answer that is not a message, as a faulty gateway or proxy sends: `not-json`
-        (a cut-off body), `html` (an HTML page), `no-usage` (a message without `usage`) or
-        `error-object` (an error, with status 200)."""
-        message = {"id": "msg_fake_malformed", "type": "message", "role": "assistant",
-                   "model": "claude-fake", "content": [{"type": "text", "text": "{}"}],
-                   "stop_reason": "end_turn", "stop_sequence": None}
-        bodies = {
-            "not-json": ('{"id": "msg_fake_malformed", "type": "message", "content": [{"ty',
-                         "application/json"),
-            "html": ("<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"),
-            "no-usage": (json.dumps(message), "application/json"),
-            "error-object": (json.dumps(_error("overloaded_error", "Overloaded")),
-                             "application/json"),
-        }
-        body, content_type = bodies[kind]
-        return cls(raw=body, content_type=content_type)
-
-    @classmethod
-    def echo(cls, status: int = 401, header: str = "authorization") -> Reply:
-        """An error whose message repeats a request header, as some gateways do with the
-        `Authorization` header of a request they refuse."""
-        return replace(cls.error(status, message=f"refused; the request's {header} was"),
-                       echo_header=header)
-
-    @classmethod
-    def disconnect(cls, *, delay: float = 0.0) -> Reply:
-        """Close the connection without answering: the SDK sees a connection error."""
-        return cls(drop=True, delay=delay)
+from fakemodel import (
+    count_tokens,
+    cut_to_tokens,
+    default_answer,
+    refusal,
+    request_tokens,
+    thinking_block,
+    thinking_tokens,
+)
+from fakewire import Reply, error_body, iso, request_key, sse_events
 
 
 class Recorded(NamedTuple):
@@ -152,8 +71,11 @@ class FakeMessagesAPI:
 
     def __init__(self, *, port: int = 0, api_key: str | None = None, delay: float = 0.0,
                  rate_limit: float = 0.0, batch_polls: int = 1,
-                 cache_min_tokens: int = 1024) -> None:
+                 cache_min_tokens: int = 1024, thinking_scale: float = 1.0) -> None:
         self.api_key = api_key
+        self.thinking_scale = thinking_scale
+        self.refused: list[str] = []  # the 400s answered to requests the real API refuses
+        self._refusals_expected = False
         self.delay = delay
         self.batch_polls = batch_polls  # a batch ends at its batch_polls-th retrieve
         self.cache_min_tokens = cache_min_tokens
@@ -201,10 +123,17 @@ class FakeMessagesAPI:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def expect_refusals(self) -> None:
+        """This test sends requests the real API refuses, on purpose."""
+        self._refusals_expected = True
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        if exc_type is None and self.refused and not self._refusals_expected:
+            raise AssertionError(f"the fake API refused {len(self.refused)} request(s) as the "
+                                 f"real one would; the first: {self.refused[0]}")
 
     def serve_forever(self) -> None:
         self._server.serve_forever()
@@ -224,37 +153,41 @@ class FakeMessagesAPI:
                 self.times.append(time.monotonic())
             # A malformed request is answered 400 and leaves the script for the next one.
             if problem is not None:
+                if problem.status == 400 and problem.error_body:
+                    self.refused.append(str(problem.error_body["message"]))
                 return problem
             scripted = self._script.popleft() if self._script else None
             if scripted is None and self.rate_limit and not in_batch:
                 scripted = self._over_limit()
         return scripted or default_reply(body)
 
-    def _usage(self, body: dict[str, Any], text: str) -> dict[str, int]:
-        """Tokens (a JSON body's characters / 4), with the prefixes up to each cache_control
+    def _usage(self, body: dict[str, Any], output_tokens: int) -> dict[str, int]:
+        """Tokens (fakemodel's tokenizer), with the prefixes up to each cache_control
         breakpoint written to, or read from, the cache."""
-        total = len(json.dumps(body)) // 4
+        total = request_tokens(body)
         blocks: list[Any] = [body.get("model")]
         marks: list[tuple[str, int]] = []  # (prefix key, tokens) at each breakpoint
+        tokens = 0
         system = body.get("system")
         contents = [system] if isinstance(system, (str, list)) else []
         contents += [m.get("content") for m in body.get("messages") or ()]
         for content in contents:
             for block in content if isinstance(content, list) else [content]:
                 blocks.append(block)
+                text = block.get("text", "") if isinstance(block, dict) else str(block)
+                tokens += count_tokens(str(text)) + 4
                 if isinstance(block, dict) and block.get("cache_control"):
-                    prefix = json.dumps(blocks, sort_keys=True)
-                    marks.append((prefix, len(prefix) // 4))
+                    marks.append((json.dumps(blocks, sort_keys=True), tokens))
         read = written = 0
         with self._lock:
-            for prefix, tokens in marks:
+            for prefix, size in marks:
                 if prefix in self._cached:
-                    read = tokens
-                elif tokens >= self.cache_min_tokens:
+                    read = size
+                elif size >= self.cache_min_tokens:
                     self._cached.add(prefix)
-                    written = tokens - read
+                    written = size - read
         return {"input_tokens": max(0, total - read - written),
-                "output_tokens": max(1, len(text) // 4),
+                "output_tokens": max(1, output_tokens),
                 "cache_creation_input_tokens": written, "cache_read_input_tokens": read}
 
     # The Message Batches API.
@@ -267,21 +200,21 @@ class FakeMessagesAPI:
             self.times.append(time.monotonic())
         sent = request_key(headers)
         if not sent or (self.api_key is not None and sent != self.api_key):
-            return 401, _error("authentication_error", "invalid x-api-key")
+            return 401, error_body("authentication_error", "invalid x-api-key")
         parts = path.strip("/").split("/")[3:]  # after v1/messages/batches
         if method == "POST" and not parts:
             requests = body.get("requests") if isinstance(body, dict) else None
             ids = [r.get("custom_id") for r in requests or () if isinstance(r, dict)]
             if not requests or len(set(ids)) != len(requests) or not all(
                     isinstance(i, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", i) for i in ids):
-                return 400, _error("invalid_request_error", "requests: a list of requests, "
+                return 400, error_body("invalid_request_error", "requests: a list of requests, "
                                    "each with a unique custom_id ([a-zA-Z0-9_-]{1,64})")
             bid = f"msgbatch_fake{self._next_id():06d}"
             now = time.time()
             batch = {"id": bid, "type": "message_batch", "processing_status": "in_progress",
                      "request_counts": {"processing": len(requests), "succeeded": 0,
                                         "errored": 0, "canceled": 0, "expired": 0},
-                     "created_at": _iso(now), "expires_at": _iso(now + 86400),
+                     "created_at": iso(now), "expires_at": iso(now + 86400),
                      "ended_at": None, "archived_at": None, "cancel_initiated_at": None,
                      "results_url": None}
             self.batches[bid] = {"batch": batch, "requests": requests, "headers": headers,
@@ -289,7 +222,7 @@ class FakeMessagesAPI:
             return 200, batch
         entry = self.batches.get(parts[0]) if parts else None
         if entry is None:
-            return 404, _error("not_found_error", f"Not found: {path}")
+            return 404, error_body("not_found_error", f"Not found: {path}")
         if method == "GET" and len(parts) == 1:
             entry["polls"] += 1
             if entry["polls"] >= self.batch_polls and entry["results"] is None:
@@ -302,7 +235,7 @@ class FakeMessagesAPI:
                 entry["canceled"] = True
                 self._end_batch(entry)
             return 200, entry["batch"]
-        return 404, _error("not_found_error", f"Not found: {path}")
+        return 404, error_body("not_found_error", f"Not found: {path}")
 
     def _end_batch(self, entry: dict[str, Any]) -> None:
         """Answer every request of the batch, as the Messages API would (in request order;
@@ -326,7 +259,7 @@ class FakeMessagesAPI:
             results.append({"custom_id": request["custom_id"], "result": result})
         entry["results"] = results
         entry["batch"].update(processing_status="ended", request_counts=counts,
-                              ended_at=_iso(time.time()),
+                              ended_at=iso(time.time()),
                               results_url=f"{self.base_url}/v1/messages/batches/"
                                           f"{entry['batch']['id']}/results")
 
@@ -347,134 +280,9 @@ class FakeMessagesAPI:
                                    "limit", headers={"retry-after": str(wait)}), immediate=True)
 
 
-def _iso(timestamp: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
-
-
-def _error(kind: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "error": {"type": kind, "message": message}}
-
-
 def default_reply(body: dict[str, Any]) -> Reply:
-    """The golden analysis of a video that has a file in fixtures/analysis/ and whose title the
-    prompt gives; the merge of a long video's parts (`merge_reply`); otherwise a small
-    plausible one from the prompt: its title, a quote of its transcript."""
-    prompt = _user_text(body)
-    schema = ((body.get("output_config") or {}).get("format") or {}).get("schema")
-    if "<candidates>" in prompt:
-        return merge_reply(prompt, schema)
-    path = _golden(prompt)
-    if path is not None:
-        text = path.read_text(encoding="utf-8")
-        return Reply.text(text) if _fits(json.loads(text), schema) else Reply.analysis(
-            _fit(json.loads(text), schema))
-    title = re.search(r"^title: (.*)$", prompt, re.MULTILINE)
-    block = re.search(r"<transcript>\s*(.*?)\s*</transcript>", prompt, re.DOTALL)
-    spoken = _CHAPTER_MARK.sub("", block.group(1)) if block else prompt
-    words = spoken.split()
-    quote = " ".join(words[:12]) or "Nothing was said."
-    name = title.group(1) if title else "this video"
-    return Reply.analysis(_fit({
-        "summary": f"A speaker presents {name}.",
-        "ideas": ["The main idea of the video is stated early."],
-        "insights": ["The examples support the main idea."],
-        "quotes": [quote],
-        "habits": ["Review the topic regularly."],
-        "facts": ["The video has a transcript."],
-        "references": ["YouTube"],
-        "recommendations": ["Watch the whole video."],
-    }, schema))
-
-
-_CHAPTER_MARK = re.compile(r"^\[\d+:\d\d(?::\d\d)?\] .*$", re.MULTILINE)
-
-
-def _golden(prompt: str) -> Path | None:
-    """The fixtures/analysis/ file of the video whose title the prompt gives (it holds no id)."""
-    for path in sorted(ANALYSES.glob("*.json")):
-        info = ANALYSES.parent / "cache" / "videos" / path.stem / "info.json"
-        title = json.loads(info.read_text(encoding="utf-8"))["title"]
-        if f"\ntitle: {' '.join(title.split())}\n" in prompt:
-            return path
-    return None
-
-
-def merge_reply(prompt: str, schema: Any) -> Reply:
-    """The whole video's analysis from a merge request's <candidates>: each list the parts'
-    items taken in turn, without repeats, within the request's budget; quotes the candidates'
-    numbers, one part after another (a rank, not the order they are said in)."""
-    block = prompt.split("<candidates>", 1)[1].split("</candidates>", 1)[0]
-    budget = dict((name, int(n)) for name, n in re.findall(
-        r"(\w+) (\d+) (?:items?|sentences?)", prompt.rsplit("Budget, at most:", 1)[1]))
-    items: dict[str, list[list[str]]] = {}
-    numbers: dict[str, list[tuple[int, int]]] = {}  # section: (part, number)
-    section = ""
-    for line in block.splitlines():
-        head = re.fullmatch(r"(\w+)(?: \(found in the transcript\))?:(?: (.*))?", line)
-        if line.startswith("part "):
-            for lists in items.values():
-                lists.append([])
-        elif head:
-            section = head.group(1)
-            items.setdefault(section, [[]])
-        elif line.startswith("- ") and "(found in the transcript)" not in line:
-            quote = re.match(r"- (\d+) \[[\d:]+, part (\d+)\]", line)
-            if quote:
-                numbers.setdefault(section, []).append((int(quote.group(2)), int(quote.group(1))))
-            else:
-                items[section][-1].append(line[2:])
-    data: dict[str, Any] = {}
-    for key, spec in (schema or {}).get("properties", {}).items():
-        if spec.get("type") == "string":
-            data[key] = "The whole video, from its parts."
-        elif (spec.get("items") or {}).get("type") == "integer":
-            picks = sorted(numbers.get(key, []), key=lambda pn: (pn[0] % 2, pn))  # a rank
-            data[key] = [n for _, n in picks][:budget.get(key, 1)]
-        else:
-            turns = [item for row in itertools.zip_longest(*items.get(key, [[]]))
-                     for item in row if item]
-            data[key] = list(dict.fromkeys(turns))[:budget.get(key, 1)]
-    return Reply.analysis(data)
-
-
-def _fits(data: dict[str, Any], schema: Any) -> bool:
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    return not isinstance(properties, dict) or set(properties) == set(data)
-
-
-def _fit(data: dict[str, Any], schema: Any) -> dict[str, Any]:
-    """`data` with exactly the fields the request's output schema asks for (custom sections,
-    the merge of a long video's parts); a field it lacks gets a plausible made-up value."""
-    if _fits(data, schema):
-        return data
-    out: dict[str, Any] = {}
-    for key, spec in schema["properties"].items():
-        if key in data:
-            out[key] = data[key]
-        elif isinstance(spec, dict) and spec.get("type") == "array":
-            out[key] = [f"One of the video's {key}."]
-        else:
-            out[key] = f"The video's {key}."
-    return out
-
-
-def _user_text(body: dict[str, Any]) -> str:
-    parts: list[str] = []
-    for message in body.get("messages") or ():
-        content = message.get("content") if isinstance(message, dict) else None
-        if isinstance(content, str):
-            parts.append(content)
-        elif isinstance(content, list):
-            parts += [b.get("text", "") for b in content if isinstance(b, dict)]
-    return "\n".join(parts)
-
-
-def request_key(headers: dict[str, str]) -> str | None:
-    """The key a request carries: SDK 2.x sends `authorization: Bearer`, older ones `x-api-key`."""
-    bearer = headers.get("authorization", "")
-    if bearer.lower().startswith("bearer "):
-        return bearer[7:].strip() or None
-    return headers.get("x-api-key") or None
+    """The model's own answer to a request (fakemodel.default_answer)."""
+    return Reply.text(default_answer(body))
 
 
 def _invalid(path: str, headers: dict[str, str], body: Any, key: str | None) -> Reply | None:
@@ -505,20 +313,37 @@ def _invalid(path: str, headers: dict[str, str], body: Any, key: str | None) -> 
     if fmt is not None and (fmt.get("type") != "json_schema"
                             or not isinstance(fmt.get("schema"), dict)):
         return Reply.error(400, message="output_config.format: a json_schema with a schema")
-    return None
+    problem = refusal(body)
+    return Reply.error(400, message=problem) if problem else None
 
 
 def _message(api: FakeMessagesAPI, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
-    text = reply.answer or ""
+    """The message the model answers with: its thinking first, then the text, both out of
+    `max_tokens`; what does not fit is cut off there."""
+    text, stop = reply.answer or "", reply.stop_reason
+    think = (reply.thinking if reply.thinking is not None
+             else thinking_tokens(body, api.thinking_scale) if stop != "refusal" else 0)
+    limit = body["max_tokens"]
+    content: list[dict[str, Any]] = []
+    if think:
+        content.append(thinking_block(min(think, limit)))
+    room = limit - think
+    size = count_tokens(text)
+    if size > room:
+        text, stop, used = cut_to_tokens(text, max(0, room)), "max_tokens", limit
+    else:
+        used = think + size
+    if text:
+        content.append({"type": "text", "text": text})
     return {
         "id": f"msg_fake{api._next_id():06d}",
         "type": "message",
         "role": "assistant",
         "model": body.get("model"),
-        "content": [{"type": "text", "text": text}] if text else [],
-        "stop_reason": reply.stop_reason,
+        "content": content,
+        "stop_reason": stop,
         "stop_sequence": None,
-        "usage": api._usage(body, text),
+        "usage": api._usage(body, used),
     }
 
 
@@ -553,18 +378,20 @@ def _handler_for(api: FakeMessagesAPI) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 self.connection.close()
                 return
-            if reply.raw is not None:
-                self._send(reply.status, reply.raw, reply.headers, reply.content_type)
-                return
-            if reply.error_body is not None:
+            if reply.raw is not None:  # a malformed answer, sent as it is
+                self._send(reply.status, reply.raw,
+                           {"content-type": reply.content_type, **reply.headers})
+            elif reply.error_body is not None:
                 error = reply.error_body
-                if reply.echo_header is not None:
+                if reply.echo_header is not None:  # a gateway that repeats a request header
                     error = {**error, "message": f"{error['message']} "
                                                  f"{headers.get(reply.echo_header, '')!r}"}
-                payload = {"type": "error", "error": error}
+                self._send(reply.status, {"type": "error", "error": error}, reply.headers)
+            elif isinstance(body, dict) and body.get("stream"):
+                self._send(reply.status, sse_events(_message(api, body, reply)),
+                           {**reply.headers, "content-type": "text/event-stream"})
             else:
-                payload = _message(api, body, reply)
-            self._send(reply.status, payload, reply.headers)
+                self._send(reply.status, _message(api, body, reply), reply.headers)
 
         def do_GET(self) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -576,13 +403,13 @@ def _handler_for(api: FakeMessagesAPI) -> type[BaseHTTPRequestHandler]:
             self._send(404, {"type": "error", "error": {"type": "not_found_error",
                                                         "message": f"Not found: {self.path}"}}, {})
 
-        def _send(self, status: int, payload: Any, headers: dict[str, str],
-                  content_type: str | None = None) -> None:
-            jsonl = isinstance(payload, str)  # a batch's results file, or a raw body
-            data = (payload if jsonl else json.dumps(payload, ensure_ascii=False)).encode()
+        def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
+            raw = isinstance(payload, str)  # a batch's results file, a stream's events
+            data = (payload if raw else json.dumps(payload, ensure_ascii=False)).encode()
             self.send_response(status)
-            self.send_header("content-type", content_type or (
-                "application/binary" if jsonl else "application/json"))
+            if "content-type" not in headers:
+                self.send_header("content-type",
+                                 "application/binary" if raw else "application/json")
             self.send_header("content-length", str(len(data)))
             self.send_header("request-id", f"req_fake{api._next_id():06d}")
             for name, value in headers.items():

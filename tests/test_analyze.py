@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakeapi import FakeMessagesAPI, Reply, request_key
+from fakeapi import FakeMessagesAPI
+from fakemodel import count_tokens, request_tokens
+from fakewire import Reply, request_key
 
 from ytvault.analysis import claude, pace
-from ytvault.analysis.chunking import Part
+from ytvault.analysis.chunking import Part, part_budgets
 from ytvault.analysis.claude import ClaudeAnalyzer, base_url
 from ytvault.analysis.prompt import build_prompt
 from ytvault.analysis.quotes import check_quotes
@@ -79,7 +81,10 @@ def test_seed_video_gets_the_golden_analysis(api: FakeMessagesAPI) -> None:
     system, user = build_prompt(video, transcript)
     assert path == "/v1/messages"
     assert body["model"] == config.model == "claude-sonnet-5-5"
-    assert body["max_tokens"] == config.max_output_tokens
+    # room for the answer the request asks for and the thinking before it, not the most
+    answer = count_tokens(json.dumps(golden().model_dump()))
+    assert answer < body["max_tokens"] < config.max_output_tokens
+    assert body["output_config"]["effort"] == config.effort
     assert body["system"] == [
         {"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}
     ]
@@ -327,10 +332,14 @@ def test_a_cut_off_answer_is_retried_once_then_fails(api: FakeMessagesAPI) -> No
     cut = Reply.text('{"summary": "Ilya Sutskever talks', stop_reason="max_tokens")
     api.script(cut, cut)
 
-    with pytest.raises(AnalysisError, match=r"cut off at max_output_tokens=4096; raise it"):
-        analyzer(max_output_tokens=4096).analyze(*load(SEED))
+    with pytest.raises(AnalysisError, match=r"cut off twice \(max_tokens=\d+ at effort "
+                       r"medium, then max_tokens=8192 at effort medium; thinking counts "
+                       r"against it\): lower `effort` or raise `max_output_tokens`"):
+        analyzer(max_output_tokens=8192).analyze(*load(SEED))
 
-    assert len(api.message_requests) == 2
+    # never the same request twice: the second has more room
+    first, second = (r.body for r in api.message_requests)
+    assert first["max_tokens"] < second["max_tokens"] == 8192
 
 
 def test_a_cut_off_answer_then_a_whole_one_succeeds(api: FakeMessagesAPI) -> None:
@@ -480,6 +489,7 @@ def test_the_transcript_language_is_given() -> None:
 
 def test_the_fake_answers_a_malformed_request_like_the_api() -> None:
     with FakeMessagesAPI() as fake:
+        fake.expect_refusals()
         request = urllib.request.Request(
             f"{fake.base_url}/v1/messages",
             data=json.dumps({"model": "m", "messages": []}).encode(),
@@ -515,15 +525,17 @@ def spoken_lines(text: str) -> str:
 def test_a_long_video_is_analysed_in_parts_that_each_fit_the_budget(
         api: FakeMessagesAPI) -> None:
     video, transcript = load(LONG)
-    claude = analyzer(input_token_budget=6500)
+    claude = analyzer(input_token_budget=12000)
     planned = claude.plan(video, transcript)
 
     result = claude.analyze(video, transcript)
 
     requests = [r.body for r in api.message_requests]
     assert len(planned) == 5 and len(requests) == 6  # five parts, then the whole video's
-    assert all(body_tokens(body) <= 6500 for body in requests)
-    assert body_tokens(build_prompt_body(video, transcript)) > 6500  # one request would not fit
+    # by the 5.x tokenizer (denser than characters ÷ 4) and by the JSON sent
+    assert all(request_tokens(body) <= 12000 for body in requests)
+    assert all(body_tokens(body) <= 12000 for body in requests)
+    assert request_tokens(build_prompt_body(video, transcript)) > 12000  # one would not fit
     parts, merge = requests[:5], requests[5]
     # each part: the same cached prefix (instructions, then the <video> block), its own slice
     assert len({json.dumps(b["system"]) for b in requests}) == 1
@@ -547,14 +559,17 @@ def test_a_long_video_is_analysed_in_parts_that_each_fit_the_budget(
     asked = merge["messages"][0]["content"][1]["text"]
     assert all(f"part {n} (" in asked for n in range(1, 6))
     assert "rank them" in asked and "join up across parts" in asked
-    assert result.summary == "The whole video, from its parts."
-    assert result.ideas == ["The main idea of the video is stated early."]  # five, the same
-    # a quote from every part, found in the transcript, in the order they are said
+    assert result.summary == "The whole video, from its parts."  # the merge's, not a part's
+    caps = part_budgets(DEFAULT_SECTIONS, transcript, video.duration)
+    assert 0 < len(result.ideas) <= caps["ideas"] and len(set(result.ideas)) == len(result.ideas)
+    assert all(getattr(result, name) for name in SECTIONS)
+    # quotes: found in the transcript, within the budget, in the order they are said, from
+    # several parts
     checked = check_quotes(result, transcript, DEFAULT_SECTIONS)
-    assert checked.found == len(result.quotes) == 5
+    assert checked.missing == 0 and 2 <= checked.found == len(result.quotes) <= caps["quotes"]
     starts = list(checked.times.values())
     assert starts == sorted(starts)  # type: ignore[type-var]
-    assert [planned_part(planned, t) for t in starts] == [1, 2, 3, 4, 5]
+    assert len({planned_part(planned, t) for t in starts}) >= 2
 
 
 def planned_part(parts: list[Part], seconds: float | None) -> int:
@@ -583,7 +598,7 @@ REPEATED = "Measure first, then change one thing at a time."  # said in every ch
 def test_the_merge_ranks_every_parts_candidates_within_the_whole_videos_budget(
         api: FakeMessagesAPI) -> None:
     video, transcript = load(LONG)
-    claude = analyzer(input_token_budget=6500)
+    claude = analyzer(input_token_budget=12000)
     planned = claude.plan(video, transcript)
     for n, part in enumerate(planned):
         said = part.transcript.snippets

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, SEED_URL, MakeContext
-from fakeapi import FakeMessagesAPI, Reply
+from fakeapi import FakeMessagesAPI
+from fakewire import Reply
 
 from ytvault.commands.status import render_status
 from ytvault.config.settings import Config
@@ -63,7 +64,9 @@ def test_a_backfill_goes_out_as_one_batch_and_each_note_is_written_from_its_resu
     assert sorted(r["custom_id"] for r in requests) == ["Yf1o0TQzry8", "fxGerman01C"]
     for request in requests:  # a Messages request like the live one
         params = request["params"]
-        assert params["model"] == config.model and params["max_tokens"] == 8192
+        assert params["model"] == config.model
+        assert params["output_config"]["effort"] == config.effort
+        assert 1000 < params["max_tokens"] < config.max_output_tokens  # sized, as live
         assert params["system"][0]["cache_control"] == {"type": "ephemeral"}
         title = {"Yf1o0TQzry8": "Ilya Sutskever", "fxGerman01C": "Sauerteigbrot"}
         assert f"title: {title[request['custom_id']]}" in params["messages"][0]["content"]
@@ -81,7 +84,8 @@ def test_a_backfill_goes_out_as_one_batch_and_each_note_is_written_from_its_resu
     assert usage is not None and usage.batch and usage.requests == 1
     assert spent["Zz twin.md"] is None
     assert usage.cost_usd == pytest.approx(estimate(
-        config.model, usage.input_tokens, usage.output_tokens, batch=True))
+        config.model, usage.input_tokens, usage.output_tokens, usage.cache_write_tokens,
+        usage.cache_read_tokens, batch=True))
     totals = ctx.ledger.usage_totals(vault)
     assert totals.requests == 2 and totals.batched == 2
     assert ctx.ledger.open_batches(vault) == []
@@ -203,7 +207,7 @@ def test_long_videos_go_live_and_an_unusable_answer_is_asked_again_live(
         vault: Path, make_context: MakeContext, api: FakeMessagesAPI, cache_dir: Path,
         tmp_path: Path) -> None:
     config = Config(cache_dir=cache_dir, state_dir=tmp_path / "state", batch_poll_seconds=0,
-                    input_token_budget=6500)
+                    input_token_budget=12000)
     seed = write(vault / "a.md", SEED_URL + "\n")
     long = write(vault / "long.md", "https://youtu.be/fxLong00001\n")
     api.batch_polls = 1000
@@ -223,6 +227,24 @@ def test_long_videos_go_live_and_an_unusable_answer_is_asked_again_live(
     assert seed.read_bytes() == SEED_WITH_LINKS
     usage = next(o.usage for o in outcomes if o.note.name == "a.md")
     assert usage is not None and usage.requests == 2 and usage.batch
+
+
+def test_a_batch_answer_cut_off_is_asked_once_more_live_with_more_room(
+        vault: Path, make_context: MakeContext, api: FakeMessagesAPI, config: Config) -> None:
+    seed = write(vault / "a.md", SEED_URL + "\n")
+    ctx = make_context(config=config)
+    # what the batch answers for the seed: thinking took all its room
+    api.script(Reply.text("{}", thinking=10**6))
+
+    outcomes, _ = run(ctx)
+
+    [batched] = [r["params"] for r in api.batch_creates[0].body["requests"]]
+    [live] = [r.body for r in api.message_requests]  # the second and last paid attempt
+    assert live["max_tokens"] == 2 * batched["max_tokens"]
+    assert live["output_config"]["effort"] == "low" != batched["output_config"]["effort"]
+    assert seed.read_bytes() == SEED_WITH_LINKS
+    usage = next(o.usage for o in outcomes if o.note.name == "a.md")
+    assert usage is not None and usage.requests == 2
 
 
 def test_the_cli_resumes_a_batch_after_the_process_was_killed(

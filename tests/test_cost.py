@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import SEED_URL, MakeContext
 from fakeapi import FakeMessagesAPI
+from fakemodel import request_tokens, thinking_tokens
 
 from ytvault.analysis.claude import ClaudeAnalyzer
 from ytvault.commands.status import render_status
@@ -38,9 +39,13 @@ def test_each_model_family_has_its_price(model: str, prices: tuple[float, float]
 
 
 def test_the_estimate_counts_every_kind_of_token_and_batches_at_half() -> None:
-    # sonnet 5.5: $2 in, $10 out, $2.50 cache write, $0.20 cache read per million
+    # sonnet 5.5: $2 in, $10 out, $2.50 cache write, $0.10 cache read per million (since
+    # 2026-10-07; Sonnet 5's are $0.20): cache reads are priced per model
     assert estimate("claude-sonnet-5-5", 1_000_000, 100_000, 200_000, 500_000) == pytest.approx(
-        2.0 + 1.0 + 0.5 + 0.1)
+        2.0 + 1.0 + 0.5 + 0.05)
+    assert estimate("claude-sonnet-5", 0, 0, 0, 1_000_000) == pytest.approx(0.20)
+    assert estimate("claude-opus-5-5", 0, 0, 0, 1_000_000) == pytest.approx(0.20)
+    assert estimate("claude-haiku-5-5", 0, 0, 0, 1_000_000) == pytest.approx(0.01)
     assert estimate("claude-sonnet-5-5", 1_000_000, 100_000, batch=True) == pytest.approx(1.5)
     assert estimate("my-gateway-alias", 1000, 1000) is None
     usage = Usage()
@@ -65,12 +70,17 @@ def test_each_note_records_its_tokens_and_cost_and_status_sums_them(
         usage = outcomes[name].usage
         assert usage is not None and usage.requests == 1 and not usage.batch
         assert usage.model == ctx.config.model
-        # what the API reported for this note's request (the fake: its JSON body / 4)
+        # what the API reported for this note's request (the fake's tokenizer), its
+        # thinking billed as output
         title = {"a.md": "title: Ilya", "b.md": "title: Sauerteigbrot"}[name]
         body = next(b for b in sent if title in json.dumps(b, ensure_ascii=False))
-        assert usage.input_tokens == len(json.dumps(body)) // 4
+        # (the second reads the instructions the first one cached)
+        assert (usage.input_tokens + usage.cache_write_tokens + usage.cache_read_tokens
+                == request_tokens(body))
+        assert usage.output_tokens > thinking_tokens(body) > 0
         assert usage.cost_usd == pytest.approx(estimate(
-            ctx.config.model, usage.input_tokens, usage.output_tokens))
+            ctx.config.model, usage.input_tokens, usage.output_tokens,
+            usage.cache_write_tokens, usage.cache_read_tokens))
     totals = ctx.ledger.usage_totals(vault)
     assert totals.notes == 2 and totals.requests == 2 and totals.batched == 0
     spent = [u for u in (outcomes["a.md"].usage, outcomes["b.md"].usage) if u is not None]
@@ -84,7 +94,7 @@ def test_each_note_records_its_tokens_and_cost_and_status_sums_them(
 
 def test_a_failed_analysis_still_counts_what_it_spent(
         vault: Path, make_context: MakeContext, api: FakeMessagesAPI) -> None:
-    from fakeapi import Reply
+    from fakewire import Reply
 
     api.script(Reply.text("not json"), Reply.text("not json"))
     (vault / "a.md").write_text(SEED_URL + "\n")
@@ -105,7 +115,7 @@ def test_a_long_videos_parts_read_the_repeated_prefix_from_the_cache(
     # instructions long enough to be cached (the fake, like the API, caches 1,024 tokens and up)
     pattern = tmp_path / "system.md"
     pattern.write_text("Write down what matters in this video, exactly. " * 120)
-    analyzer = ClaudeAnalyzer(Config(input_token_budget=8000, prompt_file=pattern), "sk-test")
+    analyzer = ClaudeAnalyzer(Config(input_token_budget=14000, prompt_file=pattern), "sk-test")
     usage = Usage()
 
     analyzer.analyze(video, transcript, usage)

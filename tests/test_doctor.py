@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakeapi import FakeMessagesAPI, Reply
+from fakeapi import FakeMessagesAPI
+from fakewire import Reply
 from ytfakes import closed_port_url
 
 from ytvault.commands.doctor import DENO_INSTALL, Check, Doctor, exit_code, render

@@ -126,7 +126,7 @@ def test_the_watcher_retries_a_note_whose_answer_was_malformed(
     # the watcher plans the retry for when the backoff ends (moved to now here), and fills it
     ctx.ledger.record(vault, "n.md", entry.video_id, "transient", entry.reason,
                       next_attempt=time.time() + 0.5)
-    ctx = replace(ctx, config=replace(ctx.config, debounce_seconds=0.1, reconcile_minutes=60))
+    ctx = replace(ctx, config=ctx.config.replace(debounce_seconds=0.1, reconcile_minutes=60))
     reports = []
     watcher = Watcher(ctx, report=reports.append)
     watcher.debounce = 0.1

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from conftest import MakeContext
-from fakeapi import FakeMessagesAPI, Reply
+from fakeapi import FakeMessagesAPI
+from fakewire import Reply
 from ytfakes import Returns, recorded_info, youtube_extractor
 
 from ytvault.analysis.claude import ClaudeAnalyzer

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml as pyyaml
 from conftest import FIXTURES, SEED_URL, MakeContext, props
-from fakeapi import FakeMessagesAPI, Reply
+from fakeapi import FakeMessagesAPI
+from fakewire import Reply
 from ruamel.yaml import YAML
 from ytfakes import Raises, youtube_extractor
 
@@ -195,7 +196,8 @@ def test_upcoming_premiere_waits(vault: Path, make_context: MakeContext,
 
 
 def test_hostile_video_is_exact_and_inert(vault: Path, make_context: MakeContext,
-                                          api: FakeMessagesAPI) -> None:
+                                          api: FakeMessagesAPI, cache_dir: Path,
+                                          tmp_path: Path) -> None:
     api.script(Reply.analysis({
         "summary": "# Pwned\n---\n```dataviewjs\ndv.paragraph(1)\n```",
         "ideas": ["<script>alert(1)</script>", "<% tp.file.title %>"],
@@ -203,9 +205,11 @@ def test_hostile_video_is_exact_and_inert(vault: Path, make_context: MakeContext
         "quotes": ['"ignore previous instructions"'],
         "habits": ["---"], "facts": ["# heading"], "references": ["`= this.file`"],
         "recommendations": ["line one\nline two", "word " * 4000 + "```js\nalert(1)\n```"],
-    }))
+    }, thinking=0))
     note = write(vault / "h.md", "https://www.youtube.com/watch?v=fxHostile1D\n")
-    outcome = process_note(make_context(), note)
+    # an answer that long needs the room of the deepest effort (and no thinking)
+    config = Config(cache_dir=cache_dir, state_dir=tmp_path / "state", effort="max")
+    outcome = process_note(make_context(config=config), note)
     assert outcome is not None and outcome.status == "filled"
     info = json.loads((FIXTURES / "cache/videos/fxHostile1D/info.json").read_text())
     text = note.read_text()

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fakeapi import FakeMessagesAPI, Reply
+from fakeapi import FakeMessagesAPI
+from fakewire import Reply
 
 KEY = "sk-ant-api03-SECRET-do-not-leak-0123456789"
 

@@ -1,11 +1,14 @@
 """What an analysis cost: the tokens of its model calls and an estimate in US dollars, from a
 small table of list prices per model family. Pure; analyze.py counts, the ledger keeps.
 
-The prices are an estimate: the list prices on Anthropic's model pages as of 2026-11 (USD per
-million tokens), matched to a model name by its family and version, so a gateway's name for a
-model (`anthropic/claude-sonnet-5-5`, `claude-sonnet-5-5@2026…`) finds its price too. Batch
-requests cost half of every price. Your bill may differ (regional endpoints, price changes,
-long-prompt tiers); a model the table does not know has no estimate.
+The prices are an estimate: the list prices on Anthropic's pricing and model pages, checked
+on `PRICES_AS_OF` (USD per million tokens), matched to a model name by its family and version,
+so a gateway's name for a model (`anthropic/claude-sonnet-5-5`, `claude-sonnet-5-5@2026…`)
+finds its price too. Output tokens include the thinking of a model that thinks (billed as
+output); cache reads are priced per model (Sonnet 5.5's are half of Sonnet 5's since
+2026-10-07). Batch requests cost half of every price. Your bill may differ (regional endpoints
+such as `inference_geo`, price changes, Haiku 5.5's long-prompt tier); a model the table does
+not know has no estimate.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-PRICES_AS_OF = "2026-11"
+PRICES_AS_OF = "2026-12-04"
 BATCH_DISCOUNT = 0.5
 
 
@@ -29,11 +32,13 @@ class Price(NamedTuple):
 
 # First match wins, so a version comes before its family. Names are lowercased and "." → "-".
 PRICES: tuple[tuple[str, Price], ...] = (
+    (r"(fable|mythos)-5-2", Price(8.0, 40.0, 10.0, 0.20)),
     (r"(fable|mythos)-5-1", Price(10.0, 50.0, 12.5, 0.25)),
     (r"(fable|mythos)-5", Price(10.0, 50.0, 12.5, 1.0)),
     (r"opus-5-5", Price(4.0, 20.0, 5.0, 0.20)),
     (r"opus-(5|4-[5-9])", Price(5.0, 25.0, 6.25, 0.50)),
     (r"opus-4|3-opus", Price(15.0, 75.0, 18.75, 1.50)),
+    (r"sonnet-5-5", Price(2.0, 10.0, 2.5, 0.10)),  # cache reads $0.10 since 2026-10-07
     (r"sonnet-5", Price(2.0, 10.0, 2.5, 0.20)),
     (r"sonnet", Price(3.0, 15.0, 3.75, 0.30)),
     (r"haiku-5", Price(0.10, 0.50, 0.125, 0.01)),  # prompts up to 100k tokens

@@ -19,3 +19,6 @@ class Outcome(NamedTuple):
     video_id: str = ""
     analysis_pending: bool = False  # filled, but waiting for an API key (or a batch)
     usage: Usage | None = None  # the tokens and estimated cost of its model calls
+    # Why its analysis failed, or the key was refused, though the note was written: the run
+    # exits 1 all the same.
+    failure: str = ""

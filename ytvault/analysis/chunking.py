@@ -5,9 +5,8 @@ Pure. Also the budgets: how many items a transcript, or a part of one, gets for 
 Parts end at chapter boundaries when the video has chapters, else at the longest pause near
 where equal lengths would cut; each part after the first repeats the end of the one before,
 so that the sentence cut at the boundary is whole in one of them. Token counts are estimated
-from characters: four ASCII characters a token, one token for every other character. For
-English that is some 15% low, so the budgets leave room for the error (`_DEFAULT_SHARE`,
-claude.py's part margin).
+from characters: four ASCII characters a token, one token for every other character;
+tokens.py scales that to the tokenizer of the model in use (denser: 5.x counts up to 65% more).
 """
 
 from __future__ import annotations
@@ -22,28 +21,10 @@ from ytvault.models import Chapter, Snippet, Transcript
 
 CHARS_PER_TOKEN = 4
 
-# Context windows (input and output tokens) by model name prefix, first match first.
-CONTEXT_WINDOWS: tuple[tuple[str, int], ...] = (
-    ("claude-instant", 100_000),
-    ("claude-2.0", 100_000),
-    ("claude-", 200_000),
-)
-UNKNOWN_CONTEXT_WINDOW = 100_000  # a model name we don't know (a gateway's alias, say)
-# The estimate can be ~15% low for English (Claude's tokenizer averages nearer 3.5 characters a
-# token) and more for other scripts, so the default budget leaves a quarter of the window free.
-_DEFAULT_SHARE = 0.75
-
 
 def estimate_tokens(text: str) -> int:
     ascii_chars = len(text.encode("ascii", "ignore"))
     return math.ceil(ascii_chars / CHARS_PER_TOKEN) + (len(text) - ascii_chars)
-
-
-def default_input_budget(model: str, max_output_tokens: int) -> int:
-    """The input tokens one request may hold when `input_token_budget` is not set."""
-    window = next((size for prefix, size in CONTEXT_WINDOWS if model.startswith(prefix)),
-                  UNKNOWN_CONTEXT_WINDOW)
-    return int(window * _DEFAULT_SHARE) - max_output_tokens
 
 
 # A part after the first also gets the end of the part before it, so that the sentence cut at

@@ -18,18 +18,21 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from ytvault.analysis.chunking import (
-    Part,
-    default_input_budget,
-    estimate_tokens,
-    part_budgets,
-    split_transcript,
-)
+from ytvault.analysis.answer import CutOff, UnusableAnswer, read_answer
+from ytvault.analysis.chunking import Part, part_budgets, split_transcript
 from ytvault.analysis.pace import RETRIED_STATUSES, ApiPace, LongWait, paced
 from ytvault.analysis.prompt import Prompt, analysis_prompt, build_prompt, merge_prompt
 from ytvault.analysis.synthesis import merge_model, merged_analysis, quote_pool
+from ytvault.analysis.thinking import (
+    Attempt,
+    after_cut_off,
+    answer_tokens,
+    first_attempt,
+    needs_streaming,
+)
+from ytvault.analysis.tokens import default_input_budget, estimate_tokens, family
 from ytvault.config.sections import analysis_model, values
 from ytvault.config.settings import Config
 from ytvault.cost import Usage
@@ -49,13 +52,16 @@ if TYPE_CHECKING:
     from anthropic.types import Message, TextBlockParam
     from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
 
-DEFAULT_BASE_URL = "https://api.anthropic.com"
+    from ytvault.analysis.quotes import QuoteCandidate
 
-# Seconds before the first retry of an answer that is not a message (doubling, as the SDK's).
-MALFORMED_BACKOFF = 0.5
+DEFAULT_BASE_URL = "https://api.anthropic.com"
 
 # Room left in a part's request for the estimate's error (see chunking.estimate_tokens).
 _PART_MARGIN = 0.95
+# Seconds before the first retry of an answer that is not a message (doubling, as the SDK's).
+MALFORMED_BACKOFF = 0.5
+# Tokens of a request's framing (roles, turn and block markers) beyond its texts.
+_FRAMING = 50
 
 
 class ClaudeAnalyzer:
@@ -73,6 +79,7 @@ class ClaudeAnalyzer:
         self._api_key = api_key
         self._sections = config.sections
         self._model = analysis_model(config.sections)
+        self._family = family(config.model)
         self._pattern = _read_pattern(config, vault)
         self._sdk: anthropic.Anthropic | None = None
         self._lock = threading.Lock()
@@ -87,9 +94,9 @@ class ClaudeAnalyzer:
     def analyze(self, video: Video, transcript: Transcript, usage: Usage | None = None
                 ) -> BaseModel:
         """One model call (two when the first answer is unusable) → the video's analysis; for a
-        transcript longer than `input_token_budget`, one per part and one to merge them. The
-        tokens of every request it makes are added to `usage` (cost.py), those of a call that
-        fails afterwards too: they are spent.
+        transcript longer than `input_token_budget`, one per part and one to write the whole
+        video's from theirs. The tokens of every request it makes are added to `usage`
+        (cost.py), those of a call that fails afterwards too: they are spent.
 
         Raises AnalysisAuthError (key refused), AnalysisTransientError (rate limits, overload,
         network, after the SDK's retries) or AnalysisError (anything retrying now won't fix).
@@ -99,10 +106,11 @@ class ClaudeAnalyzer:
         usage = Usage() if usage is None else usage
         parts = self.plan(video, transcript)
         if len(parts) == 1:
-            return self._ask(self._prompt(video, transcript), self._model, usage)
+            return self._ask(self._prompt(video, transcript), self._model, usage,
+                             self._answer(transcript, duration=video.duration))
         # One part after the other: each reads the instructions the first one cached.
         answers = [self._ask(self._prompt(video, transcript, part), self._model, usage,
-                             cached=True) for part in parts]
+                             self._answer(part.transcript), cached=True) for part in parts]
         return self._merge(video, transcript, parts, answers, usage)
 
     def plan(self, video: Video, transcript: Transcript) -> list[Part]:
@@ -116,12 +124,19 @@ class ClaudeAnalyzer:
             (last,)), last.start))
         overhead = self._tokens(frame)
         room = int((budget - overhead) * _PART_MARGIN)
-        if room < 200:
+        if room < 200 * self._family.density:
             raise AnalysisError(
                 f"input_token_budget={budget} leaves no room for the transcript: the "
                 f"instructions and the video's metadata alone take about {overhead} tokens; "
                 "raise it in config.toml")
-        return split_transcript(transcript, video.chapters, room, video.duration)
+        # chunking counts characters ÷ 4; the family's tokens are denser
+        return split_transcript(transcript, video.chapters, int(room / self._family.density),
+                                video.duration)
+
+    def _answer(self, piece: Transcript, *, duration: float | None = None) -> int:
+        """The tokens of an answer that fills the sections' budgets for `piece` (lasting
+        `duration` seconds, when known)."""
+        return answer_tokens(self._sections, part_budgets(self._sections, piece, duration))
 
     def _prompt(self, video: Video, transcript: Transcript, part: Part | None = None) -> Prompt:
         return analysis_prompt(video, transcript, sections=self._sections, pattern=self._pattern,
@@ -130,7 +145,8 @@ class ClaudeAnalyzer:
     def _tokens(self, prompt: Prompt, model: type[BaseModel] | None = None) -> int:
         """The estimated input tokens of a request: instructions, message and answer schema."""
         schema = json.dumps(_schema(model or self._model))
-        return sum(map(estimate_tokens, (prompt.system, prompt.user, schema)))
+        return _FRAMING + sum(estimate_tokens(text, self._config.model)
+                              for text in (prompt.system, prompt.user, schema))
 
     def _merge(self, video: Video, transcript: Transcript, parts: Sequence[Part],
                answers: Sequence[BaseModel], usage: Usage) -> BaseModel:
@@ -140,37 +156,73 @@ class ClaudeAnalyzer:
         items = [{s.name: values(a, s) for s in self._sections} for a in answers]
         model = merge_model(self._sections)
         limit = max((len(i) for answer in items for v in answer.values() for i in v), default=80)
-        while True:  # a very long video's many parts: shorten each item until the call fits
+        keep = max((len(v) for answer in items for v in answer.values()), default=1)
+        # A very long video's many parts: shorten each item until the call fits, then send
+        # fewer of each part's candidates (the parts give their best first).
+        while True:
+            chosen = [q for q in pool if _rank_in_part(q, pool) < keep]
             prompt = merge_prompt(
                 video, transcript, self._sections,
-                [(p, {k: [_shorten(i, limit) for i in v] for k, v in answer.items()})
-                 for p, answer in zip(parts, items, strict=True)], pool,
+                [(p, {k: [_shorten(i, limit) for i in v[:keep]] for k, v in answer.items()})
+                 for p, answer in zip(parts, items, strict=True)], chosen,
                 pattern=self._pattern, output_language=self._config.output_language)
-            if limit <= 80 or self._tokens(prompt, model) <= self.input_budget:
+            if self._tokens(prompt, model) <= self.input_budget:
                 break
-            limit = int(limit * 0.7)
-        answer = self._ask(prompt, model, usage, cached=True)
+            if limit > 80:
+                limit = max(80, int(limit * 0.7))
+            elif keep > 1:
+                keep //= 2
+            else:
+                raise AnalysisError(
+                    f"input_token_budget={self.input_budget} is too small to write the whole "
+                    f"video's analysis from its {len(parts)} parts: raise it in config.toml")
+        pool = chosen
+        answer = self._ask(prompt, model, usage, self._answer(transcript, duration=video.duration),
+                           cached=True)
         caps = part_budgets(self._sections, transcript, video.duration)
         return merged_analysis(answer, self._sections, pool, caps, self._model)
 
-    def _ask(self, prompt: Prompt, model: type[BaseModel], usage: Usage, *,
-             cached: bool = False) -> BaseModel:
-        """One request; a cut-off, refused or malformed answer is asked once more."""
+    def _ask(self, prompt: Prompt, model: type[BaseModel], usage: Usage, answer: int, *,
+             cached: bool = False, attempt: Attempt | None = None, paid: int = 0) -> BaseModel:
+        """One request, for an answer of about `answer` tokens; a cut-off, refused or
+        malformed answer is asked once more (a cut-off one with more room or less thinking):
+        at most two paid attempts (`paid`: those made already, in a Message Batch)."""
         user: str | list[TextBlockParam] = prompt.user
         if cached:  # the <video> block is the same for every part: a second cache breakpoint
             user = [{"type": "text", "text": prompt.context,
                      "cache_control": {"type": "ephemeral"}},
                     {"type": "text", "text": prompt.request}]
-        reason = ""
+        cap = self._config.max_output_tokens
+        following: Attempt | None = attempt or self.first_attempt(prompt, model, answer)
+        tried: list[Attempt] = []
+        problem: UnusableAnswer | None = None
         # A cut-off, refused or malformed answer is often fine the second time; not the third.
-        for _ in range(2):
+        while following is not None and paid + len(tried) < 2:
+            tried.append(following)
             try:
-                message = self._send(self._params(prompt.system, user, model))
+                message = self._send(self._params(prompt.system, user, model, following))
                 self._count(message, usage)
-                return _read_answer(message, self._config, model)
-            except _UnusableAnswer as exc:
-                reason = str(exc)
-        raise AnalysisError(reason)
+                return read_answer(message, self._config.model, model)
+            except CutOff as exc:
+                problem = exc
+                following = after_cut_off(following, cap, answered=exc.answered)
+            except UnusableAnswer as exc:
+                problem = exc
+        if isinstance(problem, CutOff):
+            raise AnalysisError(self._cut_off(tried))
+        raise AnalysisError(str(problem))
+
+    def first_attempt(self, prompt: Prompt, model: type[BaseModel], answer: int) -> Attempt:
+        return first_attempt(self._tokens(prompt, model), answer, self._config.effort,
+                             self._config.max_output_tokens)
+
+    def _cut_off(self, tried: Sequence[Attempt]) -> str:
+        what = ", then ".join(f"max_tokens={a.max_tokens}" + (
+            f" at effort {a.effort}" if self._family.thinks else "") for a in tried)
+        n = len(tried)
+        return (f"the model's answer was cut off {'twice' if n > 1 else 'once'} ({what}; "
+                "thinking counts against it): lower `effort` or raise `max_output_tokens` in "
+                "config.toml")
 
     def prepare(self) -> None:
         """Import the SDK and build the client ahead of the first call (the daemon does this
@@ -196,16 +248,19 @@ class ClaudeAnalyzer:
             return self._sdk
 
     def _params(self, system: str, user: str | list[TextBlockParam],
-                model: type[BaseModel]) -> dict[str, Any]:
+                model: type[BaseModel], attempt: Attempt) -> dict[str, Any]:
         """The Messages request: sent at once, or as one request of a Message Batch."""
+        output: dict[str, Any] = {"format": {"type": "json_schema", "schema": _schema(model)}}
+        if self._family.thinks:  # other models may not know `effort`: a 400
+            output["effort"] = attempt.effort
         return {
             "model": self._config.model,
-            "max_tokens": self._config.max_output_tokens,
+            "max_tokens": attempt.max_tokens,
             # The instructions are the same for every video, so they come first with a cache
             # breakpoint after them; below the model's minimum cacheable length it is a no-op.
             "system": [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
             "messages": [{"role": "user", "content": user}],
-            "output_config": {"format": {"type": "json_schema", "schema": _schema(model)}},
+            "output_config": output,
         }
 
     def _count(self, message: Message, usage: Usage, *, batch: bool = False) -> None:
@@ -217,6 +272,16 @@ class ClaudeAnalyzer:
     def _send(self, params: dict[str, Any]) -> Message:
         # create(), not parse(): parse() validates inside the SDK, before we can see that
         # stop_reason says the answer was cut off or refused.
+        def streamed(client: anthropic.Anthropic) -> Message:
+            with client.messages.stream(**params) as stream:
+                return stream.get_final_message()
+
+        def created(client: anthropic.Anthropic) -> Message:
+            message: Message = client.messages.create(**params)
+            return message
+
+        call = (streamed if needs_streaming(params["max_tokens"],
+                                            self._config.request_timeout_seconds) else created)
         # A 200 that is not a message (a gateway's hiccup) is retried as the SDK retries a 5xx,
         # which it does not do for these itself.
         for attempt in range(self._config.api_max_retries + 1):
@@ -224,7 +289,7 @@ class ClaudeAnalyzer:
                 time.sleep(min(MALFORMED_BACKOFF * 2 ** (attempt - 1), 8.0)
                            * (1 - 0.25 * random.random()))
             try:
-                return _whole(self._calling(lambda client: client.messages.create(**params)))
+                return _whole(self._calling(call))
             except _MalformedAnswer as exc:
                 last = exc
         raise AnalysisTransientError(f"{last} ({self._attempts()}): the note will be retried "
@@ -275,7 +340,8 @@ class ClaudeAnalyzer:
         if transcript.is_empty or len(self.plan(video, transcript)) > 1:
             return None
         prompt = self._prompt(video, transcript)
-        return self._params(prompt.system, prompt.user, self._model)
+        attempt = self.first_attempt(prompt, self._model, self._answer(transcript))
+        return self._params(prompt.system, prompt.user, self._model, attempt)
 
     def submit_batch(self, requests: Sequence[tuple[str, dict[str, Any]]]) -> str:
         """Create a Message Batch of (custom_id, request) pairs; returns its id."""
@@ -308,9 +374,17 @@ class ClaudeAnalyzer:
         if result.type == "succeeded":
             self._count(result.message, usage, batch=True)
             try:
-                return _read_answer(result.message, self._config, self._model)
-            except _UnusableAnswer:
-                return self.analyze(video, transcript, usage)
+                return read_answer(result.message, self._config.model, self._model)
+            except UnusableAnswer as exc:
+                # the batch's was the first of the two paid attempts
+                prompt, answer = self._prompt(video, transcript), self._answer(transcript)
+                first = self.first_attempt(prompt, self._model, answer)
+                second = (after_cut_off(first, self._config.max_output_tokens,
+                                        answered=exc.answered)
+                          if isinstance(exc, CutOff) else first)
+                if second is None:
+                    raise AnalysisError(self._cut_off([first])) from None
+                return self._ask(prompt, self._model, usage, answer, attempt=second, paid=1)
         if result.type == "errored":
             error = result.error.error
             kind, detail = str(error.type), self._clean(str(error.message))
@@ -410,6 +484,12 @@ def _read_pattern(config: Config, vault: Path | None) -> str | None:
     return text
 
 
+def _rank_in_part(quote: QuoteCandidate, pool: Sequence[QuoteCandidate]) -> int:
+    """How many of its part's quotes (of its section) the part gave before `quote`."""
+    same = [q for q in pool if q.part == quote.part and q.section == quote.section]
+    return same.index(quote)
+
+
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -439,77 +519,3 @@ def _whole(answer: Any) -> Message:
     if not isinstance(getattr(answer, "content", None), list):
         raise _MalformedAnswer("the Anthropic API answered with a message without content")
     return answer
-
-
-class _UnusableAnswer(Exception):
-    """The model answered, but not with an analysis we can use: worth one more try."""
-
-
-def _read_answer(message: Message, config: Config, model: type[BaseModel]) -> BaseModel:
-    if message.stop_reason == "refusal":
-        raise _UnusableAnswer("the model refused to analyse this video")
-    if message.stop_reason == "max_tokens":
-        raise _UnusableAnswer(
-            f"the model's answer was cut off at max_output_tokens={config.max_output_tokens}; "
-            "raise it in config.toml"
-        )
-    if message.stop_reason == "model_context_window_exceeded":
-        # The same transcript will not fit the second time either.
-        raise AnalysisError(
-            f"the request and the answer do not fit in the context window of {config.model!r}: "
-            "lower `input_token_budget` (or choose a model with a larger window as `model`) in "
-            "config.toml"
-        )
-    text = "".join(block.text for block in message.content if block.type == "text")
-    try:
-        return model.model_validate_json(text)
-    except ValidationError as exc:
-        raise _UnusableAnswer(f"the model's answer was not valid: {_first_problem(exc)}") from None
-
-
-def _first_problem(exc: ValidationError) -> str:
-    errors = exc.errors(include_url=False, include_input=False)
-    first = errors[0]
-    where = ".".join(str(part) for part in first["loc"])
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{where + ': ' if where else ''}{first['msg']}{more}"
-
-
-def probe_api(config: Config, key: str | None, timeout: float = 15.0) -> tuple[str, str]:
-    """One tiny call (`max_tokens` 1, no retries) for `ytvault doctor`: (verdict, detail).
-
-    Verdicts: ok, auth (key refused), permission, model (not found), billing, rate (429),
-    server (5xx, overloaded), network (no answer), request (another 4xx). Without a key, a
-    dummy one still shows whether the API (or the gateway) answers: `auth` then means reached.
-    """
-    import anthropic
-
-    base = base_url()
-    client = anthropic.Anthropic(api_key=key or "sk-ant-ytvault-doctor", base_url=base,
-                                 max_retries=0,
-                                 timeout=anthropic.Timeout(timeout, connect=min(timeout, 5.0)))
-    try:
-        client.messages.create(model=config.model, max_tokens=1,
-                               messages=[{"role": "user", "content": "Reply with OK."}])
-    except anthropic.APIStatusError as exc:
-        message = str(getattr(exc, "message", "") or exc)
-        message = _shorten(message.replace(key, "[API key]") if key else message, 200)
-        status = exc.status_code
-        if status == 401:
-            return "auth", message
-        if status == 403:
-            return "permission", message
-        if status == 404:
-            return "model", message
-        if status == 402 or "credit balance" in message.lower():
-            return "billing", message
-        if status == 429:
-            return "rate", message
-        if status >= 500:
-            return "server", f"HTTP {status}: {message}"
-        return "request", f"HTTP {status}: {message}"
-    except (anthropic.APIConnectionError, anthropic.APITimeoutError) as exc:
-        return "network", _shorten(str(exc.__cause__ or exc), 200)
-    finally:
-        client.close()
-    return "ok", base

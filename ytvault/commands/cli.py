@@ -295,29 +295,40 @@ def _report(ctx: Context, outcomes: Callable[[Context, Reporter], Iterable[Outco
             usage = outcome.usage
             yield Line(outcome.status, ctx.rel(outcome.note), outcome.detail,
                        {"video_id": outcome.video_id, "analysis_pending": outcome.analysis_pending,
-                        "usage": usage.as_json() if usage else None})
+                        "usage": usage.as_json() if usage else None},
+                       outcome.failure)
             pending += outcome.analysis_pending
             spent.extend([usage] if usage else [])
 
-    code = _print_lines(args, "filling", lines, expected)
+    code, first = _print_lines(args, "filling", lines, expected)
     _key_hint(ctx, pending)
     if spent and _output_mode(args) == "auto":
         _cost_line(spent)
-    return code
+    return _first_failure(code, first)
 
 
 def _print_lines(args: argparse.Namespace, label: str,
-                 lines: Callable[[Reporter], Iterable[Line]], expected: int = 0) -> int:
-    """Print each of `lines(reporter)` as --json, -q or the default asks; return the exit code."""
+                 lines: Callable[[Reporter], Iterable[Line]], expected: int = 0
+                 ) -> tuple[int, str]:
+    """Print each of `lines(reporter)` as --json, -q or the default asks; return the exit code
+    and what failed first (a note, or a note's analysis)."""
     from ytvault.commands.progress import Reporter
 
-    failed = 0
+    first = ""
     with Reporter(_output_mode(args), label=label) as out:
         out.expect(expected)
         for line in lines(out):
             out.line(line)
-            failed += line.status == "failed"
-    return EXIT_FAILED if failed else EXIT_OK
+            if not first and (line.status == "failed" or line.failure):
+                first = f"{line.subject}: {line.failure or line.detail}"
+    return (EXIT_FAILED if first else EXIT_OK), first
+
+
+def _first_failure(code: int, first: str) -> int:
+    """The last line of a run that failed says what failed first."""
+    if first:
+        print(f"ytvault: failed first: {first}", file=sys.stderr)
+    return code
 
 
 def _cost_line(spent: Sequence[Any]) -> None:
@@ -367,12 +378,12 @@ def _new(args: argparse.Namespace) -> int:
                                     else "")
             yield Line(made.status, ctx.rel(made.note) if made.note else made.url, detail,
                        {"url": made.url, "video_id": made.video_id, "link": made.link,
-                        "analysis_pending": made.analysis_pending})
+                        "analysis_pending": made.analysis_pending}, made.failure)
             pending += made.analysis_pending
 
-    code = _print_lines(args, "new notes", lines)
+    code, first = _print_lines(args, "new notes", lines)
     _key_hint(ctx, pending)
-    return code
+    return _first_failure(code, first)
 
 
 def _refresh(args: argparse.Namespace) -> int:
@@ -398,9 +409,9 @@ def _refresh(args: argparse.Namespace) -> int:
     # the ledger is read even in a dry run: it says what ytvault wrote
     ctx = with_options(_context(config, vault, analyze=False), dry_run=args.dry_run)
     targets = list(finished_notes(vault)) if args.all else paths
-    return _print_lines(args, "refreshing", lambda _: (
+    return _first_failure(*_print_lines(args, "refreshing", lambda _: (
         Line(done.status, ctx.rel(done.note), done.detail, {"video_id": done.video_id})
-        for done in refresh(ctx, targets)), len(targets))
+        for done in refresh(ctx, targets)), len(targets)))
 
 
 def _doctor(args: argparse.Namespace) -> int:

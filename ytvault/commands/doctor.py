@@ -3,7 +3,7 @@ the fix. Exit code 0 when nothing is broken (warnings and notes allowed), 1 othe
 
 Checks: the config file, the vault and its Obsidian settings, the cache and state folders, the
 API key and the API (one tiny call), YouTube (one GET), yt-dlp's age and its JavaScript runtime,
-the login service. The network checks go through `analyze.probe_api` (ANTHROPIC_BASE_URL
+the login service. The network checks go through `probe.probe_api` (ANTHROPIC_BASE_URL
 is honoured) and `youtube.probe` (the URL can be handed in), so tests run them offline.
 """
 
@@ -99,7 +99,8 @@ class Doctor:
         if self.offline:
             yield Check("Anthropic API", "note", "not checked (--offline)")
             return
-        from ytvault.analysis.claude import base_url, probe_api
+        from ytvault.analysis.claude import base_url
+        from ytvault.analysis.probe import probe_api
 
         verdict, detail = probe_api(config, key)
         base = base_url()

@@ -42,6 +42,7 @@ class Created:
     detail: str = ""
     link: str = ""  # obsidian://open… of `note`
     analysis_pending: bool = False
+    failure: str = ""  # the analysis failed (Outcome.failure): the run exits 1
 
 
 Target = tuple[str, str, str]  # (url, "video" | "playlist", id)
@@ -165,11 +166,13 @@ def _create(ctx: Context, url: str, video: Video, folder: Path) -> Created:
                        f"{video.title}; finished from an interrupted run", link)
     if outcome is None or outcome.status == "skipped":  # a premiere to wait for, say
         why = outcome.detail if outcome is not None else "not filled yet"
-        return Created(url, video.id, "created", note, f"{video.title}; {why}", link)
+        return Created(url, video.id, "created", note, f"{video.title}; {why}", link,
+                       failure=outcome.failure if outcome is not None else "")
     detail = outcome.detail
     if outcome.status == "failed":
         detail += "; the note keeps the URL and the next `ytvault sync` fills it"
-    return Created(url, video.id, outcome.status, note, detail, link, outcome.analysis_pending)
+    return Created(url, video.id, outcome.status, note, detail, link, outcome.analysis_pending,
+                   outcome.failure)
 
 
 def _earlier_run(folder: Path, vid: str) -> tuple[Path, int] | None:

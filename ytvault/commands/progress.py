@@ -25,6 +25,7 @@ class Line:
     subject: str  # the note, from the vault root (or the URL, when there is no note)
     detail: str = ""
     fields: dict[str, Any] = field(default_factory=dict)  # more for --json: video_id, link…
+    failure: str = ""  # a note written, but its analysis failed: the run exits 1
 
     @property
     def text(self) -> str:

@@ -45,7 +45,11 @@ class Config(Schema):
     api_key_env: str = setting(
         "ANTHROPIC_API_KEY", "The environment variable that holds the Anthropic API key.")
     max_output_tokens: int = setting(
-        8192, "Upper bound on the tokens of one analysis answer.", ge=1024, le=64000)
+        64000, "Most output tokens one model request may spend, thinking and answer together "
+        "(each request asks for what its answer needs, up to this).", ge=1024, le=128000)
+    effort: Literal["low", "medium", "high", "xhigh", "max"] = setting(
+        "medium", "How hard a thinking model (Claude 5.x) thinks before it writes the analysis: "
+        "low, medium, high, xhigh or max. Thinking is billed as output.")
     request_timeout_seconds: float = setting(
         300.0, "How long one model call may take before it is retried.", gt=0,
         le=3600)
@@ -92,7 +96,7 @@ class Config(Schema):
         "transcript's own) or a language, e.g. `English` or `de`. Quotes stay as spoken.")
     input_token_budget: int | None = setting(
         None, "Most input tokens one model request may hold; a longer transcript is "
-        "split into parts (default: three quarters of the model's context window, less "
+        "split into parts (default: nine tenths of the model's context window, less "
         "max_output_tokens).", ge=2000, le=2_000_000)
     sections: tuple[Section, ...] = setting(
         DEFAULT_SECTIONS, "The analysis's sections, in order: name, instruction, size, kind "

@@ -205,11 +205,12 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
         transcript, why = fetch_transcript(ctx, video)
         block = _analysis(ctx, path, stub, video, transcript, why, usage)
         if block.state == "pending":
-            return Outcome(path, "skipped", "analysis pending", stub.video_id, True)
+            return Outcome(path, "skipped", "analysis pending", stub.video_id, True,
+                           failure=block.failure)
         add_analysis(ctx, path, stub, video, block.text, note_template(ctx))
         _record(ctx, path, stub, *block.ledger())
         return Outcome(path, "filled", video.title + block.detail(), stub.video_id,
-                       usage=_spent(usage))
+                       usage=_spent(usage), failure=block.failure)
     thumbnail = fetch_thumbnail(ctx, video)
     transcript, why = fetch_transcript(ctx, video)
     block = _analysis(ctx, path, stub, video, transcript, why, usage)
@@ -237,7 +238,8 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
     if filled.earlier:
         detail += f"; this video also has a note: {ctx.rel(filled.earlier[0])}"
     path, renamed = after_fill(ctx, path, stub, video, filled.rendered)
-    return Outcome(path, "filled", detail + renamed, stub.video_id, pending, _spent(usage))
+    return Outcome(path, "filled", detail + renamed, stub.video_id, pending, _spent(usage),
+                   block.failure)
 
 
 def _analysis(ctx: Context, path: Path, stub: Stub, video: Video, transcript: Transcript,
@@ -277,6 +279,7 @@ class AnalysisBlock(NamedTuple):
     text: str
     state: Literal["done", "pending", "failed"] = "done"
     reason: str = ""
+    failure: str = ""  # what went wrong (a failed analysis, a refused key): the run exits 1
 
     def ledger(self) -> tuple[str, str]:
         """The ledger's status and reason for the note this block fills."""
@@ -323,13 +326,13 @@ def analysis_block(
         return _pending(inline_text(str(exc)))
     except AnalysisAuthError as exc:
         ctx.run.refuse_analysis(str(exc))
-        return _pending(inline_text(str(exc)))
+        return _pending(inline_text(str(exc)))._replace(failure=str(exc))
     except AnalysisTransientError:
         raise
     except AnalysisError as exc:
         return AnalysisBlock(render_callout("warning", parse.ANALYSIS_FAILED, inline_text(
             f"{_sentence(str(exc))} Run `ytvault sync --retry-failed` to try again.")),
-            "failed", str(exc))
+            "failed", str(exc), f"analysis failed: {exc}")
 
 
 def _pending(message: str) -> AnalysisBlock:

@@ -123,6 +123,13 @@ class Snippet:
     duration: float
 
 
+
+def metadata_settled(info: dict[str, Any]) -> bool:
+    """Whether a video's metadata (a yt-dlp info dict) has stopped changing, so the cache may
+    keep it: an upcoming or live video's is still changing, and is fetched again next time."""
+    return info.get("live_status") not in ("is_upcoming", "is_live")
+
+
 @dataclass(frozen=True)
 class Transcript:
     video_id: str

@@ -1,5 +1,5 @@
 """Long videos: a transcript too long for one request is split into parts, each is analysed on
-its own (analyze.py), and the parts' answers are merged into one. Pure.
+its own (claude.py), and the parts' answers are merged into one. Pure.
 
 Parts end at chapter boundaries when the video has chapters, else at the longest pause near
 where equal lengths would cut. Token counts are estimated from characters: four ASCII

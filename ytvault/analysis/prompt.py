@@ -1,5 +1,5 @@
 """The prompt: fixed instructions (system), then the video's metadata and transcript as data.
-Pure; analyze.py sends what it builds.
+Pure; claude.py sends what it builds.
 
 The system text is the same for every video (so prompt caching applies to it): ytvault's
 instructions, or a Fabric-style pattern in their place, then the rules and the sections. What

@@ -1,9 +1,9 @@
 """The small schema `Config` and `Section` are declared with: frozen stdlib dataclasses whose
 fields carry a description and bounds, checked by their field types in `__post_init__`.
 
-Not pydantic: importing it costs ~85 ms, four bare interpreters, and `ytvault status` must start
-within 3x of `python -c pass` (docs/benchmarks.md). What a TOML file gives is all there is to
-check: text, numbers, booleans, lists, tables.
+Not pydantic: importing it costs several bare interpreter start-ups, and `ytvault status` must
+start within 3x of `python -c pass` (the figures: docs/benchmarks.md). What a TOML file gives
+is all there is to check: text, numbers, booleans, lists, tables.
 """
 
 from __future__ import annotations

@@ -24,7 +24,8 @@ PROXY_SCHEMES = ("http://", "https://", "socks5://", "socks5h://")
 
 
 # A stdlib dataclass, not a pydantic model: `status` and every `sync` load the config, and
-# importing pydantic took ~85 ms of `status`'s start-up (ytvault/schema.py checks the fields).
+# importing pydantic would cost `status` most of its start-up (docs/benchmarks.md;
+# config/schema.py checks the fields).
 @dataclass(frozen=True)
 class Config:
     """Every setting ytvault reads. Defaults live here and nowhere else.

@@ -135,8 +135,7 @@ class Watcher:
 
     def _warm_up(self) -> None:
         """Load the model client and build the vault's indexes now, in the background, so the
-        first paste waits for neither (the import alone takes about a second, a walk of a
-        20,000-note vault a third of one)."""
+        first paste waits for neither the SDK's import nor a walk of the whole vault."""
         analyzer = self.ctx.analyzer
 
         def warm() -> None:

@@ -1,6 +1,6 @@
 """Fetch, through the cache: each part of a video (metadata, transcript, thumbnail) is read
 from the cache when there, else fetched from YouTube and stored (SPEC §3). Fetches that go to
-YouTube wait for their turn when the run paces them (`Context.fetch_pace`, pace.py)."""
+YouTube wait for their turn when the run paces them (`Context.fetch_pace`, youtube/pace.py)."""
 
 from __future__ import annotations
 

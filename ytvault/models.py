@@ -75,6 +75,12 @@ class Video:
         )
 
 
+def metadata_settled(info: dict[str, Any]) -> bool:
+    """Whether a video's metadata (a yt-dlp info dict) has stopped changing, so the cache may
+    keep it: an upcoming or live video's is still changing, and is fetched again next time."""
+    return info.get("live_status") not in ("is_upcoming", "is_live")
+
+
 def _int_or_none(value: Any) -> int | None:
     try:
         return None if value is None else int(value)
@@ -121,13 +127,6 @@ class Snippet:
     text: str
     start: float
     duration: float
-
-
-
-def metadata_settled(info: dict[str, Any]) -> bool:
-    """Whether a video's metadata (a yt-dlp info dict) has stopped changing, so the cache may
-    keep it: an upcoming or live video's is still changing, and is fetched again next time."""
-    return info.get("live_status") not in ("is_upcoming", "is_live")
 
 
 @dataclass(frozen=True)

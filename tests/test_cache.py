@@ -10,6 +10,8 @@ import pytest
 from ytvault.models import Snippet, Transcript
 from ytvault.youtube.cache import Cache
 
+pytestmark = pytest.mark.unit
+
 VID = "Yf1o0TQzry8"
 
 

@@ -17,6 +17,8 @@ from ytvault.analysis.chunking import (
 )
 from ytvault.models import Chapter, Snippet, Transcript, Video
 
+pytestmark = pytest.mark.unit
+
 VIDEOS = Path(__file__).parent / "fixtures" / "cache" / "videos"
 
 

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from ytvault.note.ids import find_urls, is_playlist_id, is_video_id, video_id
 
+pytestmark = pytest.mark.unit
+
 ID = "dQw4w9WgXcQ"
 ODD = "a-_9Zz0b_1-"  # every id character class, ending in `-`
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ytvault.note.merge import attach_callout, merge_analysis, merge_frontmatter, merge_note
 from ytvault.note.parse import classify, split_note
+
+pytestmark = pytest.mark.unit
 
 URL = "https://youtu.be/Yf1o0TQzry8"
 RENDERED = (

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ytvault.analysis.chunking import Part
 from ytvault.analysis.prompt import analysis_prompt, merge_prompt
 from ytvault.config.sections import DEFAULT_SECTIONS
 from ytvault.models import Snippet, Transcript, Video
 from ytvault.note.render import format_length
+
+pytestmark = pytest.mark.unit
 
 INFO = Path(__file__).parent / "fixtures" / "cache" / "videos" / "Yf1o0TQzry8" / "info.json"
 

@@ -13,6 +13,8 @@ from ytvault.analysis.quotes import check_quotes, words
 from ytvault.config.sections import DEFAULT_SECTIONS, Section, analysis_model
 from ytvault.models import Analysis, Snippet, Transcript
 
+pytestmark = pytest.mark.unit
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

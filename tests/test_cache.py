@@ -16,6 +16,8 @@ from ytvault.youtube.cache import Cache
 from ytvault.youtube.client import YouTubeClient
 from ytvault.youtube.images import MAX_THUMBNAIL_BYTES
 
+pytestmark = pytest.mark.unit
+
 VID = "Yf1o0TQzry8"
 
 

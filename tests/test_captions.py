@@ -10,6 +10,8 @@ import pytest
 from ytvault.errors import NoTranscript
 from ytvault.youtube.captions import choose_track, parse_json3, parse_srv3, parse_track, parse_vtt
 
+pytestmark = pytest.mark.unit
+
 CAPTIONS = Path(__file__).parent / "fixtures" / "youtube" / "captions"
 EXTS = ("json3", "srv1", "srv2", "srv3", "ttml", "srt", "vtt")  # yt-dlp's _SUBTITLE_FORMATS
 

@@ -6,6 +6,7 @@ import json
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,8 @@ from ytvault.analysis.chunking import (
     split_transcript,
 )
 from ytvault.models import Chapter, Snippet, Transcript, Video
+
+pytestmark = pytest.mark.unit
 
 VIDEOS = Path(__file__).parent / "fixtures" / "cache" / "videos"
 

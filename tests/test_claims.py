@@ -18,6 +18,7 @@ LEASE = timedelta(minutes=15)
 URL = "https://youtu.be/Yf1o0TQzry8\n"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("text", [
     URL,
     f"---\ntags: [a]\n# a comment\n---\n{URL}",
@@ -33,6 +34,7 @@ def test_claim_and_drop_give_back_every_byte(text: str) -> None:
     assert drop_claim(claimed) == text
 
 
+@pytest.mark.unit
 def test_a_claim_on_json_properties_writes_them_as_yaml_first() -> None:
     """A line cannot be added to a JSON object: the properties become YAML, as the fill's
     merge (and Obsidian) would write them, and the claim goes under them."""
@@ -45,6 +47,7 @@ def test_a_claim_on_json_properties_writes_them_as_yaml_first() -> None:
                                    "\n---\n")
 
 
+@pytest.mark.unit
 def test_a_live_claim_of_another_device_blocks_an_expired_one_does_not() -> None:
     theirs = add_claim(URL, "desktop-000001", NOW, LEASE)
     assert theirs is not None
@@ -56,6 +59,7 @@ def test_a_live_claim_of_another_device_blocks_an_expired_one_does_not() -> None
     assert drop_claim(taken) == URL
 
 
+@pytest.mark.unit
 def test_shared_vault_detection(tmp_path: Path) -> None:
     vault = tmp_path / "v"
     (vault / ".obsidian").mkdir(parents=True)
@@ -108,6 +112,7 @@ def test_two_devices_on_one_vault(vault: Path, cache_dir: Path, tmp_path: Path,
         assert len(videos) <= calls <= most_calls  # without claims, work may be done twice
 
 
+@pytest.mark.unit
 def test_windows_paths_of_synced_folders_are_recognised() -> None:
     from pathlib import PurePosixPath, PureWindowsPath
 

@@ -25,6 +25,7 @@ EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
 FIELDS = list(Config.SETTINGS)
 
 
+@pytest.mark.unit
 def test_example_loads_and_mentions_every_field() -> None:
     config = load_config(EXAMPLE)
     assert config.model == Config().model
@@ -33,6 +34,7 @@ def test_example_loads_and_mentions_every_field() -> None:
     assert documented == set(FIELDS)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("toml", "problem"), [
     ('modle = "x"', "unknown key 'modle': check its spelling against config.example.toml"),
     ("model = 3", "'model': must be text (got 3)"),
@@ -73,12 +75,14 @@ def test_a_bad_value_says_which_key_and_what_is_wanted(tmp_path: Path, toml: str
     assert str(caught.value) == f"{path}: {problem}"
 
 
+@pytest.mark.unit
 def test_language_codes_are_read_without_the_spaces_around_them(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text('transcript_languages = [" en", "de-DE "]\n')
     assert load_config(path).transcript_languages == ["en", "de-DE"]
 
 
+@pytest.mark.unit
 def test_a_configured_file_is_found_in_the_vault_unless_its_path_is_full() -> None:
     config = Config()
     assert config.resolve(Path("tpl.md"), Path("/v")) == Path("/v/tpl.md")
@@ -88,6 +92,7 @@ def test_a_configured_file_is_found_in_the_vault_unless_its_path_is_full() -> No
         config.resolve(Path("p.md"), None, "prompt_file")
 
 
+@pytest.mark.unit
 def test_the_config_path_is_the_option_then_the_variable_then_the_default(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
@@ -98,6 +103,7 @@ def test_the_config_path_is_the_option_then_the_variable_then_the_default(
     assert config_path(Path("given.toml")) == Path("given.toml")
 
 
+@pytest.mark.unit
 def test_every_config_is_checked_however_it_is_made() -> None:
     with pytest.raises(ConfigError, match=r"^'reconcile_minutes': must be a finite number"):
         Config(reconcile_minutes=float("inf"))
@@ -107,6 +113,7 @@ def test_every_config_is_checked_however_it_is_made() -> None:
         Config(model=None)  # type: ignore[arg-type]
 
 
+@pytest.mark.unit
 def test_python_values_are_taken_as_toml_would_give_them() -> None:
     config = Config(vault="/v", request_timeout_seconds=5,  # type: ignore[arg-type]
                     output_language=" English ", transcript_proxy="")
@@ -119,6 +126,7 @@ def test_python_values_are_taken_as_toml_would_give_them() -> None:
         vault=Path("/v"), request_timeout_seconds=5.0, output_language="English", concurrency=2)
 
 
+@pytest.mark.unit
 def test_no_keys_mean_the_defaults(tmp_path: Path) -> None:
     empty = tmp_path / "config.toml"
     empty.write_text("# nothing set\n")
@@ -126,6 +134,7 @@ def test_no_keys_mean_the_defaults(tmp_path: Path) -> None:
     assert Config().transcript_languages is not Config().transcript_languages  # not shared
 
 
+@pytest.mark.unit
 def test_paths_expand_home_and_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("YTVAULT_TEST_DIR", str(tmp_path / "data"))
@@ -155,6 +164,7 @@ def test_loading_the_config_never_imports_pydantic() -> None:
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.unit
 def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text("vault = \n")
@@ -164,6 +174,7 @@ def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
         load_config(tmp_path / "missing.toml")
 
 
+@pytest.mark.unit
 def test_env_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "c.toml"
     path.write_text(f'cache_dir = "{tmp_path / "a"}"\napi_key_env = "MY_KEY"\n')
@@ -177,6 +188,7 @@ def test_env_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.resolved_cache_dir == tmp_path / "a"
 
 
+@pytest.mark.unit
 def test_no_config_file_means_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("YTVAULT_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
@@ -184,6 +196,7 @@ def test_no_config_file_means_defaults(tmp_path: Path, monkeypatch: pytest.Monke
     assert load_config() == Config()
 
 
+@pytest.mark.unit
 def test_configuration_doc_covers_every_key() -> None:
     doc = (EXAMPLE.parent / "docs" / "configuration.md").read_text()
     for name in FIELDS:

@@ -21,6 +21,7 @@ from ytvault.pipeline.run import sync
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("model", "prices"), [
     ("claude-sonnet-5-5", (2.0, 10.0)),
     ("anthropic/claude-sonnet-5.5", (2.0, 10.0)),  # a gateway's name for it
@@ -38,6 +39,7 @@ def test_each_model_family_has_its_price(model: str, prices: tuple[float, float]
     assert price is not None and (price.input, price.output) == prices
 
 
+@pytest.mark.unit
 def test_the_estimate_counts_every_kind_of_token_and_batches_at_half() -> None:
     # sonnet 5.5: $2 in, $10 out, $2.50 cache write, $0.10 cache read per million (since
     # 2026-10-07; Sonnet 5's are $0.20): cache reads are priced per model

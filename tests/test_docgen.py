@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ytvault.config import docgen
 from ytvault.config.settings import Config
+
+pytestmark = pytest.mark.unit
 
 DOC = Path(__file__).parent.parent / "docs" / "configuration.md"
 

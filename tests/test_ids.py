@@ -18,6 +18,8 @@ from ytvault.note.ids import (
     video_id,
 )
 
+pytestmark = pytest.mark.unit
+
 ID = "dQw4w9WgXcQ"
 ODD = "a-_9Zz0b_1-"  # every id character class, ending in `-`
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ytvault.vault.index import VideoIndex, describe
+
+pytestmark = pytest.mark.unit
 
 FINISHED = ("---\ntags: [x]\nyoutube_url: \"https://youtu.be/Yf1o0TQzry8?si=1\"\n"
             "template-type: YouTube\nchannel_name: c\n---\nbody\n")

@@ -165,6 +165,20 @@ def test_names_are_imported_from_the_module_that_defines_them() -> None:
     assert not wrong, "\n".join(wrong)
 
 
+
+def test_no_module_declares_another_modules_names() -> None:
+    """An `__all__` that lists imported names invites importing them from the wrong module."""
+    wrong = []
+    for module, tree in MODULES.items():
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__"
+                                                     for t in node.targets)):
+                listed = {e.value for e in ast.walk(node.value)
+                          if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+                wrong += [f"{module} lists {n} in __all__, defined elsewhere"
+                          for n in sorted(listed - _defined(tree))]
+    assert not wrong, "\n".join(wrong)
+
 def test_folders_are_docstrings_only() -> None:
     """An `__init__.py` that imports or defines anything costs every start-up."""
     for module, tree in MODULES.items():

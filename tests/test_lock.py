@@ -16,6 +16,7 @@ from ytvault.daemon import lock
 from ytvault.daemon.lock import VaultLock
 
 
+@pytest.mark.unit
 def test_the_lock_is_exclusive_and_names_its_holder(tmp_path: Path) -> None:
     path = tmp_path / "state" / "watch.lock"
     first, second = VaultLock(path), VaultLock(path)
@@ -95,6 +96,7 @@ class Guarded:
         self._fh.close()
 
 
+@pytest.mark.unit
 def test_windows_lock_leaves_the_pid_readable(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeMsvcrt()

@@ -14,6 +14,8 @@ from ytvault.note.merge import attach_callout, merge_analysis, merge_frontmatter
 from ytvault.note.parse import classify, split_note
 from ytvault.note.yamltext import block_style, load_mapping
 
+pytestmark = pytest.mark.unit
+
 URL = "https://youtu.be/Yf1o0TQzry8"
 RENDERED = (
     "---\ntags:\n  - type/youtube\naliases: \ntitle: T\nchannel_name: C\nyoutube_url: "

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from ytvault.vault.names import free_path, is_untitled, move_no_clobber, safe_stem
 
+pytestmark = pytest.mark.unit
+
 FORBIDDEN = set('<>:"/\\|?*#^[]')
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
             *(f"LPT{i}" for i in range(1, 10))}

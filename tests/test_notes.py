@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from ytvault.errors import NoteSkipped
 from ytvault.note.parse import Kind, Stub, classify, read_text, split_note
 
+pytestmark = pytest.mark.unit
+
 URL = "https://youtu.be/Yf1o0TQzry8"
 
 

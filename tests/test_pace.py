@@ -49,6 +49,7 @@ def load(video_id: str) -> tuple[Video, Transcript]:
 # The API's pace: AIMD on the calls in flight, and a shared "not before".
 
 
+@pytest.mark.unit
 def test_a_429_halves_the_calls_in_flight_and_every_call_waits_out_retry_after() -> None:
     clock = Clock()
     pace = ApiPace(8, clock=clock)
@@ -100,6 +101,7 @@ def settle(pace: Watched, entered: int) -> None:
     raise AssertionError(f"{pace.entered} calls came to start, not {entered}")
 
 
+@pytest.mark.unit
 def test_a_call_over_the_limit_waits_for_one_in_flight_to_end() -> None:
     pace = Watched(1, Clock())
     first = pace.start()
@@ -163,6 +165,7 @@ def test_after_a_429_no_worker_calls_before_retry_after(api: FakeMessagesAPI) ->
 # YouTube's pace: the first network fetch of each video waits its turn.
 
 
+@pytest.mark.unit
 def test_fetch_turns_are_a_pause_apart_and_only_once_per_video() -> None:
     clock = Clock()
     pace = FetchPace(3.0, sleep=clock.sleep, clock=clock, jitter=lambda low, high: high)
@@ -174,6 +177,7 @@ def test_fetch_turns_are_a_pause_apart_and_only_once_per_video() -> None:
     assert FetchPace(0.0, sleep=clock.sleep).wait("ddddddddddd") and clock.sleeps == [4.5]
 
 
+@pytest.mark.unit
 def test_a_stopping_run_cuts_the_wait_short() -> None:
     pace = FetchPace(600.0)
     assert pace.wait("aaaaaaaaaaa")

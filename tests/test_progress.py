@@ -34,12 +34,14 @@ def report(mode: str, stream: io.StringIO) -> str:
     return stream.getvalue()
 
 
+@pytest.mark.unit
 def test_plain_lines_when_piped() -> None:
     assert report("auto", io.StringIO()) == (
         "filled: a.md — A talk\nskipped: b.md — waiting for the premiere\n"
         "failed: c.md — network error; will retry\n")
 
 
+@pytest.mark.unit
 def test_json_lines_for_scripts() -> None:
     rows = [json.loads(ln) for ln in report("json", io.StringIO()).splitlines()]
     assert rows[0] == {"status": "filled", "note": "a.md", "detail": "A talk",
@@ -47,10 +49,12 @@ def test_json_lines_for_scripts() -> None:
     assert [r["status"] for r in rows] == ["filled", "skipped", "failed"]
 
 
+@pytest.mark.unit
 def test_quiet_prints_only_failures() -> None:
     assert report("quiet", io.StringIO()) == "failed: c.md — network error; will retry\n"
 
 
+@pytest.mark.unit
 def test_a_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "xterm")
     out = report("auto", Terminal())

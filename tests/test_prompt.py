@@ -7,11 +7,15 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from ytvault.analysis.chunking import Part, part_budgets, speech_seconds
 from ytvault.analysis.prompt import analysis_prompt, merge_prompt
 from ytvault.config.sections import DEFAULT_SECTIONS
 from ytvault.models import Snippet, Transcript, Video
 from ytvault.note.render import format_length
+
+pytestmark = pytest.mark.unit
 
 INFO = Path(__file__).parent / "fixtures" / "cache" / "videos" / "Yf1o0TQzry8" / "info.json"
 

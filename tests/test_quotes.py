@@ -14,6 +14,8 @@ from ytvault.config.sections import DEFAULT_SECTIONS, Section, analysis_model, w
 from ytvault.models import Analysis, Snippet, Transcript
 from ytvault.youtube.captions import parse_json3
 
+pytestmark = pytest.mark.unit
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

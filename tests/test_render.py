@@ -9,6 +9,7 @@ from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 import yaml as pyyaml  # YAML 1.1, as many Obsidian plugins read it
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,6 +26,8 @@ from ytvault.note.render import (
     render_note,
 )
 from ytvault.note.yamltext import scalar
+
+pytestmark = pytest.mark.unit
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN_NOW = datetime(2024, 3, 26, 15, 26)

@@ -20,6 +20,8 @@ from ytvault.config.settings import Config, parse_config
 from ytvault.errors import ConfigError
 from ytvault.models import SECTIONS, Analysis
 
+pytestmark = pytest.mark.unit
+
 
 def test_the_defaults_are_the_seed_notes_eight_sections() -> None:
     assert [s.name for s in DEFAULT_SECTIONS] == ["summary", *SECTIONS]

@@ -100,6 +100,7 @@ def exec_start(unit: configparser.ConfigParser) -> list[str]:
 
 # --- Linux -------------------------------------------------------------------------------------
 
+@pytest.mark.unit
 def test_linux_unit(home: Path, vault: Path, env: dict[str, str]) -> None:
     plan = render("linux", vault, home=home, env=env)
     unit_path, env_path = (f.path for f in plan.files)
@@ -124,6 +125,7 @@ def test_linux_unit(home: Path, vault: Path, env: dict[str, str]) -> None:
         ("systemctl", "--user", "restart", "ytvault.service")]
 
 
+@pytest.mark.unit
 def test_linux_respects_xdg_config_home(home: Path, vault: Path, tmp_path: Path) -> None:
     xdg = tmp_path / "xdg"
     plan = render("linux", vault, home=home, env={"XDG_CONFIG_HOME": str(xdg)})
@@ -131,6 +133,7 @@ def test_linux_respects_xdg_config_home(home: Path, vault: Path, tmp_path: Path)
                                              xdg / "ytvault/service.env"]
 
 
+@pytest.mark.unit
 def test_linux_quotes_awkward_vault_paths(home: Path, tmp_path: Path) -> None:
     vault = tmp_path / 'Notes "2024" 100% $HOME \\ x'
     vault.mkdir()
@@ -164,6 +167,7 @@ def test_systemd_analyze_accepts_the_unit(home: Path, vault: Path, env: dict[str
 
 # --- macOS -------------------------------------------------------------------------------------
 
+@pytest.mark.unit
 def test_macos_plist(home: Path, vault: Path, env: dict[str, str]) -> None:
     plan = render("macos", vault, home=home, env=env)
     plist_path, env_path = (f.path for f in plan.files)
@@ -187,6 +191,7 @@ def test_macos_plist(home: Path, vault: Path, env: dict[str, str]) -> None:
                for note in plan.notes)
 
 
+@pytest.mark.unit
 def test_macos_install_falls_back_to_load(home: Path, vault: Path, env: dict[str, str]) -> None:
     plan = render("macos", vault, home=home, env=env)
     run = Recorder({("launchctl", "bootout"): 5, ("launchctl", "bootstrap"): 5})
@@ -198,6 +203,7 @@ def test_macos_install_falls_back_to_load(home: Path, vault: Path, env: dict[str
     assert lines[-len(plan.notes) - 1] == plan.done
 
 
+@pytest.mark.unit
 def test_macos_status_reads_launchctl_print(home: Path, vault: Path,
                                             env: dict[str, str]) -> None:
     plan = render("macos", vault, home=home, env=env)
@@ -210,6 +216,7 @@ def test_macos_status_reads_launchctl_print(home: Path, vault: Path,
 
 # --- Windows -----------------------------------------------------------------------------------
 
+@pytest.mark.unit
 def test_windows_run_entry(home: Path, vault: Path, env: dict[str, str], tmp_path: Path) -> None:
     local = tmp_path / "Local AppData"
     plan = render("windows", vault, home=home,
@@ -237,6 +244,7 @@ def test_windows_run_entry(home: Path, vault: Path, env: dict[str, str], tmp_pat
 
 # --- the env file ------------------------------------------------------------------------------
 
+@pytest.mark.unit
 @posix_only
 def test_env_file_is_private_and_holds_the_key(home: Path, vault: Path,
                                                env: dict[str, str]) -> None:
@@ -259,6 +267,7 @@ def test_env_file_is_private_and_holds_the_key(home: Path, vault: Path,
     assert [p.name for p in env_path.parent.iterdir()] == ["service.env"]  # no temp left
 
 
+@pytest.mark.unit
 def test_env_file_round_trips_awkward_values(home: Path, vault: Path) -> None:
     awkward = {"ANTHROPIC_API_KEY": "k'e\"y $HOME `x` \\ # ;", "HTTPS_PROXY": "http://u:p@h:1"}
     plan = render("macos", vault, home=home, env=awkward)
@@ -266,6 +275,7 @@ def test_env_file_round_trips_awkward_values(home: Path, vault: Path) -> None:
     assert load_env_file(plan.env_file) == awkward
 
 
+@pytest.mark.unit
 def test_load_env_file_reads_systemd_forms(tmp_path: Path) -> None:
     path = tmp_path / "service.env"
     path.write_text("# comment\n; another\n\nA=plain\n B = spaced  \nC='single $x \\n'\n"
@@ -279,6 +289,7 @@ def test_load_env_file_reads_systemd_forms(tmp_path: Path) -> None:
         load_env_file(tmp_path / "missing.env")
 
 
+@pytest.mark.unit
 def test_paths_are_made_absolute_against_home(home: Path, vault: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(vault)
@@ -296,6 +307,7 @@ def load_env_file_text(plan: ServicePlan) -> dict[str, str]:
     return load_env_file(path)
 
 
+@pytest.mark.unit
 def test_no_key_still_installs_and_says_so(home: Path, vault: Path) -> None:
     plan = render("linux", vault, home=home, env={})
     assert "ANTHROPIC_API_KEY" not in plan.files[-1].content.decode().split("\n", 2)[-1]
@@ -308,6 +320,7 @@ def test_no_key_still_installs_and_says_so(home: Path, vault: Path) -> None:
 
 # --- install, uninstall, status ----------------------------------------------------------------
 
+@pytest.mark.unit
 @pytest.mark.parametrize("platform", service.PLATFORMS)
 def test_uninstall_removes_exactly_what_install_wrote(platform: str, home: Path, vault: Path,
                                                       env: dict[str, str]) -> None:
@@ -329,6 +342,7 @@ def test_uninstall_removes_exactly_what_install_wrote(platform: str, home: Path,
     assert "not installed" in service.uninstall(plan, run=Recorder())[0]
 
 
+@pytest.mark.unit
 def test_linux_install_without_a_user_manager(home: Path, vault: Path,
                                               env: dict[str, str]) -> None:
     plan = render("linux", vault, home=home, env=env)
@@ -342,12 +356,14 @@ def test_linux_install_without_a_user_manager(home: Path, vault: Path,
         assert plan.done not in lines
 
 
+@pytest.mark.unit
 def test_linux_install_failure_is_an_error(home: Path, vault: Path, env: dict[str, str]) -> None:
     plan = render("linux", vault, home=home, env=env)
     with pytest.raises(YtvaultError, match=r"`systemctl --user enable ytvault.service` failed"):
         service.install(plan, run=Recorder({("systemctl", "--user", "enable"): 1}))
 
 
+@pytest.mark.unit
 def test_linux_status(home: Path, vault: Path, env: dict[str, str]) -> None:
     plan = render("linux", vault, home=home, env=env)
     assert service.status(plan, run=Recorder({("systemctl",): "inactive\n"}))[0] == "installed: no"
@@ -364,6 +380,7 @@ def test_linux_status(home: Path, vault: Path, env: dict[str, str]) -> None:
     assert missing[1].startswith("running: unknown")
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("platform", service.PLATFORMS)
 def test_dry_run_writes_and_runs_nothing(platform: str, home: Path, vault: Path,
                                          env: dict[str, str]) -> None:
@@ -384,6 +401,7 @@ def test_dry_run_writes_and_runs_nothing(platform: str, home: Path, vault: Path,
     assert not run.calls
 
 
+@pytest.mark.unit
 def test_unknown_platform(home: Path, vault: Path) -> None:
     with pytest.raises(ConfigError, match="linux, macos, windows"):
         render("beos", vault, home=home, env={})
@@ -436,6 +454,7 @@ def test_cli_plist_dry_run_and_refusals(cli: CliRun, home: Path, vault: Path) ->
     assert not files_under(home)
 
 
+@pytest.mark.unit
 def test_env_file_readable_by_others_is_warned_about(tmp_path: Path,
                                                      caplog: pytest.LogCaptureFixture) -> None:
     from ytvault.daemon.service import load_env_file
@@ -451,6 +470,7 @@ def test_env_file_readable_by_others_is_warned_about(tmp_path: Path,
     assert "sk-test" not in caplog.text
 
 
+@pytest.mark.unit
 def test_status_dry_run_runs_nothing(home: Path, vault: Path, env: dict[str, str]) -> None:
     plan = render("linux", vault, home=home, env=env)
     run = Recorder()

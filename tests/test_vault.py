@@ -20,6 +20,8 @@ from ytvault.vault.walk import (
     read_app_config,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def make(vault: Path, *names: str) -> None:
     for name in names:

@@ -1,5 +1,5 @@
 """What an analysis cost: the tokens of its model calls and an estimate in US dollars, from a
-small table of list prices per model family. Pure; analyze.py counts, the ledger keeps.
+small table of list prices per model family. Pure; claude.py counts, the ledger keeps.
 
 The prices are an estimate: the list prices on Anthropic's pricing and model pages, checked
 on `PRICES_AS_OF` (USD per million tokens), matched to a model name by its family and version,

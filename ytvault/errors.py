@@ -19,6 +19,11 @@ class NoteSkipped(YtvaultError):
     """A note that looks like a stub cannot be processed safely; it is left untouched."""
 
 
+# Why a note was passed over when the run stopped (SIGTERM, Ctrl-C) before its turn or its
+# write: said the same way wherever a stage notices it.
+STOPPING = "ytvault is stopping: the note was left as it was"
+
+
 class FetchError(YtvaultError):
     """Fetching from YouTube failed."""
 

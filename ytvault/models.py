@@ -111,6 +111,12 @@ def _chapters(value: Any) -> tuple[Chapter, ...]:
     return tuple(chapters)
 
 
+def metadata_settled(info: dict[str, Any]) -> bool:
+    """Whether a video's metadata (a yt-dlp info dict) has stopped changing, so the cache may
+    keep it: an upcoming or live video's is still changing, and is fetched again next time."""
+    return info.get("live_status") not in ("is_upcoming", "is_live")
+
+
 def _int_or_none(value: Any) -> int | None:
     try:
         return None if value is None else int(value)

@@ -1,9 +1,9 @@
 """Analyze: a video's metadata and transcript → a validated analysis, by one Claude call, or
 one per part of a transcript too long for one request, merged (chunking.py).
 
-The stage between the cache and render; the only module that imports anthropic (lazily: it
-costs over a second of start-up). The prompt is built in prompt.py, the sections' schema in
-sections.py.
+The stage between the cache and render; the only module that imports anthropic (lazily: it is
+the slowest import of all, docs/benchmarks.md). The prompt is built in prompt.py, the
+sections' schema in sections.py.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from ytvault.analysis.answer import CutOff, UnusableAnswer, read_answer
 from ytvault.analysis.chunking import Part, part_budgets, split_transcript
 from ytvault.analysis.pace import RETRIED_STATUSES, ApiPace, LongWait, paced
-from ytvault.analysis.prompt import Prompt, analysis_prompt, build_prompt, merge_prompt
+from ytvault.analysis.prompt import Prompt, analysis_prompt, merge_prompt
 from ytvault.analysis.synthesis import merge_model, merged_analysis, quote_pool
 from ytvault.analysis.thinking import (
     Attempt,
@@ -44,8 +44,6 @@ from ytvault.errors import (
     MissingApiKey,
 )
 from ytvault.models import Snippet, Transcript, Video
-
-__all__ = ["ClaudeAnalyzer", "build_prompt"]
 
 if TYPE_CHECKING:
     import anthropic
@@ -226,8 +224,8 @@ class ClaudeAnalyzer:
 
     def prepare(self) -> None:
         """Import the SDK and build the client ahead of the first call (the daemon does this
-        in the background: the import alone takes about a second), and the answer's JSON
-        schema, which pydantic takes a few hundred milliseconds to build the first time."""
+        in the background, so the first paste does not wait for the import), and the answer's
+        JSON schema, which pydantic builds on first use."""
         self._client()
         _schema(self._model)
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 class _Formatter(argparse.HelpFormatter):
     """argparse's, told the terminal's width the way `shutil.get_terminal_size` finds it.
     argparse makes one for every argument added (to check its metavar), and its own imports
-    shutil (with bz2, lzma, fnmatch) to ask: 3 ms of every command's start-up."""
+    shutil (with bz2, lzma, fnmatch) to ask, at every command's start-up."""
 
     def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
                  width: int | None = None) -> None:

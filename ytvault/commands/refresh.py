@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ytvault.errors import FetchError, NoteSkipped
-from ytvault.models import Video
+from ytvault.models import Video, metadata_settled
 from ytvault.note import parse
 from ytvault.note.ids import video_id
 from ytvault.note.lines import UPDATED, Change, generated_lines, own_lines, refresh_text
 from ytvault.note.render import render_note
 from ytvault.note.yamltext import FrontmatterError, load_mapping, split_blocks
 from ytvault.pipeline.context import Context, paced
+from ytvault.pipeline.fetch import wait_turn
 from ytvault.pipeline.run import note_template
 from ytvault.pipeline.write import write_note
 
@@ -53,15 +54,13 @@ def refresh_note(ctx: Context, path: Path) -> Refreshed:
         template = note_template(ctx)
         previous = (ctx.ledger.generated(ctx.vault, rel, vid)
                     or _from_cache(ctx, vid, url, text, template))
-        if ctx.fetch_pace is not None and not ctx.fetch_pace.wait(vid):
-            return Refreshed(path, "skipped", "ytvault is stopping: the note was left as it "
-                             "was", vid)
+        wait_turn(ctx, vid)
         info = ctx.youtube.fetch_info(vid)
         fresh = generated_lines(render_note(Video.from_info(info), url=url, body="",
                                             thumbnail=None, now=ctx.clock(), template=template))
     except FetchError as exc:
         return Refreshed(path, "failed", str(exc), vid)
-    except FrontmatterError as exc:
+    except (FrontmatterError, NoteSkipped) as exc:  # NoteSkipped: the run is stopping
         return Refreshed(path, "skipped", str(exc), vid)
     updated = fresh.pop(UPDATED, None)
 
@@ -76,7 +75,7 @@ def refresh_note(ctx: Context, path: Path) -> Refreshed:
     except NoteSkipped as exc:
         return Refreshed(path, "skipped", str(exc), vid)
     if not ctx.options.dry_run:
-        if info.get("live_status") not in ("is_upcoming", "is_live"):
+        if metadata_settled(info):
             ctx.cache.write_info(vid, info)  # the next refresh compares with this fetch
         ctx.ledger.remember_generated(ctx.vault, rel, vid, change.lines)
     kept = f"kept your {', '.join(change.kept)}" if change.kept else ""

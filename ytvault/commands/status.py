@@ -85,7 +85,7 @@ def _stubs_waiting(config: Config, vault: Path) -> int:
     count = 0
     for _, read in scan_vault(vault, seen, tidy=False):
         if isinstance(read, Found):
-            # only now: a scan that remembers every note never loads notes.py (nor YAML)
+            # only now: a scan that remembers every note never loads note/parse.py (nor YAML)
             from ytvault.note.parse import Kind
 
             count += read.stub.kind is Kind.STUB

@@ -2,12 +2,12 @@
 `setting()`s carrying a default, a description and bounds, typed by their annotations and
 checked on creation; frozen, compared and copied (`replace`) by their values.
 
-Neither pydantic (importing it costs ~85 ms), nor stdlib dataclasses (they import `inspect`,
-with `ast`, `dis` and `tokenize`), nor `typing` at run time: `status` and every `sync` load
-the config, and must start within a small multiple of a bare interpreter (docs/benchmarks.md).
-A field's type is read from its annotation's text (they are strings here: `from __future__
-import annotations`); what a TOML file gives is all there is to check: text, numbers,
-booleans, lists, tables, and the few forms of annotation below.
+Neither pydantic, nor stdlib dataclasses (they import `inspect`, with `ast`, `dis` and
+`tokenize`), nor `typing` at run time: `status` and every `sync` load the config, and must start
+within a small multiple of a bare interpreter (the figures: docs/benchmarks.md). A field's type
+is read from its annotation's text (they are strings here: `from __future__ import
+annotations`); what a TOML file gives is all there is to check: text, numbers, booleans, lists,
+tables, and the few forms of annotation below.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ PROXY_SCHEMES = ("http://", "https://", "socks5://", "socks5h://")
 
 
 # Neither a pydantic model nor a dataclass: `status` and every `sync` load the config, and
-# importing pydantic took ~85 ms of `status`'s start-up, dataclasses ~10 ms (schema.py).
+# importing either would cost much of its start-up (docs/benchmarks.md; schema.py).
 class Config(Schema):
     """Every setting ytvault reads. Defaults live here and nowhere else.
 

@@ -135,8 +135,8 @@ class Watcher:
     def _warm_up(self) -> None:
         """Load the model client and yt-dlp and build the vault's indexes, in the background,
         once there is a stub to fill: when its event arrives, so this overlaps its debounce
-        (the SDK's import alone takes about a second, a walk of a 20,000-note vault a third of
-        one). Not before: an idle daemon without them holds ~45 MB, not ~110 (design.md)."""
+        (the SDK's import and a walk of a large vault). Not before: an idle daemon without them
+        holds well under half the memory (docs/design.md, docs/benchmarks.md)."""
         with self._cond:
             if self._warmed.is_set():
                 return

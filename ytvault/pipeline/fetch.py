@@ -1,26 +1,27 @@
 """Fetch, through the cache: each part of a video (metadata, transcript, thumbnail) is read
 from the cache when there, else fetched from YouTube and stored (SPEC §3). Fetches that go to
-YouTube wait for their turn when the run paces them (`Context.fetch_pace`, pace.py)."""
+YouTube wait for their turn when the run paces them (`Context.fetch_pace`, youtube/pace.py)."""
 
 from __future__ import annotations
 
-from ytvault.errors import NoteSkipped, PermanentError
-from ytvault.models import Transcript, Video
+from ytvault.errors import STOPPING, NoteSkipped, PermanentError
+from ytvault.models import Transcript, Video, metadata_settled
 from ytvault.pipeline.context import Context
 
 
-def _turn(ctx: Context, video_id: str) -> None:
+def wait_turn(ctx: Context, video_id: str) -> None:
+    """Wait for this video's turn at YouTube when the run paces its fetches; raises NoteSkipped
+    when the run stops first."""
     if ctx.fetch_pace is not None and not ctx.fetch_pace.wait(video_id):
-        raise NoteSkipped("ytvault is stopping: the note was left as it was")
+        raise NoteSkipped(STOPPING)
 
 
 def fetch_video(ctx: Context, video_id: str) -> Video:
     info = ctx.cache.read_info(video_id)
     if info is None:
-        _turn(ctx, video_id)
+        wait_turn(ctx, video_id)
         info = ctx.youtube.fetch_info(video_id)
-        # an upcoming or live video's metadata is still changing: fetch it again next time
-        if info.get("live_status") not in ("is_upcoming", "is_live"):
+        if metadata_settled(info):
             ctx.cache.write_info(video_id, info)
     return Video.from_info(info)
 
@@ -31,7 +32,7 @@ def fetch_transcript(ctx: Context, video: Video) -> tuple[Transcript, PermanentE
     restriction, a sign-in)."""
     transcript = ctx.cache.read_transcript(video.id)
     if transcript is None:
-        _turn(ctx, video.id)
+        wait_turn(ctx, video.id)
         try:
             transcript = ctx.youtube.fetch_transcript(video.id, ctx.config.transcript_languages,
                                                       video.info)
@@ -44,7 +45,7 @@ def fetch_transcript(ctx: Context, video: Video) -> tuple[Transcript, PermanentE
 def fetch_thumbnail(ctx: Context, video: Video) -> bytes | None:
     data = ctx.cache.read_thumbnail(video.id)
     if data is None:
-        _turn(ctx, video.id)
+        wait_turn(ctx, video.id)
         try:
             data = ctx.youtube.fetch_thumbnail(video.thumbnails)
         except PermanentError:

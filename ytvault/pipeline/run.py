@@ -36,11 +36,10 @@ from ytvault.note.merge import check_mergeable, merge_note
 from ytvault.note.parse import Kind, Stub
 from ytvault.note.render import inline_text, render_analysis, render_callout, render_note
 from ytvault.note.yamltext import scalar
-from ytvault.outcome import Outcome, Status
-from ytvault.pipeline.context import Analyzer, Context, YouTubeSource, file_names, paced, videos
+from ytvault.outcome import Outcome
+from ytvault.pipeline.context import Context, file_names, paced, videos
 from ytvault.pipeline.fetch import fetch_thumbnail, fetch_transcript, fetch_video
 from ytvault.pipeline.finish import (
-    DUPLICATE,
     add_analysis,
     after_fill,
     link_thumbnail,
@@ -56,12 +55,6 @@ from ytvault.pipeline.write import (
 from ytvault.vault import obsidian
 from ytvault.vault.scan import Found, read_note, scan_vault
 from ytvault.vault.walk import inside_vault
-
-__all__ = [  # what other modules take from here
-    "DUPLICATE", "Analyzer", "Context", "Outcome", "Status", "YouTubeSource", "fetch_video",
-    "find_work", "judge", "note_template", "process_note", "process_stub", "sync", "videos",
-    "write_note",
-]
 
 log = logging.getLogger(__name__)
 

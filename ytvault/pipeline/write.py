@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
-from ytvault.errors import NoteSkipped
+from ytvault.errors import STOPPING, NoteSkipped
 from ytvault.note import claims, parse
 from ytvault.note.merge import attach_callout
 from ytvault.note.parse import Kind, Stub
@@ -48,7 +48,7 @@ def write_note(ctx: Context, path: Path, merge: Merge[R],
     for _ in range(5):  # the person saved in the instant between our read and our rename
         with ctx.run.write_gate:
             if ctx.run.stopping.is_set():
-                raise NoteSkipped("ytvault is stopping: the note was left as it was")
+                raise NoteSkipped(STOPPING)
             current, seen = reread(path)
             merged, found = merge(current, None)
             if merged is None:

@@ -99,8 +99,8 @@ def note_link(vault: Path, source: Path, note: Path, names: FileNames | None = N
 
 class FileNames(VaultIndex):
     """Which files of the vault bear each name (without case), told of the files ytvault adds:
-    `link_path`'s *shortest* check without a walk of the whole vault per link (16 ms a fill on
-    a 20,000-note vault, under the write gate)."""
+    `link_path`'s *shortest* check without a walk of the whole vault per link (a walk held the
+    write gate on every fill: docs/benchmarks.md, the backfill)."""
 
     def __init__(self, vault: Path, *, max_age: float = 60.0,
                  clock: Callable[[], float] = time.monotonic) -> None:

@@ -1,4 +1,4 @@
-"""The first stage: find the notes that may be work. A note is read and classified (notes.py)
+"""The first stage: find the notes that may be work. A note is read and classified (parse.py)
 into a stub with its text, a reason to skip it, or nothing (nearly every note); a scan walks
 the vault doing that, passing over from a stat alone the notes it remembers (seen.py).
 
@@ -44,7 +44,7 @@ def read_note(note: Path | str) -> Found | Outcome | None:
     A scan calls this on every note it cannot pass over: `note` may be a plain string (the
     walk's), and a Path is only made for the few that are ours.
     """
-    # Imported here: a scan that remembers every note reads none, and starts 3 ms sooner.
+    # Imported here: a scan that remembers every note reads none, and starts without it.
     # (`import a.b` of a loaded module is a dict lookup; `from a import b` is not.)
     import ytvault.note.parse as parse
 

@@ -30,7 +30,7 @@ _NAME = attrgetter("name")
 # Names sync tools give the losing side of a conflict, matched on the file's stem.
 # Only markers no person would type: `name 2.md` (iCloud), `name (1).md` (Google Drive)
 # and `name-HOSTNAME.md` (OneDrive) are ordinary names too, so they are NOT skipped.
-_CONFLICT_COPY = (  # compiled on first use (few names hold "conflict"): 1 ms of start-up
+_CONFLICT_COPY = (  # compiled on first use (few names hold "conflict"), not by every start
     "|".join(
         (
             # Syncthing: name.sync-conflict-20240101-120000-ABCDEFG (device id since v0.11)
@@ -105,7 +105,7 @@ class IgnoreFilters:
 def state_name(vault: Path) -> str:
     """A name for a vault's own files in the state dir (its lock, its scan memory): the
     folder's name, for the person who looks, and a checksum of its path, to tell vaults apart.
-    (zlib, not hashlib: loading OpenSSL took 2 ms of `status`'s start-up.)"""
+    (zlib, not hashlib: hashlib loads OpenSSL, which `status` would pay for at start-up.)"""
     name = "".join(c if c.isalnum() or c in "-_" else "_" for c in vault.name)[:40]
     return f"{name}-{zlib.crc32(os.fsencode(str(vault))):08x}"
 

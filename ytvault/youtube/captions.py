@@ -1,6 +1,6 @@
 """Caption tracks: which one to use (`choose`, for youtube-transcript-api's list and for the
 tracks yt-dlp lists in a video's info dict alike), and a yt-dlp track's body (json3, srv3 or
-WebVTT) as snippets. Pure; youtube.py downloads the track when youtube-transcript-api cannot
+WebVTT) as snippets. Pure; client.py downloads the track when youtube-transcript-api cannot
 fetch the transcript.
 """
 

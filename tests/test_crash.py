@@ -96,13 +96,20 @@ def test_a_failed_write_leaves_the_attachment_folder_as_it_was(
     note = vault / "n.md"
     note.write_text("https://youtu.be/Yf1o0TQzry8\n")
     real_write = ytvault.pipeline.write.atomic_write
+    real_replace = ytvault.pipeline.write.replace_checked
 
     def disk_full(path: Path, data: bytes, *args: Any, **kw: Any) -> None:
         if path.suffix == failing:
             raise OSError(28, "No space left on device")
         real_write(path, data, *args, **kw)
 
+    def note_disk_full(path: Path, data: bytes, *args: Any) -> Any:
+        if path.suffix == failing:  # the note's write (a thumbnail is new: atomic_write)
+            raise OSError(28, "No space left on device")
+        return real_replace(path, data, *args)
+
     monkeypatch.setattr(ytvault.pipeline.write, "atomic_write", disk_full)
+    monkeypatch.setattr(ytvault.pipeline.write, "replace_checked", note_disk_full)
     outcome = process_note(make_context(analyzer=None), note)
     assert outcome is not None and outcome.status == "failed"
     assert "No space left" in outcome.detail

@@ -16,10 +16,10 @@ from typing import NamedTuple, TypeVar
 
 from ytvault.errors import NoteSkipped
 from ytvault.note import claims, parse
-from ytvault.note.merge import attach_callout
+from ytvault.note.merge import attach_callout, keep_both
 from ytvault.note.parse import Kind, Stub
 from ytvault.pipeline.context import Context
-from ytvault.vault.atomic import Changed, atomic_write, fingerprint
+from ytvault.vault.atomic import atomic_write, fingerprint, replace_checked
 from ytvault.vault.walk import attachment_dir, inside_vault
 
 log = logging.getLogger(__name__)
@@ -45,42 +45,100 @@ def write_note(ctx: Context, path: Path, merge: Merge[R],
     apply, and removed again if the note is not written. Writes pass one gate, so a stopping
     daemon can close it and exit knowing that no note is half-way through a write.
     """
-    for _ in range(5):  # the person saved in the instant between our read and our rename
-        with ctx.run.write_gate:
-            if ctx.run.stopping.is_set():
-                raise NoteSkipped("ytvault is stopping: the note was left as it was")
-            current, seen = reread(path)
+    with ctx.run.write_gate:
+        if ctx.run.stopping.is_set():
+            raise NoteSkipped("ytvault is stopping: the note was left as it was")
+        written, found = _write(ctx, path, merge, thumbnail, keep_claim)
+    if written and ctx.options.on_write is not None:
+        ctx.options.on_write(path)
+    return found
+
+
+_ATTEMPTS = 8  # each one more means the person saved again in the instant of our write
+
+
+def _write(ctx: Context, path: Path, merge: Merge[R], thumbnail: tuple[bytes, datetime] | None,
+           keep_claim: bool) -> tuple[bool, R]:
+    """`write_note` behind the gate: whether the note was written, and what the merge found.
+
+    A save the person makes while we write is never lost (atomic.replace_checked): when the
+    file we replace is not the one we read, what it holds is merged again and written again.
+    Once their save is only in hand (it reached the file we took out, or came on both sides of
+    the exchange), it is written back whatever happens: merged, as it is, or beside the note.
+    """
+    saved: Saved | None = None
+    seen = _fingerprint(path)
+    current, expected = reread(path)
+    in_hand = False  # `current` holds a save of theirs that the file does not
+    try:
+        for _ in range(_ATTEMPTS):
             merged, found = merge(current, None)
-            if merged is None:
+            if merged is not None and thumbnail is not None and saved is None:
+                saved = save_thumbnail(ctx, path, *thumbnail)
+            if merged is not None and saved is not None:  # the text names the thumbnail now
+                merged, found = merge(current, ctx.rel(saved.path))
+            if merged is not None and not keep_claim and ours(ctx, merged):
+                merged = claims.drop_claim(merged)  # the work is done: so is our claim
+            if merged is None and not in_hand:
                 raise NoteSkipped("the note changed while it was processed: left as it is")
-            saved = save_thumbnail(ctx, path, *thumbnail) if thumbnail else None
-            try:
-                if saved is not None:  # the text names the thumbnail now: merge again
-                    merged, found = merge(current, ctx.rel(saved.path))
-                if merged is not None and not keep_claim and ours(ctx, merged):
-                    merged = claims.drop_claim(merged)  # the work is done: so is our claim
-                if merged is None or merged == current:
-                    raise _Unchanged
-                if not inside_vault(ctx.vault, path) or path.is_symlink():
-                    raise NoteSkipped("it is a link to a file outside the vault")
-                _check_writable(path)
-                atomic_write(path, merged.encode("utf-8"), unchanged_since=seen)
-            except _Unchanged:
-                if saved is not None:
-                    saved.remove()
-                return found
-            except Changed:
-                if saved is not None:
-                    saved.remove()
-                continue
-            except BaseException:
-                if saved is not None:  # the note was left as it was: so is the attachment folder
-                    saved.remove()
-                raise
-        if ctx.options.on_write is not None:
-            ctx.options.on_write(path)
-        return found
-    raise NoteSkipped("the note kept changing while it was processed: left as it is")
+            if merged is None or merged == current:
+                if not in_hand:
+                    return False, found
+                merged = current  # theirs goes back as it is
+            if not inside_vault(ctx.vault, path) or path.is_symlink():
+                raise NoteSkipped("it is a link to a file outside the vault")
+            _check_writable(path)
+            data = merged.encode("utf-8", "surrogateescape")
+            raced = replace_checked(path, data, expected, seen)
+            if raced is None:
+                if merged is current and in_hand:  # given back, not filled
+                    raise NoteSkipped("the note changed while it was processed: left as it is")
+                log.debug("%s written", path)
+                saved = None  # the note names it now: it stays
+                return True, found
+            log.info("%s: saved while ytvault wrote it: merged again", path)
+            # Whatever we hold that the file does not is carried on (keep_both) until written.
+            now, seen = _text(raced.now), None if raced.placed else _fingerprint(path)
+            if raced.placed:  # our text is in the file; their save reached the one taken out
+                current = keep_both(now, merged) if in_hand else now
+                expected, in_hand = data, True
+            elif raced.edited is not None:  # saves on both sides of the exchange: keep both
+                current = keep_both(now, _text(raced.edited))
+                expected, in_hand = raced.now, True
+            else:  # their save is in place: merge into it
+                current = keep_both(now, current) if in_hand else now
+                expected = raced.now
+        if in_hand:
+            aside = _keep_aside(path, current)
+            raise NoteSkipped(f"the note kept changing while it was written: an edit made "
+                              f"meanwhile is in {aside.name}; copy it into the note")
+        raise NoteSkipped("the note kept changing while it was processed: left as it is")
+    except FileNotFoundError:
+        raise NoteSkipped("the note vanished while it was processed: nothing written") from None
+    finally:
+        if saved is not None:  # the note was left as it was: so is the attachment folder
+            saved.remove()
+
+
+def _fingerprint(path: Path) -> tuple[int, int, int] | None:
+    try:
+        return fingerprint(path)
+    except OSError:
+        return None
+
+
+def _text(raw: bytes) -> str:
+    # A save that is not UTF-8 is still theirs: carried byte for byte, never merged into
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _keep_aside(path: Path, text: str) -> Path:
+    """Save an edit that could not be put into the note beside it, in plain sight."""
+    from ytvault.vault.names import free_path
+
+    aside = free_path(path.parent, f"{path.stem} (edited while ytvault wrote it)")
+    atomic_write(aside, text.encode("utf-8", "surrogateescape"))
+    return aside
 
 
 def _check_writable(path: Path) -> None:
@@ -92,18 +150,14 @@ def _check_writable(path: Path) -> None:
         raise NoteSkipped("its folder is read-only: make it writable to have the note filled")
 
 
-class _Unchanged(Exception):
-    pass
-
-
-def reread(path: Path) -> tuple[str, tuple[int, int, int]]:
+def reread(path: Path) -> tuple[str, bytes]:
+    """The note's text now, and its bytes (what a write must find there to replace it)."""
     try:
-        seen = fingerprint(path)
         raw = path.read_bytes()
     except FileNotFoundError:
         raise NoteSkipped("the note vanished while it was processed: nothing written") from None
     try:
-        return raw.decode("utf-8"), seen
+        return raw.decode("utf-8"), raw
     except UnicodeDecodeError:
         raise NoteSkipped("the note changed while it was processed: left as it is") from None
 

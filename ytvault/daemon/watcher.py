@@ -20,6 +20,7 @@ from typing import Any
 from ytvault.outcome import Outcome
 from ytvault.pipeline.context import Context, with_options
 from ytvault.pipeline.run import find_work, judge, process_stub, warm_indexes
+from ytvault.pipeline.write import release_claims
 from ytvault.vault.atomic import fingerprint
 from ytvault.vault.scan import scan_vault
 from ytvault.vault.seen import Seen
@@ -222,6 +223,7 @@ class Watcher:
         # half-way through one, so the process may exit with model calls still in flight.
         self.ctx.run.write_gate.acquire()
         self.ctx.run.stopping.set()
+        release_claims(self.ctx)  # the notes not filled are given back as they were
         for _ in range(self.ctx.config.concurrency):
             self._work.put(None)
         observer.stop()

@@ -76,10 +76,18 @@ class RunState:
         self._videos: VideoIndex | None = None
         self._file_names: FileNames | None = None
         self._refused: str | None = None
+        self._claims: set[Path] = set()  # notes this run claimed and has not released
 
     def lock(self, path: Path) -> threading.Lock:
         with self._guard:
             return self._locks.setdefault(path, threading.Lock())
+
+    def claimed(self, path: Path | None = None, held: bool = True) -> list[Path]:
+        """Note that this run claimed `path` (`held`), or released it; the notes it holds."""
+        with self._guard:
+            if path is not None:
+                (self._claims.add if held else self._claims.discard)(path)
+            return sorted(self._claims)
 
     @property
     def analysis_refused(self) -> str | None:

@@ -231,7 +231,12 @@ def claim_note(ctx: Context, path: Path, stub: Stub) -> bool:
             raise NoteSkipped(f"device {held.device} is filling it")
         return claims.add_claim(current, device, now, ctx.options.claim_lease)
 
-    write_note(ctx, path, text_only(add), keep_claim=True)
+    ctx.run.claimed(path)  # before the write: a daemon stopping after it takes the claim off
+    try:
+        write_note(ctx, path, text_only(add), keep_claim=True)
+    except BaseException:
+        ctx.run.claimed(path, held=False)
+        raise
     if ctx.run.stopping.wait(ctx.options.claim_settle):
         return True
     current = reread(path)[0]
@@ -253,8 +258,23 @@ def check_still(stub: Stub, current: str) -> None:
 def release_note(ctx: Context, path: Path) -> None:
     """Take our claim off a note we did not fill (the fill's own write removes it otherwise)."""
     with contextlib.suppress(NoteSkipped, OSError):
-        write_note(ctx, path, text_only(lambda current: claims.drop_claim(current)
-                                        if ours(ctx, current) else current))
+        write_note(ctx, path, _unclaim(ctx))
+    ctx.run.claimed(path, held=False)
+
+
+def release_claims(ctx: Context) -> None:
+    """Take our claim off every note this run claimed and did not fill: a stopping daemon
+    calls this holding the write gate (closed for good), so no claim is left behind to sync to
+    every device and hold the note for the lease."""
+    for path in ctx.run.claimed():
+        with contextlib.suppress(NoteSkipped, OSError):
+            _write(ctx, path, _unclaim(ctx), None, keep_claim=True)
+            ctx.run.claimed(path, held=False)
+
+
+def _unclaim(ctx: Context) -> Merge[None]:
+    return text_only(lambda current: claims.drop_claim(current) if ours(ctx, current)
+                     else current)
 
 
 def ours(ctx: Context, text: str) -> bool:

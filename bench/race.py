@@ -117,13 +117,16 @@ def race(lines: int, notes: int, method: str, low_ms: float, high_ms: float) -> 
         seconds = time.monotonic() - started
         out, _ = proc.communicate()
         saved: dict[str, int] = json.loads(out)
-        lost = []
+        lost: list[str] = []
+        aside = [p.name for p in vault.glob("* (edited while ytvault wrote it)*")]
+        kept_aside = {line for name in aside for line in
+                      (vault / name).read_text(encoding="utf-8").splitlines()}
         for i, path in enumerate(paths):
             present = set(path.read_text(encoding="utf-8").splitlines())
             key = f"w{i}"
-            lost += [f"{key}-{n}" for n in range(saved.get(key, 0)) if f"{key}-{n}" not in present]
+            lost += [f"{key}-{n}" for n in range(saved.get(key, 0))
+                     if f"{key}-{n}" not in present and f"{key}-{n}" not in kept_aside]
         leftovers = [p.name for p in vault.iterdir() if atomic.TEMP_MARK in p.name]
-        aside = [p.name for p in vault.glob("* (edited while ytvault wrote it)*")]
     return {"method": method, "lines": sum(saved.values()), "notes": notes,
             "writes": writes, "gave_up": gave_up, "caught": caught.count, "lost": len(lost),
             "lost_lines": lost[:20], "leftovers": leftovers, "aside": aside,

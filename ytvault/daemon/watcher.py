@@ -20,7 +20,7 @@ from typing import Any
 from ytvault.outcome import Outcome
 from ytvault.pipeline.context import Context, with_options
 from ytvault.pipeline.run import find_work, judge, process_stub, warm_indexes
-from ytvault.pipeline.write import release_claims
+from ytvault.pipeline.write import release_claims, remove_orphan_thumbnails
 from ytvault.vault.atomic import fingerprint
 from ytvault.vault.scan import scan_vault
 from ytvault.vault.seen import Seen
@@ -152,6 +152,8 @@ class Watcher:
         started = time.monotonic()
         count = 0
         self._filters = load_ignore_filters(self.ctx.vault)  # excluded since: never touched
+        if not self.ctx.options.dry_run:
+            remove_orphan_thumbnails(self.ctx)
         for note, read in scan_vault(self.ctx.vault, self._seen, filters=self._filters,
                                      tidy=not self.ctx.options.dry_run):
             work = read if isinstance(read, Outcome) else judge(self.ctx, Path(note), read)

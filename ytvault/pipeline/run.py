@@ -48,6 +48,7 @@ from ytvault.pipeline.write import (
     attach_callout_to,
     claim_note,
     release_note,
+    remove_orphan_thumbnails,
     text_only,
     write_note,
 )
@@ -128,6 +129,8 @@ def sync(ctx: Context, *, found: Iterable[tuple[str, Found | Outcome]] | None = 
 
     Outcomes are yielded as notes finish; notes that are not stubs yield nothing.
     """
+    if not ctx.options.dry_run:
+        remove_orphan_thumbnails(ctx)
     if found is None:
         found = scan_vault(ctx.vault, tidy=not ctx.options.dry_run)
     ctx, pace = paced(ctx)  # what the cache lacks is fetched from YouTube, paced

@@ -12,14 +12,20 @@ import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar, cast
 
 from ytvault.errors import NoteSkipped
 from ytvault.note import claims, parse
 from ytvault.note.merge import attach_callout, keep_both
 from ytvault.note.parse import Kind, Stub
 from ytvault.pipeline.context import Context
-from ytvault.vault.atomic import atomic_write, fingerprint, replace_checked
+from ytvault.vault.atomic import (
+    atomic_write,
+    fingerprint,
+    host_tag,
+    process_running,
+    replace_checked,
+)
 from ytvault.vault.walk import attachment_dir, inside_vault
 
 log = logging.getLogger(__name__)
@@ -54,7 +60,9 @@ def write_note(ctx: Context, path: Path, merge: Merge[R],
     return found
 
 
-_ATTEMPTS = 8  # each one more means the person saved again in the instant of our write
+# Each attempt more means the person saved again in the instant of our write; with a save of
+# theirs in hand (in no file), ytvault tries longer before it puts it beside the note.
+_ATTEMPTS, _ATTEMPTS_IN_HAND = 8, 64
 
 
 def _write(ctx: Context, path: Path, merge: Merge[R], thumbnail: tuple[bytes, datetime] | None,
@@ -71,19 +79,21 @@ def _write(ctx: Context, path: Path, merge: Merge[R], thumbnail: tuple[bytes, da
     current, expected = reread(path)
     in_hand = False  # `current` holds a save of theirs that the file does not
     try:
-        for _ in range(_ATTEMPTS):
-            merged, found = merge(current, None)
+        attempt = 0
+        while attempt < (_ATTEMPTS_IN_HAND if in_hand else _ATTEMPTS):
+            attempt += 1
+            merged, found = _merge(merge, current, None, in_hand)
             if merged is not None and thumbnail is not None and saved is None:
                 saved = save_thumbnail(ctx, path, *thumbnail)
             if merged is not None and saved is not None:  # the text names the thumbnail now
-                merged, found = merge(current, ctx.rel(saved.path))
+                merged, found = _merge(merge, current, ctx.rel(saved.path), in_hand)
             if merged is not None and not keep_claim and ours(ctx, merged):
                 merged = claims.drop_claim(merged)  # the work is done: so is our claim
             if merged is None and not in_hand:
                 raise NoteSkipped("the note changed while it was processed: left as it is")
             if merged is None or merged == current:
                 if not in_hand:
-                    return False, found
+                    return False, cast(R, found)
                 merged = current  # theirs goes back as it is
             if not inside_vault(ctx.vault, path) or path.is_symlink():
                 raise NoteSkipped("it is a link to a file outside the vault")
@@ -94,8 +104,10 @@ def _write(ctx: Context, path: Path, merge: Merge[R], thumbnail: tuple[bytes, da
                 if merged is current and in_hand:  # given back, not filled
                     raise NoteSkipped("the note changed while it was processed: left as it is")
                 log.debug("%s written", path)
-                saved = None  # the note names it now: it stays
-                return True, found
+                if saved is not None:  # the note names it now: it stays
+                    ctx.ledger.thumbnail_settled(ctx.vault, ctx.rel(saved.path))
+                    saved = None
+                return True, cast(R, found)
             log.info("%s: saved while ytvault wrote it: merged again", path)
             # Whatever we hold that the file does not is carried on (keep_both) until written.
             now, seen = _text(raced.now), None if raced.placed else _fingerprint(path)
@@ -109,15 +121,34 @@ def _write(ctx: Context, path: Path, merge: Merge[R], thumbnail: tuple[bytes, da
                 current = keep_both(now, current) if in_hand else now
                 expected = raced.now
         if in_hand:
-            aside = _keep_aside(path, current)
+            aside, in_hand = _keep_aside(path, current), False
             raise NoteSkipped(f"the note kept changing while it was written: an edit made "
                               f"meanwhile is in {aside.name}; copy it into the note")
         raise NoteSkipped("the note kept changing while it was processed: left as it is")
     except FileNotFoundError:
+        if in_hand:
+            _keep_aside(path, current)
         raise NoteSkipped("the note vanished while it was processed: nothing written") from None
+    except Exception:
+        if in_hand:  # their save is in no file: it must not go with the error
+            _keep_aside(path, current)
+        raise
     finally:
         if saved is not None:  # the note was left as it was: so is the attachment folder
             saved.remove()
+            ctx.ledger.thumbnail_settled(ctx.vault, ctx.rel(saved.path))
+
+
+def _merge(merge: Merge[R], current: str, thumbnail: str | None, in_hand: bool
+           ) -> tuple[str | None, R | None]:
+    """`merge`, except that with a save of theirs in hand a merge that refuses it (the note
+    is no longer what it asked for) gives it back as it is rather than drop it."""
+    try:
+        return merge(current, thumbnail)
+    except NoteSkipped:
+        if not in_hand:
+            raise
+        return None, None
 
 
 def _fingerprint(path: Path) -> tuple[int, int, int] | None:
@@ -199,12 +230,16 @@ def save_thumbnail(ctx: Context, note: Path, data: bytes, now: datetime) -> Save
     millis = int(now.timestamp() * 1000)
     while True:  # one name per thumbnail: never overwrite an attachment
         target = folder / f"{millis}{ext}"
+        # recorded before it exists: a crash before the note names it leaves it known
+        ctx.ledger.thumbnail_pending(ctx.vault, ctx.rel(target), ctx.rel(note), _writer())
         try:
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
+            ctx.ledger.thumbnail_settled(ctx.vault, ctx.rel(target))  # someone else's
             millis += 1
             continue
         except BaseException:
+            ctx.ledger.thumbnail_settled(ctx.vault, ctx.rel(target))
             _remove_folders(tuple(made))
             raise
         saved = Saved(target, tuple(made))
@@ -215,6 +250,33 @@ def save_thumbnail(ctx: Context, note: Path, data: bytes, now: datetime) -> Save
             saved.remove()
             raise
         return saved
+
+
+def _writer() -> str:
+    return f"{host_tag()}-{os.getpid()}"
+
+
+def remove_orphan_thumbnails(ctx: Context) -> list[Path]:
+    """Remove the thumbnails a run wrote for a note it then never wrote (it was killed in
+    between), as the ledger knows them; returns them. A thumbnail its note names stays, and
+    so does one whose writer still runs."""
+    removed: list[Path] = []
+    for rel, note, writer in ctx.ledger.pending_thumbnails(ctx.vault):
+        host, _, pid = writer.partition("-")
+        if host == host_tag() and pid.isdigit() and process_running(int(pid)):
+            continue  # a write in progress (a watcher, another sync)
+        image = ctx.vault / rel
+        try:
+            named = image.name in (ctx.vault / note).read_text("utf-8", "replace")
+        except OSError:
+            named = False
+        if not named and inside_vault(ctx.vault, image) and image.is_file():
+            with contextlib.suppress(OSError):
+                image.unlink()
+                removed.append(image)
+                log.info("removed %s, a thumbnail written for a note that never was", rel)
+        ctx.ledger.thumbnail_settled(ctx.vault, rel)
+    return removed
 
 
 def claim_note(ctx: Context, path: Path, stub: Stub) -> bool:

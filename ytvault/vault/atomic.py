@@ -362,6 +362,17 @@ def process_running(pid: int) -> bool:
     return True
 
 
+def temp_files(folder: Path) -> list[Path]:
+    """The temp files of ytvault's writes right in `folder` (a dot-folder the walk does not
+    enter, such as `.obsidian/`, where `types.json` is written)."""
+    try:
+        with os.scandir(folder) as it:
+            return [Path(e.path) for e in it
+                    if e.name.startswith(".") and TEMP_MARK in e.name and e.name.endswith(".tmp")]
+    except OSError:
+        return []
+
+
 # A temp file younger than this, of a writer not on this machine, may be a write in progress.
 LEFTOVER_AGE_SECONDS = 300.0
 

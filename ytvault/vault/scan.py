@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ytvault.errors import NoteSkipped
 from ytvault.outcome import Outcome
-from ytvault.vault.atomic import remove_leftovers
+from ytvault.vault.atomic import remove_leftovers, temp_files
 from ytvault.vault.seen import Seen
 from ytvault.vault.walk import IgnoreFilters, iter_markdown, iter_note_paths, load_ignore_filters
+
+CONFIG_FOLDER = ".obsidian"  # where ytvault writes Obsidian's settings (obsidian.py)
 
 if TYPE_CHECKING:
     from ytvault.note.parse import Stub
@@ -84,5 +86,5 @@ def scan_vault(vault: Path, seen: Seen | None = None, *, filters: IgnoreFilters 
             else:
                 yield path, found
         seen.end()
-    if tidy:
-        remove_leftovers(leftovers)
+    if tidy:  # the config folder too: Obsidian's types.json is written there
+        remove_leftovers([*leftovers, *temp_files(vault / CONFIG_FOLDER)])

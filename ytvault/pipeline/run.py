@@ -170,7 +170,8 @@ def process_stub(ctx: Context, path: Path, stub: Stub) -> Outcome:
         try:
             if ctx.options.device is not None and not ctx.options.dry_run:
                 claimed = claim_note(ctx, path, stub)
-            return _process(ctx, path, stub)
+            with ctx.run.video_lock(stub.video_id):  # one paid analysis per video per run
+                return _process(ctx, path, stub)
         except NoteSkipped as exc:
             return Outcome(path, "skipped", str(exc), stub.video_id)
         except (TransientError, AnalysisTransientError) as exc:
@@ -244,12 +245,19 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
 def _analysis(ctx: Context, path: Path, stub: Stub, video: Video, transcript: Transcript,
               why: str, usage: Usage) -> AnalysisBlock:
     """`analysis_block`, and what its calls cost recorded in the ledger, spent even when the
-    analysis failed or the note is not written after all."""
+    analysis failed or the note is not written after all. Another note of the video in
+    this run gets the analysis already made (the video's lock is held)."""
+    made = ctx.run.analysis(video.id)
+    if isinstance(made, AnalysisBlock):
+        return made
     try:
-        return analysis_block(ctx, video, transcript, why, usage)
+        block = analysis_block(ctx, video, transcript, why, usage)
     finally:
         if usage.requests and not ctx.options.dry_run:
             ctx.ledger.record_usage(ctx.vault, ctx.rel(path), stub.video_id, usage)
+    if block.state != "pending":  # pending: no key, a batch… (nothing was paid for)
+        ctx.run.analysis(video.id, block)
+    return block
 
 
 def _spent(usage: Usage) -> Usage | None:

@@ -96,15 +96,88 @@ def test_a_failed_write_leaves_the_attachment_folder_as_it_was(
     note = vault / "n.md"
     note.write_text("https://youtu.be/Yf1o0TQzry8\n")
     real_write = ytvault.pipeline.write.atomic_write
+    real_replace = ytvault.pipeline.write.replace_checked
 
     def disk_full(path: Path, data: bytes, *args: Any, **kw: Any) -> None:
         if path.suffix == failing:
             raise OSError(28, "No space left on device")
         real_write(path, data, *args, **kw)
 
+    def note_disk_full(path: Path, data: bytes, *args: Any) -> Any:
+        if path.suffix == failing:  # the note's write (a thumbnail is new: atomic_write)
+            raise OSError(28, "No space left on device")
+        return real_replace(path, data, *args)
+
     monkeypatch.setattr(ytvault.pipeline.write, "atomic_write", disk_full)
+    monkeypatch.setattr(ytvault.pipeline.write, "replace_checked", note_disk_full)
     outcome = process_note(make_context(analyzer=None), note)
     assert outcome is not None and outcome.status == "failed"
     assert "No space left" in outcome.detail
     assert note.read_text() == "https://youtu.be/Yf1o0TQzry8\n"
     assert not (vault / "media").exists()  # no empty thumbnail, no folders made for it
+
+
+def test_a_dead_writers_temp_file_in_the_config_folder_is_removed(
+        vault: Path, make_context: MakeContext) -> None:
+    """`types.json` is written like a note: a crash leaves its temp file in `.obsidian/`."""
+    import subprocess
+    import sys
+
+    from ytvault.pipeline.run import sync
+    from ytvault.vault.atomic import temp_path
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    crashed = temp_path(vault / ".obsidian" / "types.json", pid=dead.pid)
+    crashed.write_text('{"types": {')
+    live = temp_path(vault / ".obsidian" / "types.json")  # ours: a write in progress
+    live.write_text("{}")
+    list(sync(make_context(analyzer=None)))
+    assert not crashed.exists() and live.exists()
+
+
+KILLED_BEFORE_THE_NOTE = """
+import os, signal, sys
+from pathlib import Path
+from ytvault.config.settings import Config
+from ytvault.pipeline.context import Context
+from ytvault.pipeline.ledger import Ledger
+from ytvault.pipeline.run import process_note
+from ytvault.vault import atomic
+from ytvault.youtube.cache import Cache
+from ytvault.youtube.client import YouTubeClient
+
+vault, cache, state = map(Path, sys.argv[1:4])
+def killed(a, b):  # SIGKILL: the thumbnail is written, the note is not
+    os.kill(os.getpid(), signal.SIGKILL)
+atomic.exchange = killed
+config = Config(cache_dir=cache, state_dir=state)
+ctx = Context(config=config, vault=vault, cache=Cache(cache),
+              ledger=Ledger(state / "ledger.sqlite3"), youtube=YouTubeClient(), analyzer=None)
+process_note(ctx, vault / "n.md")
+"""
+
+
+def test_a_thumbnail_whose_note_was_never_written_is_removed_by_the_next_run(
+        vault: Path, make_context: MakeContext, cache_dir: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from ytvault.pipeline.run import sync
+
+    (vault / "media").mkdir()
+    (vault / "media" / "1700000000000.jpg").write_bytes(b"the person's own picture")
+    note = vault / "n.md"
+    note.write_text("https://youtu.be/Yf1o0TQzry8\n")
+    killed = subprocess.run([sys.executable, "-c", KILLED_BEFORE_THE_NOTE, str(vault),
+                             str(cache_dir), str(tmp_path / "state")])
+    assert killed.returncode == -9
+    orphans = list(vault.glob("*.jpg"))
+    assert len(orphans) == 1 and note.read_text() == "https://youtu.be/Yf1o0TQzry8\n"
+    outcomes = list(sync(make_context(analyzer=None)))  # the same ledger (state dir)
+    assert [o.status for o in outcomes] == ["filled"]
+    thumbnails = list(vault.glob("*.jpg"))
+    assert len(thumbnails) == 1 and thumbnails[0].name in note.read_text()
+    assert not orphans[0].exists()  # the thumbnail of the killed run: gone
+    assert (vault / "media" / "1700000000000.jpg").exists()  # not ours: never touched
+    assert [p for p in vault.rglob("*") if ".ytvault-" in p.name] == []

@@ -186,8 +186,8 @@ def test_cli_doctor_exit_codes(setup: Path) -> None:
     ok = subprocess.run([sys.executable, "-m", "ytvault", "doctor", "--offline", "--json"],
                         env=env, capture_output=True, text=True, timeout=60)
     rows = json.loads(ok.stdout)
-    assert [r["name"] for r in rows][:6] == ["config", "vault", "Obsidian settings", "cache",
-                                             "ledger", "Anthropic API"]
+    assert [r["name"] for r in rows][:7] == ["config", "vault", "Obsidian settings", "claims",
+                                             "cache", "ledger", "Anthropic API"]
     assert not any(r["level"] == "fail" for r in rows) and ok.returncode == 0
     (setup / "config.toml").write_text("colour = 'blue'\n")
     bad = subprocess.run([sys.executable, "-m", "ytvault", "doctor", "--offline",
@@ -218,3 +218,25 @@ def test_an_installed_service(setup: Path, youtube_ok: str) -> None:
     found = by_name(doctor(setup, youtube_ok, offline=True, run=_real_or(active)))
     assert found["login service"].level == "warn" and "another interpreter, vault" in \
         found["login service"].message
+
+
+def test_a_vault_on_a_network_mount_is_told_to_turn_claims_on(
+        setup: Path, api: FakeMessagesAPI, youtube_ok: str) -> None:
+    """A NAS or SMB share is shared with other machines no sync tool tells of: with claims on
+    `auto`, each machine would fill (and pay for) every note."""
+    mounts = setup / "mounts"
+    mounts.write_text(f"/dev/vda / ext4 rw 0 0\nnas:/notes {setup / 'vault'} nfs4 rw 0 0\n")
+    from ytvault.vault.mounts import mount_type
+
+    on_nas = by_name(doctor(setup, youtube_ok, run=_real_or(not_installed),
+                            mount_type=lambda path: mount_type(path, str(mounts))))["claims"]
+    assert on_nas.level == "warn" and "network mount (nfs4)" in on_nas.message
+    assert 'claim_notes = "always"' in on_nas.fix
+    local = by_name(doctor(setup, youtube_ok, run=_real_or(not_installed),
+                           mount_type=lambda path: "ext4"))["claims"]
+    assert local.level == "ok" and "local" in local.message
+    config = Path(os.environ["YTVAULT_CONFIG"])
+    config.write_text(config.read_text() + 'claim_notes = "always"\n')
+    chosen = by_name(doctor(setup, youtube_ok, run=_real_or(not_installed),
+                            mount_type=lambda path: "nfs4"))["claims"]
+    assert chosen.level == "ok" and chosen.message == 'on (claim_notes = "always")'

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import FIXTURES, SEED_URL, MakeContext, props
+from fakeapi import FakeMessagesAPI
 
 from ytvault.config.settings import Config
 from ytvault.note.parse import split_note
@@ -194,6 +195,32 @@ def test_a_stub_for_a_video_with_a_finished_note(vault: Path, cache_dir: Path, t
     else:
         assert "duplicate_of" not in props(again)
     assert "duplicate_of" not in props(first)
+
+
+@pytest.mark.parametrize("mode", ["link", "fill", "skip"])
+def test_stubs_of_one_video_in_one_run_share_one_analysis(
+        vault: Path, cache_dir: Path, tmp_path: Path, make_context: MakeContext,
+        api: FakeMessagesAPI, mode: str) -> None:
+    """At any concurrency: the second note waits for the first, gets its analysis (one model
+    call, paid once) and what `duplicates` says."""
+    stubs = [write(vault / f"Inbox/{i}.md", f"https://youtu.be/Yf1o0TQzry8?t={i}\n")
+             for i in range(3)]
+    write(vault / "Other.md", "https://youtu.be/fxGerman01C\n")
+    ctx = make_context(config=config(cache_dir, tmp_path, duplicates=mode, concurrency=4))
+    outcomes = {o.note: o for o in sync(ctx)}
+    assert len(api.message_requests) == 2  # one per video, not one per note
+    seed = [outcomes[p] for p in stubs]
+    filled = [o for o in seed if o.status == "filled"]
+    if mode == "skip":
+        assert len(filled) == 1 and [o.status for o in seed].count("skipped") == 2
+        assert all("already has a note" in o.detail for o in seed if o.status == "skipped")
+        return
+    assert len(filled) == 3
+    summaries = {p.read_text().split("# SUMMARY")[1].split("# IDEAS")[0] for p in stubs}
+    assert len(summaries) == 1  # the one analysis, in every note
+    linked = [p for p in stubs if "duplicate_of" in props(p)]
+    assert len(linked) == (2 if mode == "link" else 0)
+    assert sum(o.usage is not None for o in seed) == 1  # what was spent, reported once
 
 
 def test_a_finished_note_in_the_trash_is_not_an_earlier_note(vault: Path,

@@ -275,3 +275,27 @@ def test_the_daemon_follows_excluded_files_as_they_change(
         wait_for(lambda: filled(kept))
         code, err = d.stop()
     assert code == 0, err
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_during_the_model_call_takes_the_claims_off(
+        vault: Path, env: dict[str, str], daemon: Callable[[FakeMessagesAPI], Daemon],
+        stop: signal.Signals) -> None:
+    """With claims on, a note being filled holds this device's claim: stopping gives every
+    note not filled back as it was, claim and all, before exit 0."""
+    config = Path(env["YTVAULT_CONFIG"])
+    config.write_text(config.read_text() + 'claim_notes = "always"\nclaim_settle_seconds = 0\n')
+    stubs = {"a.md": SEED_URL + "\n", "b.md": "---\ntags: [talks]\n---\nhttps://youtu.be/fxGerman01C\n"}
+    for name, text in stubs.items():
+        (vault / name).write_text(text)
+    with FakeMessagesAPI(delay=30) as slow:
+        d = daemon(slow)
+        wait_for(lambda: len(slow.message_requests) >= 1)
+        wait_for(lambda: all("ytvault-claim" in (vault / n).read_text() for n in stubs)
+                 or len(slow.message_requests) >= 2, timeout=5)
+        d.proc.send_signal(stop)
+        _, err = d.proc.communicate(timeout=10)
+    assert d.proc.returncode == 0, err
+    for name, text in stubs.items():  # byte for byte: the claim, and the fences it brought, gone
+        assert (vault / name).read_text() == text
+    assert list(vault.glob(".*.tmp")) == []

@@ -24,6 +24,7 @@ from typing import Literal
 from ytvault.commands import scrub
 from ytvault.config.settings import Config, config_path, load_config
 from ytvault.errors import ConfigError
+from ytvault.vault.mounts import REMOTE_FS, mount_type
 from ytvault.youtube.client import HOME_URL
 
 Level = Literal["ok", "note", "warn", "fail"]
@@ -57,6 +58,7 @@ class Doctor:
     today: date = field(default_factory=date.today)
     home: Path = field(default_factory=Path.home)
     ytdlp_version: Callable[[], str] | None = None
+    mount_type: Callable[[str], str | None] = mount_type  # the vault's file system (mounts.py)
 
     def checks(self) -> Iterator[Check]:
         config, check = self._config()
@@ -66,6 +68,7 @@ class Doctor:
         yield _vault(vault)
         if vault is not None and vault.is_dir():
             yield from _obsidian_settings(vault)
+            yield self._claims(config, vault)
         yield _writable("cache", config.resolved_cache_dir)
         yield _writable("ledger", config.resolved_state_dir)
         yield from self._api(config)
@@ -73,6 +76,25 @@ class Doctor:
         yield self._ytdlp()
         yield self._js_runtime()
         yield from self._service(config, vault)
+
+    def _claims(self, config: Config, vault: Path) -> Check:
+        """Claims keep two machines from filling one note twice; `auto` turns them on only
+        for the sync tools it recognises, not for a shared network folder."""
+        from ytvault.note.claims import vault_is_shared
+
+        if config.claim_notes != "auto":
+            return Check("claims", "ok", f"{'on' if config.claim_notes == 'always' else 'off'}"
+                         f" (claim_notes = \"{config.claim_notes}\")")
+        if vault_is_shared(vault):
+            return Check("claims", "ok", "on: the vault looks synced between devices")
+        fs = self.mount_type(os.path.realpath(vault))
+        if fs in REMOTE_FS:
+            return Check("claims", "warn", f"the vault is on a network mount ({fs}) that other "
+                         "machines may use too, and claims are off (no sync tool recognised): "
+                         "two machines running ytvault would both fill, and pay for, each note",
+                         'set claim_notes = "always" in config.toml on every machine that runs '
+                         "ytvault on it (docs/safety.md, \"Two devices\")")
+        return Check("claims", "ok", "off: the vault looks local to this machine")
 
     def _config(self) -> tuple[Config, Check]:
         path = config_path(self.config_path)

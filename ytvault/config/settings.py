@@ -71,7 +71,9 @@ class Config(Schema):
     claim_notes: Literal["auto", "always", "never"] = setting(
         "auto", "Write a claim into a note before filling it, so two devices running "
         "ytvault on one synced vault never both fill it: always, never, or auto (when the "
-        "vault looks synced: Obsidian Sync, Syncthing, iCloud, Dropbox, OneDrive…).")
+        "vault looks synced: Obsidian Sync, Syncthing, iCloud, Dropbox, OneDrive…). Set "
+        "always on every machine for a shared folder no sync tool marks (a NAS, SMB, rsync, "
+        "git): `ytvault doctor` suggests it for a network mount.")
     claim_settle_seconds: float = setting(
         3.0, "How long to wait after claiming a note for another device's claim to "
         "arrive through the sync tool.", ge=0, le=600)

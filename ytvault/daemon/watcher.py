@@ -20,20 +20,14 @@ from typing import Any
 from ytvault.outcome import Outcome
 from ytvault.pipeline.context import Context, with_options
 from ytvault.pipeline.run import find_work, judge, process_stub, warm_indexes
+from ytvault.pipeline.write import release_claims, remove_orphan_thumbnails
 from ytvault.vault.atomic import fingerprint
+from ytvault.vault.mounts import REMOTE_FS, mount_type
 from ytvault.vault.scan import Found, read_note, scan_vault
 from ytvault.vault.seen import Seen
 from ytvault.vault.walk import is_note, iter_notes, load_ignore_filters
 
 log = logging.getLogger(__name__)
-
-# File systems whose changes the kernel does not report to us (inotify/FSEvents see only local
-# writes): network shares, FUSE mounts, WSL's view of Windows drives.
-REMOTE_FS = frozenset({
-    "nfs", "nfs4", "cifs", "smbfs", "smb3", "9p", "drvfs", "fuse.sshfs", "fuse.rclone",
-    "fuse.gcsfuse", "afpfs", "webdav", "davfs", "fuse.davfs2", "v9fs",
-})
-
 
 class Watcher:
     def __init__(self, ctx: Context, report: Callable[[Outcome], None]) -> None:
@@ -157,6 +151,8 @@ class Watcher:
         started = time.monotonic()
         count = 0
         self._filters = load_ignore_filters(self.ctx.vault)  # excluded since: never touched
+        if not self.ctx.options.dry_run:
+            remove_orphan_thumbnails(self.ctx)
         for note, read in scan_vault(self.ctx.vault, self._seen, filters=self._filters,
                                      tidy=not self.ctx.options.dry_run):
             work = read if isinstance(read, Outcome) else judge(self.ctx, Path(note), read)
@@ -230,6 +226,7 @@ class Watcher:
         # half-way through one, so the process may exit with model calls still in flight.
         self.ctx.run.write_gate.acquire()
         self.ctx.run.stopping.set()
+        release_claims(self.ctx)  # the notes not filled are given back as they were
         for _ in range(self.ctx.config.concurrency):
             self._work.put(None)
         observer.stop()
@@ -317,18 +314,3 @@ def needs_polling(vault: Path) -> bool:
     if wsl and real.startswith("/mnt/"):
         return True
     return mount_type(real) in REMOTE_FS
-
-
-def mount_type(path: str) -> str | None:
-    """The file-system type of the mount holding `path` (Linux; None elsewhere)."""
-    try:
-        with open("/proc/mounts", encoding="utf-8") as fh:
-            mounts = [line.split()[1:3] for line in fh if len(line.split()) > 2]
-    except OSError:
-        return None
-    best, kind = "", None
-    for point, fstype in mounts:
-        point = point.replace("\\040", " ")
-        if (path == point or path.startswith(point.rstrip("/") + "/")) and len(point) > len(best):
-            best, kind = point, fstype
-    return kind

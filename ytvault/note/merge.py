@@ -224,3 +224,22 @@ def _same_video(cur: Parts, stub: Stub) -> bool:
         return False
     return isinstance(url, str) and video_id(url) == stub.video_id
 
+
+
+def keep_both(first: str, second: str) -> str:
+    """Every line of both texts, in order, once where they agree: what a write caught between
+    two saves of the person leaves (docs/safety.md), so that neither save loses a line."""
+    import difflib  # here: only that rare race needs it
+
+    a = [_ended(line) for line in first.splitlines(keepends=True)]
+    b = [_ended(line) for line in second.splitlines(keepends=True)]
+    out: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        out.extend(a[i1:i2])
+        if tag != "equal":
+            out.extend(b[j1:j2])
+    return "".join(out)
+
+
+def _ended(line: str) -> str:
+    return line if line.endswith(("\n", "\r")) else line + "\n"

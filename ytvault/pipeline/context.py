@@ -7,6 +7,7 @@ Collaborators come in here, so tests hand in fakes without patching anything.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -68,6 +69,8 @@ class RunOptions:
     on_queue: Callable[[Path], None] | None = None  # told of every note `sync` queues
 
 
+KEPT_ANALYSES = 256  # the analyses a run keeps for further notes of their video
+
 class RunState:
     """What the threads of one run share as it goes: the stop signal, the write gate, one lock
     per note, the vault's indexes (built on first use), and a refused API key. Every variant of
@@ -81,10 +84,35 @@ class RunState:
         self._videos: VideoIndex | None = None
         self._file_names: FileNames | None = None
         self._refused: str | None = None
+        self._claims: set[Path] = set()  # notes this run claimed and has not released
+        self._video_locks: dict[str, threading.Lock] = {}
+        self._analyses: OrderedDict[str, object] = OrderedDict()  # video id → its analysis
 
     def lock(self, path: Path) -> threading.Lock:
         with self._guard:
             return self._locks.setdefault(path, threading.Lock())
+
+    def claimed(self, path: Path | None = None, held: bool = True) -> list[Path]:
+        """Note that this run claimed `path` (`held`), or released it; the notes it holds."""
+        with self._guard:
+            if path is not None:
+                (self._claims.add if held else self._claims.discard)(path)
+            return sorted(self._claims)
+
+    def video_lock(self, video_id: str) -> threading.Lock:
+        """One video's notes are filled one at a time in a run, so that the second finds the
+        first (the `duplicates` setting) and its analysis, and pays for none."""
+        with self._guard:
+            return self._video_locks.setdefault(video_id, threading.Lock())
+
+    def analysis(self, video_id: str, made: object = None) -> object:
+        """The analysis this run made of a video (`made`: keep it), or None."""
+        with self._guard:
+            if made is not None:
+                self._analyses[video_id] = made
+                while len(self._analyses) > KEPT_ANALYSES:  # a watcher runs for months
+                    self._analyses.popitem(last=False)
+            return self._analyses.get(video_id)
 
     @property
     def analysis_refused(self) -> str | None:

@@ -87,6 +87,18 @@ CREATE TABLE IF NOT EXISTS batch_items (
 """,
 )
 
+# Thumbnails written for a note whose write has not happened yet, with their writer
+# (host tag and pid): one left here by a writer that is gone belongs to a note never written.
+THUMBNAIL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS thumbnails (
+    vault TEXT NOT NULL,
+    path TEXT NOT NULL,
+    note TEXT NOT NULL,
+    writer TEXT NOT NULL,
+    PRIMARY KEY (vault, path)
+)
+"""
+
 BACKOFF_FIRST = 60.0
 BACKOFF_MAX = 6 * 3600.0
 
@@ -126,7 +138,7 @@ class Ledger:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(SCHEMA)
             self._db.execute(GENERATED_SCHEMA)
-            for schema in (USAGE_SCHEMA, *BATCH_SCHEMA):
+            for schema in (USAGE_SCHEMA, *BATCH_SCHEMA, THUMBNAIL_SCHEMA):
                 self._db.execute(schema)
 
     def get(self, vault: Path, note: str) -> Entry | None:
@@ -209,6 +221,26 @@ class Ledger:
             for table in ("usage", "batch_items"):  # what was spent stays spent: no DELETE
                 self._db.execute(f"UPDATE OR IGNORE {table} SET note = ? WHERE vault = ? "
                                  "AND note = ?", (new, str(vault), old))
+
+    # Thumbnails written before their note (write.py): what a crash in between leaves.
+
+    def thumbnail_pending(self, vault: Path, path: str, note: str, writer: str) -> None:
+        """Record a thumbnail about to be written for `note`, before it is written."""
+        with self._lock, self._db:
+            self._db.execute("INSERT OR REPLACE INTO thumbnails VALUES (?, ?, ?, ?)",
+                             (str(vault), path, note, writer))
+
+    def thumbnail_settled(self, vault: Path, path: str) -> None:
+        """The note naming the thumbnail was written, or the thumbnail removed."""
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM thumbnails WHERE vault = ? AND path = ?",
+                             (str(vault), path))
+
+    def pending_thumbnails(self, vault: Path) -> list[tuple[str, str, str]]:
+        """(thumbnail path, note, writer) of every thumbnail recorded and not settled."""
+        with self._lock:
+            return self._db.execute("SELECT path, note, writer FROM thumbnails WHERE vault = ?",
+                                    (str(vault),)).fetchall()
 
     # What the analyses cost.
 

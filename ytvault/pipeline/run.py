@@ -50,6 +50,7 @@ from ytvault.pipeline.write import (
     attach_callout_to,
     claim_note,
     release_note,
+    remove_orphan_thumbnails,
     write_note,
 )
 from ytvault.vault import obsidian
@@ -123,6 +124,8 @@ def sync(ctx: Context, *, found: Iterable[tuple[str, Found | Outcome]] | None = 
 
     Outcomes are yielded as notes finish; notes that are not stubs yield nothing.
     """
+    if not ctx.options.dry_run:
+        remove_orphan_thumbnails(ctx)
     if found is None:
         found = scan_vault(ctx.vault, tidy=not ctx.options.dry_run)
     ctx, pace = paced(ctx)  # what the cache lacks is fetched from YouTube, paced
@@ -162,7 +165,8 @@ def process_stub(ctx: Context, path: Path, stub: Stub) -> Outcome:
         try:
             if ctx.options.device is not None and not ctx.options.dry_run:
                 claimed = claim_note(ctx, path, stub)
-            return _process(ctx, path, stub)
+            with ctx.run.video_lock(stub.video_id):  # one paid analysis per video per run
+                return _process(ctx, path, stub)
         except NoteSkipped as exc:
             return Outcome(path, "skipped", str(exc), stub.video_id)
         except (TransientError, AnalysisTransientError) as exc:
@@ -238,12 +242,19 @@ def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
 def _analysis(ctx: Context, path: Path, stub: Stub, video: Video, transcript: Transcript,
               why: PermanentError | None, usage: Usage) -> AnalysisBlock:
     """`analysis_block`, and what its calls cost recorded in the ledger, spent even when the
-    analysis failed or the note is not written after all."""
+    analysis failed or the note is not written after all. Another note of the video in
+    this run gets the analysis already made (the video's lock is held)."""
+    made = ctx.run.analysis(video.id)
+    if isinstance(made, AnalysisBlock):
+        return made
     try:
-        return analysis_block(ctx, video, transcript, why, usage)
+        block = analysis_block(ctx, video, transcript, why, usage)
     finally:
         if usage.requests and not ctx.options.dry_run:
             ctx.ledger.record_usage(ctx.vault, ctx.rel(path), stub.video_id, usage)
+    if block.state != "pending":  # pending: no key, a batch… (nothing was paid for)
+        ctx.run.analysis(video.id, block)
+    return block
 
 
 def _spent(usage: Usage) -> Usage | None:

@@ -12,14 +12,20 @@ import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar, cast
 
 from ytvault.errors import STOPPING, NoteSkipped
 from ytvault.note import claims, parse
-from ytvault.note.merge import attach_callout
+from ytvault.note.merge import attach_callout, keep_both
 from ytvault.note.parse import Kind, Stub
 from ytvault.pipeline.context import Context
-from ytvault.vault.atomic import Changed, atomic_write, fingerprint
+from ytvault.vault.atomic import (
+    atomic_write,
+    fingerprint,
+    host_tag,
+    process_running,
+    replace_checked,
+)
 from ytvault.vault.walk import attachment_dir, inside_vault
 
 log = logging.getLogger(__name__)
@@ -45,42 +51,125 @@ def write_note(ctx: Context, path: Path, merge: Merge[R],
     apply, and removed again if the note is not written. Writes pass one gate, so a stopping
     daemon can close it and exit knowing that no note is half-way through a write.
     """
-    for _ in range(5):  # the person saved in the instant between our read and our rename
-        with ctx.run.write_gate:
-            if ctx.run.stopping.is_set():
-                raise NoteSkipped(STOPPING)
-            current, seen = reread(path)
-            merged, found = merge(current, None)
-            if merged is None:
+    with ctx.run.write_gate:
+        if ctx.run.stopping.is_set():
+            raise NoteSkipped(STOPPING)
+        written, found = _write(ctx, path, merge, thumbnail, keep_claim)
+    if written and ctx.options.on_write is not None:
+        ctx.options.on_write(path)
+    return found
+
+
+# Each attempt more means the person saved again in the instant of our write; with a save of
+# theirs in hand (in no file), ytvault tries longer before it puts it beside the note.
+_ATTEMPTS, _ATTEMPTS_IN_HAND = 8, 64
+
+
+def _write(ctx: Context, path: Path, merge: Merge[R], thumbnail: tuple[bytes, datetime] | None,
+           keep_claim: bool) -> tuple[bool, R]:
+    """`write_note` behind the gate: whether the note was written, and what the merge found.
+
+    A save the person makes while we write is never lost (atomic.replace_checked): when the
+    file we replace is not the one we read, what it holds is merged again and written again.
+    Once their save is only in hand (it reached the file we took out, or came on both sides of
+    the exchange), it is written back whatever happens: merged, as it is, or beside the note.
+    """
+    saved: Saved | None = None
+    seen = _fingerprint(path)
+    current, expected = reread(path)
+    in_hand = False  # `current` holds a save of theirs that the file does not
+    try:
+        attempt = 0
+        while attempt < (_ATTEMPTS_IN_HAND if in_hand else _ATTEMPTS):
+            attempt += 1
+            merged, found = _merge(merge, current, None, in_hand)
+            if merged is not None and thumbnail is not None and saved is None:
+                saved = save_thumbnail(ctx, path, *thumbnail)
+            if merged is not None and saved is not None:  # the text names the thumbnail now
+                merged, found = _merge(merge, current, ctx.rel(saved.path), in_hand)
+            if merged is not None and not keep_claim and ours(ctx, merged):
+                merged = claims.drop_claim(merged)  # the work is done: so is our claim
+            if merged is None and not in_hand:
                 raise NoteSkipped("the note changed while it was processed: left as it is")
-            saved = save_thumbnail(ctx, path, *thumbnail) if thumbnail else None
-            try:
-                if saved is not None:  # the text names the thumbnail now: merge again
-                    merged, found = merge(current, ctx.rel(saved.path))
-                if merged is not None and not keep_claim and ours(ctx, merged):
-                    merged = claims.drop_claim(merged)  # the work is done: so is our claim
-                if merged is None or merged == current:
-                    raise _Unchanged
-                if not inside_vault(ctx.vault, path) or path.is_symlink():
-                    raise NoteSkipped("it is a link to a file outside the vault")
-                _check_writable(path)
-                atomic_write(path, merged.encode("utf-8"), unchanged_since=seen)
-            except _Unchanged:
-                if saved is not None:
-                    saved.remove()
-                return found
-            except Changed:
-                if saved is not None:
-                    saved.remove()
-                continue
-            except BaseException:
-                if saved is not None:  # the note was left as it was: so is the attachment folder
-                    saved.remove()
-                raise
-        if ctx.options.on_write is not None:
-            ctx.options.on_write(path)
-        return found
-    raise NoteSkipped("the note kept changing while it was processed: left as it is")
+            if merged is None or merged == current:
+                if not in_hand:
+                    return False, cast(R, found)
+                merged = current  # theirs goes back as it is
+            if not inside_vault(ctx.vault, path) or path.is_symlink():
+                raise NoteSkipped("it is a link to a file outside the vault")
+            _check_writable(path)
+            data = merged.encode("utf-8", "surrogateescape")
+            raced = replace_checked(path, data, expected, seen)
+            if raced is None:
+                if merged is current and in_hand:  # given back, not filled
+                    raise NoteSkipped("the note changed while it was processed: left as it is")
+                log.debug("%s written", path)
+                if saved is not None:  # the note names it now: it stays
+                    ctx.ledger.thumbnail_settled(ctx.vault, ctx.rel(saved.path))
+                    saved = None
+                return True, cast(R, found)
+            log.info("%s: saved while ytvault wrote it: merged again", path)
+            # Whatever we hold that the file does not is carried on (keep_both) until written.
+            now, seen = _text(raced.now), None if raced.placed else _fingerprint(path)
+            if raced.placed:  # our text is in the file; their save reached the one taken out
+                current = keep_both(now, merged) if in_hand else now
+                expected, in_hand = data, True
+            elif raced.edited is not None:  # saves on both sides of the exchange: keep both
+                current = keep_both(now, _text(raced.edited))
+                expected, in_hand = raced.now, True
+            else:  # their save is in place: merge into it
+                current = keep_both(now, current) if in_hand else now
+                expected = raced.now
+        if in_hand:
+            aside, in_hand = _keep_aside(path, current), False
+            raise NoteSkipped(f"the note kept changing while it was written: an edit made "
+                              f"meanwhile is in {aside.name}; copy it into the note")
+        raise NoteSkipped("the note kept changing while it was processed: left as it is")
+    except FileNotFoundError:
+        if in_hand:
+            _keep_aside(path, current)
+        raise NoteSkipped("the note vanished while it was processed: nothing written") from None
+    except Exception:
+        if in_hand:  # their save is in no file: it must not go with the error
+            _keep_aside(path, current)
+        raise
+    finally:
+        if saved is not None:  # the note was left as it was: so is the attachment folder
+            saved.remove()
+            ctx.ledger.thumbnail_settled(ctx.vault, ctx.rel(saved.path))
+
+
+def _merge(merge: Merge[R], current: str, thumbnail: str | None, in_hand: bool
+           ) -> tuple[str | None, R | None]:
+    """`merge`, except that with a save of theirs in hand a merge that refuses it (the note
+    is no longer what it asked for) gives it back as it is rather than drop it."""
+    try:
+        return merge(current, thumbnail)
+    except NoteSkipped:
+        if not in_hand:
+            raise
+        return None, None
+
+
+def _fingerprint(path: Path) -> tuple[int, int, int] | None:
+    try:
+        return fingerprint(path)
+    except OSError:
+        return None
+
+
+def _text(raw: bytes) -> str:
+    # A save that is not UTF-8 is still theirs: carried byte for byte, never merged into
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _keep_aside(path: Path, text: str) -> Path:
+    """Save an edit that could not be put into the note beside it, in plain sight."""
+    from ytvault.vault.names import free_path
+
+    aside = free_path(path.parent, f"{path.stem} (edited while ytvault wrote it)")
+    atomic_write(aside, text.encode("utf-8", "surrogateescape"))
+    return aside
 
 
 def _check_writable(path: Path) -> None:
@@ -92,18 +181,14 @@ def _check_writable(path: Path) -> None:
         raise NoteSkipped("its folder is read-only: make it writable to have the note filled")
 
 
-class _Unchanged(Exception):
-    pass
-
-
-def reread(path: Path) -> tuple[str, tuple[int, int, int]]:
+def reread(path: Path) -> tuple[str, bytes]:
+    """The note's text now, and its bytes (what a write must find there to replace it)."""
     try:
-        seen = fingerprint(path)
         raw = path.read_bytes()
     except FileNotFoundError:
         raise NoteSkipped("the note vanished while it was processed: nothing written") from None
     try:
-        return raw.decode("utf-8"), seen
+        return raw.decode("utf-8"), raw
     except UnicodeDecodeError:
         raise NoteSkipped("the note changed while it was processed: left as it is") from None
 
@@ -145,12 +230,16 @@ def save_thumbnail(ctx: Context, note: Path, data: bytes, now: datetime) -> Save
     millis = int(now.timestamp() * 1000)
     while True:  # one name per thumbnail: never overwrite an attachment
         target = folder / f"{millis}{ext}"
+        # recorded before it exists: a crash before the note names it leaves it known
+        ctx.ledger.thumbnail_pending(ctx.vault, ctx.rel(target), ctx.rel(note), _writer())
         try:
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
+            ctx.ledger.thumbnail_settled(ctx.vault, ctx.rel(target))  # someone else's
             millis += 1
             continue
         except BaseException:
+            ctx.ledger.thumbnail_settled(ctx.vault, ctx.rel(target))
             _remove_folders(tuple(made))
             raise
         saved = Saved(target, tuple(made))
@@ -161,6 +250,33 @@ def save_thumbnail(ctx: Context, note: Path, data: bytes, now: datetime) -> Save
             saved.remove()
             raise
         return saved
+
+
+def _writer() -> str:
+    return f"{host_tag()}-{os.getpid()}"
+
+
+def remove_orphan_thumbnails(ctx: Context) -> list[Path]:
+    """Remove the thumbnails a run wrote for a note it then never wrote (it was killed in
+    between), as the ledger knows them; returns them. A thumbnail its note names stays, and
+    so does one whose writer still runs."""
+    removed: list[Path] = []
+    for rel, note, writer in ctx.ledger.pending_thumbnails(ctx.vault):
+        host, _, pid = writer.partition("-")
+        if host == host_tag() and pid.isdigit() and process_running(int(pid)):
+            continue  # a write in progress (a watcher, another sync)
+        image = ctx.vault / rel
+        try:
+            named = image.name in (ctx.vault / note).read_text("utf-8", "replace")
+        except OSError:
+            named = False
+        if not named and inside_vault(ctx.vault, image) and image.is_file():
+            with contextlib.suppress(OSError):
+                image.unlink()
+                removed.append(image)
+                log.info("removed %s, a thumbnail written for a note that never was", rel)
+        ctx.ledger.thumbnail_settled(ctx.vault, rel)
+    return removed
 
 
 def claim_note(ctx: Context, path: Path, stub: Stub) -> bool:
@@ -177,7 +293,12 @@ def claim_note(ctx: Context, path: Path, stub: Stub) -> bool:
             raise NoteSkipped(f"device {held.device} is filling it")
         return claims.add_claim(current, device, now, ctx.options.claim_lease)
 
-    write_note(ctx, path, text_only(add), keep_claim=True)
+    ctx.run.claimed(path)  # before the write: a daemon stopping after it takes the claim off
+    try:
+        write_note(ctx, path, text_only(add), keep_claim=True)
+    except BaseException:
+        ctx.run.claimed(path, held=False)
+        raise
     if ctx.run.stopping.wait(ctx.options.claim_settle):
         return True
     current = reread(path)[0]
@@ -199,8 +320,23 @@ def check_still(stub: Stub, current: str) -> None:
 def release_note(ctx: Context, path: Path) -> None:
     """Take our claim off a note we did not fill (the fill's own write removes it otherwise)."""
     with contextlib.suppress(NoteSkipped, OSError):
-        write_note(ctx, path, text_only(lambda current: claims.drop_claim(current)
-                                        if ours(ctx, current) else current))
+        write_note(ctx, path, _unclaim(ctx))
+    ctx.run.claimed(path, held=False)
+
+
+def release_claims(ctx: Context) -> None:
+    """Take our claim off every note this run claimed and did not fill: a stopping daemon
+    calls this holding the write gate (closed for good), so no claim is left behind to sync to
+    every device and hold the note for the lease."""
+    for path in ctx.run.claimed():
+        with contextlib.suppress(NoteSkipped, OSError):
+            _write(ctx, path, _unclaim(ctx), None, keep_claim=True)
+            ctx.run.claimed(path, held=False)
+
+
+def _unclaim(ctx: Context) -> Merge[None]:
+    return text_only(lambda current: claims.drop_claim(current) if ours(ctx, current)
+                     else current)
 
 
 def ours(ctx: Context, text: str) -> bool:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ytvault.errors import NoteSkipped
 from ytvault.outcome import Outcome
-from ytvault.vault.atomic import remove_leftovers
+from ytvault.vault.atomic import remove_leftovers, temp_files
 from ytvault.vault.seen import Seen
 from ytvault.vault.walk import (
     IgnoreFilters,
@@ -25,6 +25,8 @@ from ytvault.vault.walk import (
     load_ignore_filters,
     open_long,
 )
+
+CONFIG_FOLDER = ".obsidian"  # where ytvault writes Obsidian's settings (obsidian.py)
 
 if TYPE_CHECKING:
     from ytvault.note.parse import Stub
@@ -110,5 +112,5 @@ def scan_vault(vault: Path, seen: Seen | None = None, *, filters: IgnoreFilters 
             else:
                 yield path, found
         seen.end()
-    if tidy:
-        remove_leftovers(leftovers)
+    if tidy:  # the config folder too: Obsidian's types.json is written there
+        remove_leftovers([*leftovers, *temp_files(vault / CONFIG_FOLDER)])

@@ -105,7 +105,9 @@ def test_two_devices_on_one_vault(vault: Path, cache_dir: Path, tmp_path: Path,
     assert len(list(vault.glob("*.jpg"))) == len(videos)  # no orphan thumbnails either
     calls = len(api.message_requests)
     if claims == "always":
-        assert calls == len(videos)  # each note analysed by exactly one device
+        # each note analysed by exactly one device; the two notes of one video once, if
+        # the same device fills both (one paid analysis per video per run)
+        assert len(set(videos)) <= calls <= len(videos)
         stdout = results[0][0] + results[1][0]
         assert stdout.count("filled: ") == len(videos)
     else:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import FIXTURES, MakeContext
 
-from ytvault.errors import STOPPING, NoteSkipped, PermanentError
+from ytvault.errors import STOPPING, NoteSkipped, NoTranscript, PermanentError
 from ytvault.models import Snippet, Transcript, Video
 from ytvault.pipeline.context import Context
 from ytvault.pipeline.fetch import fetch_thumbnail, fetch_transcript, fetch_video, wait_turn
@@ -23,6 +23,8 @@ pytestmark = pytest.mark.unit
 
 VID = "Yf1o0TQzry8"
 RECORDED = FIXTURES / "cache" / "videos"
+# what YouTube "sends": a real JPEG (the cache refuses what is not an image), not the cached one
+FETCHED = (RECORDED / "fxShort001F" / "thumbnail.jpg").read_bytes()
 
 
 class RecordedYouTube:
@@ -42,7 +44,7 @@ class RecordedYouTube:
                          info: dict[str, Any] | None = None) -> Transcript:
         self.calls.append(("transcript", video_id))
         if self.no_captions:
-            raise PermanentError("no transcript (no captions)")
+            raise NoTranscript("no transcript (no captions)")
         return Transcript(video_id, "English", "en", False,
                           (Snippet("hello there", 0.0, 1.5),))
 
@@ -50,7 +52,7 @@ class RecordedYouTube:
         self.calls.append(("thumbnail", urls[0] if urls else ""))
         if self.no_thumbnail:
             raise PermanentError("no thumbnail")
-        return b"\xff\xd8 fetched"
+        return FETCHED
 
 
 @pytest.fixture
@@ -70,7 +72,7 @@ def test_what_the_cache_holds_is_not_fetched(make_context: MakeContext) -> None:
     video = fetch_video(ctx, VID)
     assert video.title.startswith("Ilya Sutskever")
     transcript, reason = fetch_transcript(ctx, video)
-    assert transcript.snippets and reason == ""
+    assert transcript.snippets and reason is None
     assert fetch_thumbnail(ctx, video) == (RECORDED / VID / "thumbnail.jpg").read_bytes()
     assert youtube.calls == []
 
@@ -85,11 +87,11 @@ def test_what_the_cache_lacks_is_fetched_and_stored(make_context: MakeContext) -
     assert [kind for kind, _ in youtube.calls] == ["info", "transcript", "thumbnail"]
     assert ctx.cache.read_info(VID) == video.info
     assert ctx.cache.read_transcript(VID) == transcript
-    assert ctx.cache.read_thumbnail(VID) == thumbnail == b"\xff\xd8 fetched"
-    assert reason == ""
+    assert ctx.cache.read_thumbnail(VID) == thumbnail == FETCHED
+    assert reason is None
     youtube.calls.clear()  # a second run reads the cache
     assert fetch_video(ctx, VID) == video
-    assert fetch_transcript(ctx, video) == (transcript, "")
+    assert fetch_transcript(ctx, video) == (transcript, None)
     assert fetch_thumbnail(ctx, video) == thumbnail
     assert youtube.calls == []
 
@@ -117,7 +119,7 @@ def test_no_captions_is_an_empty_transcript_with_the_reason(make_context: MakeCo
     video = Video.from_info(youtube.fetch_info(VID))
     transcript, reason = fetch_transcript(ctx, video)
     assert transcript == Transcript(VID, "", "", False, ())
-    assert reason == "no transcript (no captions)"
+    assert isinstance(reason, NoTranscript) and str(reason) == "no transcript (no captions)"
     assert ctx.cache.read_transcript(VID) is None  # asked again next time
 
 

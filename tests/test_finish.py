@@ -58,7 +58,7 @@ def ctx(make_context: MakeContext) -> Context:
 
 
 def renaming(ctx: Context) -> Context:
-    return replace(ctx, config=replace(ctx.config, rename_untitled=True))
+    return replace(ctx, config=ctx.config.replace(rename_untitled=True))
 
 
 def filled(vault: Path, name: str) -> Path:
@@ -127,7 +127,7 @@ def test_a_rename_never_replaces_a_note(ctx: Context) -> None:
     ("Untitled.md", {}),  # renaming is off by default
 ])
 def test_other_notes_keep_their_name(ctx: Context, name: str, config: dict[str, bool]) -> None:
-    ctx = replace(ctx, config=replace(ctx.config, **config))
+    ctx = replace(ctx, config=ctx.config.replace(**config))
     path = filled(ctx.vault, name)
     assert after_fill(ctx, path, stub(), VIDEO, RENDERED) == (path, "")
     assert path.exists()

@@ -161,12 +161,12 @@ def attachments_in(vault: Path, folder: str) -> None:
     (vault / ".obsidian" / "app.json").write_text(json.dumps({"attachmentFolderPath": folder}))
 
 
-@pytest.mark.parametrize("merge_with_thumbnail", [
-    lambda current: current,  # nothing to change after all
-    lambda current: None,  # the note no longer wants it
+@pytest.mark.parametrize(("merge_with_thumbnail", "skipped"), [
+    (lambda current: current, False),  # nothing to change after all
+    (lambda current: None, True),  # the note no longer wants it: skipped, and said so
 ])
 def test_the_thumbnail_goes_when_the_note_is_not_written(
-        ctx: Context, note: Path, merge_with_thumbnail: object) -> None:
+        ctx: Context, note: Path, merge_with_thumbnail: object, skipped: bool) -> None:
     attachments_in(ctx.vault, "Media/Thumbs")
 
     def merge(current: str, thumbnail: str | None) -> tuple[str | None, None]:
@@ -174,7 +174,11 @@ def test_the_thumbnail_goes_when_the_note_is_not_written(
             return current + "x\n", None
         return merge_with_thumbnail(current), None  # type: ignore[operator]
 
-    write_note(ctx, note, merge, thumbnail=(JPEG, NOW))
+    if skipped:
+        with pytest.raises(NoteSkipped, match="changed while it was processed"):
+            write_note(ctx, note, merge, thumbnail=(JPEG, NOW))
+    else:
+        write_note(ctx, note, merge, thumbnail=(JPEG, NOW))
     assert note.read_text(encoding="utf-8") == STUB
     assert files(ctx.vault) == {"Inbox", "Inbox/Untitled.md"}  # the folders made went too
 

@@ -21,6 +21,7 @@ from ytvault.outcome import Outcome
 from ytvault.pipeline.context import Context, with_options
 from ytvault.pipeline.run import find_work, judge, process_stub, warm_indexes
 from ytvault.vault.atomic import fingerprint
+from ytvault.vault.configdir import settings_file
 from ytvault.vault.scan import scan_vault
 from ytvault.vault.seen import Seen
 from ytvault.vault.walk import is_note, iter_notes, load_ignore_filters
@@ -49,7 +50,7 @@ class Watcher:
         self._cond = threading.Condition()
         self._work: queue.Queue[Path | None] = queue.Queue()
         # Obsidian's Excluded files, read again at every scan and whenever app.json changes
-        self._app_json = ctx.vault / ".obsidian" / "app.json"
+        self._app_json = settings_file(ctx.vault, "app.json")
         self._filters = load_ignore_filters(ctx.vault)
         self._rescan = False  # the exclusions changed: scan now, not at the next reconcile
         # what the last scan found not to be ours: the next one opens only what changed since

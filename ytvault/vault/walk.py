@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ytvault.vault.atomic import TEMP_MARK
+from ytvault.vault.configdir import settings_file
 
-_APP_JSON = (".obsidian", "app.json")
 _MAX_APP_JSON = 1 << 20  # a real app.json is a few KB; anything bigger is not one
 _NAME = attrgetter("name")
 
@@ -91,8 +91,9 @@ def state_name(vault: Path) -> str:
 
 
 def read_app_config(vault: Path) -> dict[str, Any]:
-    """`.obsidian/app.json` as a dict; {} when it is missing, unreadable or not an object."""
-    path = vault.joinpath(*_APP_JSON)
+    """`.obsidian/app.json` (or the override config folder's) as a dict; {} when it is missing,
+    unreadable or not an object."""
+    path = settings_file(vault, "app.json")
     try:
         if path.stat().st_size > _MAX_APP_JSON:
             return {}

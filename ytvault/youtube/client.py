@@ -21,6 +21,7 @@ from ytvault.errors import FetchError, NoTranscript, PermanentError, TransientEr
 from ytvault.models import Snippet, Transcript
 from ytvault.note.ids import is_playlist_id, is_video_id
 from ytvault.youtube import captions
+from ytvault.youtube.jsruntime import ytdlp_params
 
 if TYPE_CHECKING:
     import requests
@@ -267,7 +268,8 @@ class YouTubeClient:
 
         log = _WarningLog()
         try:
-            with YoutubeDL({**_YDL_PARAMS, **self._ydl_params, "logger": log, **params},
+            with YoutubeDL({**_YDL_PARAMS, **ytdlp_params(), **self._ydl_params, "logger": log,
+                            **params},
                            auto_init=False) as ydl:
                 for extractor in self._extractors:
                     ydl.add_info_extractor(extractor())

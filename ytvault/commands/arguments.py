@@ -35,6 +35,9 @@ def _columns() -> int:
         return 80
 
 
+VERBOSE_HELP = "log what happens, step by step"
+
+
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser using `_Formatter`, as are its sub-commands (argparse makes those of
     the parser's own class)."""
@@ -42,6 +45,15 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
+
+
+class _Command(_Parser):
+    """A command's parser: it takes -v after the command's name too (`ytvault sync -v`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                          help=VERBOSE_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,9 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ytvault {__version__}")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="config file (default: $YTVAULT_CONFIG, else the user config dir)")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="log what happens, step by step")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # -v, -q and --json are taken before the command or after it (`ytvault sync -v`): the
+    # commands' own copies default to SUPPRESS, so they never overwrite the ones given before
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    parser.add_argument("--json", action="store_true", help="one JSON object per line, for "
+                        "scripts (sync, process, new, refresh, doctor)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print only failures (sync, process, new, refresh)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                     parser_class=_Command)
 
     sync = commands.add_parser("sync", help="fill every stub note in a vault once",
                                description="Fill every stub note in the vault once.")
@@ -125,12 +143,13 @@ def _add_run_options(cmd: argparse.ArgumentParser) -> None:
 
 def _add_output_options(cmd: argparse.ArgumentParser) -> None:
     out = cmd.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true",
+    out.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                      help="one JSON object per note, one per line (for scripts)")
-    out.add_argument("-q", "--quiet", action="store_true", help="print only failures")
+    out.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                     help="print only failures")
 
 
-def _add_obsidian_commands(commands: argparse._SubParsersAction[_Parser]
+def _add_obsidian_commands(commands: argparse._SubParsersAction[_Command]
                            ) -> None:
     new = commands.add_parser(
         "new", help="create and fill a note for each video URL (a playlist: each video)",
@@ -170,4 +189,5 @@ def _add_obsidian_commands(commands: argparse._SubParsersAction[_Parser]
                         help="the vault (default: `vault` from the config)")
     doctor.add_argument("--offline", action="store_true",
                         help="skip the checks that need the network")
-    doctor.add_argument("--json", action="store_true", help="the checks as JSON")
+    doctor.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="the checks as JSON")

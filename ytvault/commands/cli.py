@@ -28,8 +28,33 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_CRASH = 70  # sysexits' EX_SOFTWARE: Python's own exit code for a crash is 1
 
 
+_PRINTS_JSON = ("sync", "process", "new", "refresh", "doctor")
+_PRINTS_QUIET = ("sync", "process", "new", "refresh")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        # `ytvault status | head`: the reader has gone, as a shell pipeline means it to.
+        # Python's own recipe: stdout to /dev/null so the flush at exit fails no more; the
+        # exit code a shell gives a command ended by SIGPIPE (128 + 13).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.json and args.quiet:
+        parser.error("-q and --json cannot be used together")
+    for flag, given, commands in (("--json", args.json, _PRINTS_JSON),
+                                  ("-q", args.quiet, _PRINTS_QUIET)):
+        if given and args.command not in commands:
+            parser.error(f"{flag} works with {', '.join(commands)}, not {args.command}")
     # Each command sets up its logging itself (`_log_setup`), once it has read its config:
     # `status` and a `sync` with nothing to do log nothing, and start without `logging`.
     command: Callable[[argparse.Namespace], int] = {
@@ -124,15 +149,20 @@ def _process(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     _log_setup(args, config)
     paths = [p.expanduser().absolute() for p in args.notes]
-    for path in paths:
-        if not path.is_file():
-            raise ConfigError(f"{path} is not a file: name the notes to fill")
-    root = args.vault or _enclosing_vault(paths[0]) or config.vault
+    # the notes that are there are filled; the others are named, and the exit code is 1
+    notes = [path for path in paths if path.is_file()]
+    if not notes:
+        raise ConfigError(f"no such note: {', '.join(map(str, paths))}: name the notes to fill")
+    root = args.vault or _enclosing_vault(notes[0]) or config.vault
     vault = _vault(root, "pass --vault or set `vault` in config.toml")
     ctx = _context(config, vault, dry_run=args.dry_run, retry_failed=args.retry_failed)
 
     def outcomes(ctx: Context, _: Reporter) -> Iterable[Outcome]:
         for path in paths:
+            if path not in notes:
+                what = "a folder, not a note" if path.is_dir() else "no such file"
+                yield Outcome(path, "failed", f"{what}: nothing was done to it")
+                continue
             outcome = process_note(ctx, path)
             yield outcome or Outcome(path, "skipped", "not a stub: nothing to fill")
 
@@ -164,7 +194,12 @@ def _watch(args: argparse.Namespace) -> int:
         logging.getLogger("ytvault").warning(
             "%s is not set: notes get their properties and thumbnail; the analysis waits "
             "until it is set", config.api_key_env)
-    watcher = Watcher(ctx, report=lambda outcome: _log_outcome(ctx, outcome))
+    from ytvault.commands.progress import is_terminal
+
+    # on a terminal, the lines `sync` prints; the log file (and a service's stderr) gets them
+    # as log records either way
+    shown = is_terminal(sys.stdout)
+    watcher = Watcher(ctx, report=lambda outcome: _log_outcome(ctx, outcome, shown))
     stop = threading.Event()
 
     def on_signal(*_: object) -> None:
@@ -209,6 +244,13 @@ def _service(args: argparse.Namespace) -> int:
         if args.config is not None:  # the service must read the config this install read
             env["YTVAULT_CONFIG"] = str(args.config.expanduser().absolute())
     plan = service.render(platform, vault, home=Path.home(), env=env, key_env=key_env)
+    if args.action == "install" and not args.dry_run:
+        lines, manual = service.start(plan)
+        print("\n".join([*lines, *([] if manual else [plan.done]), *plan.notes]))
+        if manual:  # the files are there, the watcher is not running: not a success
+            print(f"ytvault: the login service is not running: {manual}", file=sys.stderr)
+            return EXIT_FAILED
+        return EXIT_OK
     if args.action == "install":
         lines = service.install(plan, dry_run=args.dry_run)
     elif args.action == "uninstall":
@@ -234,14 +276,17 @@ def _vault(path: Path | None, hint: str) -> Path:
     path = path.expanduser().absolute()
     if not path.is_dir():
         raise ConfigError(f"vault {path} is not a folder: {hint}")
+    from ytvault.vault.configdir import is_vault, not_a_vault
+
+    if not is_vault(path):  # the folder above the vault: its notes, its thumbnails go astray
+        raise ConfigError(not_a_vault(path))
     return path
 
 
 def _enclosing_vault(note: Path) -> Path | None:
-    for folder in note.parents:
-        if (folder / ".obsidian").is_dir():
-            return folder
-    return None
+    from ytvault.vault.configdir import is_vault
+
+    return next((folder for folder in note.parents if is_vault(folder)), None)
 
 
 def _context(config: Config, vault: Path, *, dry_run: bool = False, retry_failed: bool = False,
@@ -251,6 +296,7 @@ def _context(config: Config, vault: Path, *, dry_run: bool = False, retry_failed
     from ytvault.note.claims import device_id, vault_is_shared
     from ytvault.pipeline.context import Analyzer, Context, RunOptions
     from ytvault.pipeline.ledger import Ledger
+    from ytvault.vault.configdir import config_dir
     from ytvault.youtube.cache import Cache
     from ytvault.youtube.client import YouTubeClient
 
@@ -263,7 +309,7 @@ def _context(config: Config, vault: Path, *, dry_run: bool = False, retry_failed
     ledger = Ledger(None if dry_run else config.resolved_state_dir / "ledger.sqlite3")
     device = None
     if not dry_run and (config.claim_notes == "always" or (
-            config.claim_notes == "auto" and vault_is_shared(vault))):
+            config.claim_notes == "auto" and vault_is_shared(vault, config_dir(vault)))):
         device = device_id(config.resolved_state_dir)
     options = RunOptions(dry_run=dry_run, retry_failed=retry_failed, device=device,
                          claim_settle=config.claim_settle_seconds,
@@ -412,8 +458,11 @@ def _line(ctx: Context, outcome: Outcome) -> str:
     return f"{line} — {outcome.detail}" if outcome.detail else line
 
 
-def _log_outcome(ctx: Context, outcome: Outcome) -> None:
+def _log_outcome(ctx: Context, outcome: Outcome, shown: bool = False) -> None:
     import logging
 
+    line = _line(ctx, outcome)
+    if shown:
+        print(line, flush=True)
     level = logging.WARNING if outcome.status == "failed" else logging.INFO
-    logging.getLogger("ytvault").log(level, "%s", _line(ctx, outcome))
+    logging.getLogger("ytvault").log(level, "%s", line, extra={"printed": shown})

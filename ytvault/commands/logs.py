@@ -31,6 +31,14 @@ class Redact(logging.Filter):
         return True
 
 
+class _NotPrinted(logging.Filter):
+    """Leaves out of stderr what the command printed already (`watch`'s per-note lines on a
+    terminal, which the log file keeps)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "printed", False)
+
+
 def setup(verbose: bool, secrets: list[str], log_file: Path | None = None) -> None:
     root = logging.getLogger()
     root.handlers.clear()
@@ -40,6 +48,7 @@ def setup(verbose: bool, secrets: list[str], log_file: Path | None = None) -> No
         stderr = logging.StreamHandler(sys.stderr)
         stderr.setFormatter(logging.Formatter(FORMAT))
         stderr.addFilter(redact)
+        stderr.addFilter(_NotPrinted())
         if log_file is not None and not sys.stderr.isatty():
             # A service manager keeps stderr too (journald, launchd's log file): give it the
             # problems only, so every line is not stored twice.

@@ -8,6 +8,7 @@ and a clock), so tests hand in fakes without patching anything here.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -87,8 +88,14 @@ def judge(ctx: Context, path: Path, found: Found) -> Stub | Outcome:
             if claims.KEY in properties else None)
     if held is not None:
         return Outcome(path, "skipped", f"device {held.device} is filling it", stub.video_id)
-    if path.is_symlink() or not inside_vault(ctx.vault, path):
-        return Outcome(path, "skipped", "it is a link to a file outside the vault", stub.video_id)
+    if not inside_vault(ctx.vault, path):
+        why = ("it is a link to a file outside the vault" if path.is_symlink() or (
+            Path(os.path.abspath(path)).is_relative_to(ctx.vault)) else
+            f"it is not in the vault {ctx.vault}: move it there, or pass its vault")
+        return Outcome(path, "skipped", why, stub.video_id)
+    if path.is_symlink():
+        return Outcome(path, "skipped", "it is a symbolic link: the note it points to is "
+                       "filled instead", stub.video_id)
     rel = ctx.rel(path)
     if stub.kind is Kind.FAILED and not ctx.options.retry_failed:
         return Outcome(path, "skipped", "it could not be filled earlier (see the note); "

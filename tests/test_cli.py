@@ -135,7 +135,9 @@ def test_dry_run_writes_nothing(vault: Path, env: dict[str, str]) -> None:
     before = {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()}
     result = run(vault, env, "sync", "--dry-run")
     assert result.returncode == 0
-    assert result.stdout.count("filled: ") == 7
+    assert result.stdout.count("would fill: ") == 6
+    assert "would skip: premiere.md — upcoming premiere" in result.stdout
+    assert "filled: " not in result.stdout.replace("would fill: ", "")
     assert {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()} == before
 
 

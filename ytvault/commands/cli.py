@@ -106,6 +106,8 @@ def _sync(args: argparse.Namespace) -> int:
     first = next(found, None)
     if first is None and not args.batch and not (
             config.api_key() and not args.dry_run and _open_batches(config, vault)):
+        if args.dry_run:
+            _nothing_to_do(args, vault)
         return EXIT_OK
     if not args.verbose:
         _log_setup(args, config)
@@ -323,29 +325,65 @@ def _report(ctx: Context, outcomes: Callable[[Context, Reporter], Iterable[Outco
             args: argparse.Namespace, expected: int = 0) -> int:
     """Print the `outcomes` of a run of `ctx` (given the Reporter the lines go to) as they
     come, then the key hint and what the analyses cost."""
+    from ytvault.commands import dryrun
     from ytvault.commands.progress import Line
     from ytvault.cost import Usage
     from ytvault.pipeline.context import with_options
 
     pending = 0
     spent: list[Usage] = []
+    seen: list[Outcome] = []
+    dry = ctx.options.dry_run
 
     def lines(out: Reporter) -> Iterator[Line]:
         nonlocal pending
         # `sync` tells of each note it queues, so the bar knows how many there are
         for outcome in outcomes(with_options(ctx, on_queue=lambda _: out.expect()), out):
             usage = outcome.usage
-            yield Line(outcome.status, ctx.rel(outcome.note), outcome.detail,
+            # a dry run's usage is an estimate, said as such
+            yield Line(dryrun.status_of(outcome) if dry else outcome.status,
+                       ctx.rel(outcome.note), outcome.detail,
                        {"video_id": outcome.video_id, "analysis_pending": outcome.analysis_pending,
-                        "usage": usage.as_json() if usage else None})
+                        "estimated_usage" if dry else "usage": usage.as_json() if usage else None})
             pending += outcome.analysis_pending
-            spent.extend([usage] if usage else [])
+            spent.extend([usage] if usage and not dry else [])
+            seen.append(outcome)
 
     code = _print_lines(args, "filling", lines, expected)
+    if dry:
+        _dry_run_summary(args, ctx, seen)
+        return code
     _key_hint(ctx, pending)
     if spent and _output_mode(args) == "auto":
         _cost_line(spent)
     return code
+
+
+def _dry_run_summary(args: argparse.Namespace, ctx: Context, seen: Sequence[Outcome]) -> None:
+    import json
+
+    from ytvault.commands.dryrun import summary
+
+    line, fields = summary(seen, ctx.config.model, ctx.config.api_key_env)
+    mode = _output_mode(args)
+    if mode == "json":
+        print(json.dumps({**fields, "detail": line}, ensure_ascii=False))
+    elif mode != "quiet":
+        print(line)
+
+
+def _nothing_to_do(args: argparse.Namespace, vault: Path) -> None:
+    """A dry run with no stub says so, and how many notes are filled already."""
+    import json
+
+    from ytvault.commands.dryrun import already_filled
+
+    filled = already_filled(vault)
+    mode = _output_mode(args)
+    if mode == "json":
+        print(json.dumps({"status": "nothing to do", "already_filled": filled}))
+    elif mode != "quiet":
+        print(f"nothing to do ({filled} note{'' if filled == 1 else 's'} already filled)")
 
 
 def _print_lines(args: argparse.Namespace, label: str,

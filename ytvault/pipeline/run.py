@@ -45,6 +45,7 @@ from ytvault.pipeline.finish import (
     skip_duplicate,
     with_property,
 )
+from ytvault.pipeline.preview import analyzes, preview
 from ytvault.pipeline.write import (
     attach_callout_to,
     claim_note,
@@ -110,7 +111,7 @@ def judge(ctx: Context, path: Path, found: Found) -> Stub | Outcome:
         if stub.analysis_failed and not ctx.options.retry_failed:
             return Outcome(path, "skipped", "its analysis failed earlier (see the note); "
                            "`ytvault sync --retry-failed` tries again", stub.video_id)
-        if ctx.analyzer is None or ctx.run.analysis_refused:
+        if not analyzes(ctx):  # (a dry run with a key says what a run would analyse)
             return Outcome(path, "skipped", "analysis pending", stub.video_id, True)
         batch = None if ctx.options.writing_batch else ctx.ledger.note_batch(ctx.vault, rel)
         if batch is not None:
@@ -196,8 +197,8 @@ def process_stub(ctx: Context, path: Path, stub: Stub) -> Outcome:
 
 
 def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
-    if ctx.options.dry_run:
-        return Outcome(path, "filled", "dry run: nothing written", stub.video_id)
+    if ctx.options.dry_run:  # what a run would do, from the cache and the config
+        return preview(ctx, path, stub)
     if stub.kind is not Kind.ANALYSIS and ctx.config.duplicates == "skip":
         found = videos(ctx).notes(stub.video_id, finished=True, exclude=path)
         if found:

@@ -96,10 +96,5 @@ def not_a_vault(folder: Path) -> str:
 
 
 def _last_written(folder: Path) -> float:
-    times = []
-    for name in MARKERS:
-        try:
-            times.append((folder / name).stat().st_mtime)
-        except OSError:
-            pass
+    times = [path.stat().st_mtime for path in map(folder.joinpath, MARKERS) if path.is_file()]
     return max(times, default=0.0)

@@ -20,3 +20,4 @@ class Outcome(NamedTuple):
     video_id: str = ""
     analysis_pending: bool = False  # filled, but waiting for an API key (or a batch)
     usage: Usage | None = None  # the tokens and estimated cost of its model calls
+    unreachable: bool = False  # failed because YouTube could not be reached at all

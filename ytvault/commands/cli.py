@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -326,6 +327,7 @@ def _report(ctx: Context, outcomes: Callable[[Context, Reporter], Iterable[Outco
     """Print the `outcomes` of a run of `ctx` (given the Reporter the lines go to) as they
     come, then the key hint and what the analyses cost."""
     from ytvault.commands import dryrun
+    from ytvault.commands.offline import until_unreachable
     from ytvault.commands.progress import Line
     from ytvault.cost import Usage
     from ytvault.pipeline.context import with_options
@@ -338,7 +340,9 @@ def _report(ctx: Context, outcomes: Callable[[Context, Reporter], Iterable[Outco
     def lines(out: Reporter) -> Iterator[Line]:
         nonlocal pending
         # `sync` tells of each note it queues, so the bar knows how many there are
-        for outcome in outcomes(with_options(ctx, on_queue=lambda _: out.expect()), out):
+        for outcome in until_unreachable(
+                outcomes(with_options(ctx, on_queue=lambda _: out.expect()), out),
+                attrgetter("unreachable"), attrgetter("status"), f"ytvault {args.command}"):
             usage = outcome.usage
             # a dry run's usage is an estimate, said as such
             yield Line(dryrun.status_of(outcome) if dry else outcome.status,
@@ -428,6 +432,7 @@ def _output_mode(args: argparse.Namespace) -> Mode:
 
 def _new(args: argparse.Namespace) -> int:
     from ytvault.commands.new import create_notes, parse_urls
+    from ytvault.commands.offline import until_unreachable
     from ytvault.commands.progress import Line
     from ytvault.config.settings import load_config
     from ytvault.vault.obsidian import new_note_folder
@@ -443,7 +448,9 @@ def _new(args: argparse.Namespace) -> int:
 
     def lines(out: Reporter) -> Iterator[Line]:
         nonlocal pending
-        for made in create_notes(ctx, args.urls, folder, expect=out.expect):
+        for made in until_unreachable(create_notes(ctx, args.urls, folder, expect=out.expect),
+                                      attrgetter("unreachable"), attrgetter("status"),
+                                      "ytvault new"):
             detail = made.detail + (f": {made.link}" if made.status == "skipped" and made.link
                                     else "")
             yield Line(made.status, ctx.rel(made.note) if made.note else made.url, detail,
@@ -457,6 +464,7 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _refresh(args: argparse.Namespace) -> int:
+    from ytvault.commands.offline import until_unreachable
     from ytvault.commands.progress import Line
     from ytvault.commands.refresh import finished_notes, refresh
     from ytvault.config.settings import load_config
@@ -476,9 +484,11 @@ def _refresh(args: argparse.Namespace) -> int:
     # the ledger is read even in a dry run: it says what ytvault wrote
     ctx = with_options(_context(config, vault, analyze=False), dry_run=args.dry_run)
     targets = list(finished_notes(vault)) if args.all else paths
+    done = until_unreachable(refresh(ctx, targets), attrgetter("unreachable"),
+                             attrgetter("status"), "ytvault refresh" + " --all" * args.all)
     return _print_lines(args, "refreshing", lambda _: (
-        Line(done.status, ctx.rel(done.note), done.detail, {"video_id": done.video_id})
-        for done in refresh(ctx, targets)), len(targets))
+        Line(each.status, ctx.rel(each.note), each.detail, {"video_id": each.video_id})
+        for each in done), len(targets))
 
 
 def _doctor(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ from ytvault.errors import (
     NoteSkipped,
     PermanentError,
     TransientError,
+    YouTubeUnreachable,
 )
 from ytvault.models import Transcript, Video
 from ytvault.note import claims, parse
@@ -182,7 +183,7 @@ def process_stub(ctx: Context, path: Path, stub: Stub) -> Outcome:
             _record(ctx, path, stub, "transient", str(exc))
             said = "retried later" in str(exc)
             return Outcome(path, "failed", str(exc) + ("" if said else "; will retry"),
-                           stub.video_id)
+                           stub.video_id, unreachable=isinstance(exc, YouTubeUnreachable))
         except PermanentError as exc:
             _record(ctx, path, stub, "failed", str(exc))
             _attach_callout(ctx, path, stub, render_callout(

@@ -130,7 +130,29 @@ def build_parser() -> argparse.ArgumentParser:
                          help="render for this platform (default: this one; others need "
                               "--dry-run)")
     _add_obsidian_commands(commands)
+    _add_cache_command(commands)
     return parser
+
+
+def _add_cache_command(commands: argparse._SubParsersAction[_Command]) -> None:
+    cache = commands.add_parser(
+        "cache", help="prune the cache of videos no note needs",
+        description="Manage the cache of fetched videos (metadata, transcript, thumbnail).")
+    actions = cache.add_subparsers(dest="action", metavar="ACTION", required=True)
+    prune = actions.add_parser(
+        "prune", help="remove cached videos no note needs that were fetched long ago",
+        description="Remove the cached videos that were not fetched for --older-than days "
+                    "and that no note still needs (a stub, an analysis pending, a premiere "
+                    "or a retry keeps its video). A removed video is fetched again if a note "
+                    "asks for it.")
+    prune.add_argument("--older-than", type=float, default=90.0, metavar="DAYS",
+                       help="only videos fetched more than DAYS days ago (default: 90; 0: "
+                            "every video no note needs)")
+    prune.add_argument("--vault", type=Path, metavar="VAULT",
+                       help="the vault whose stubs keep their videos (default: `vault` from "
+                            "the config)")
+    prune.add_argument("--dry-run", action="store_true",
+                       help="list what would be removed; remove nothing")
 
 
 def _add_run_options(cmd: argparse.ArgumentParser) -> None:

@@ -61,6 +61,7 @@ def _main(argv: Sequence[str] | None) -> int:
     command: Callable[[argparse.Namespace], int] = {
         "sync": _sync, "process": _process, "watch": _watch, "status": _status,
         "service": _service, "new": _new, "refresh": _refresh, "doctor": _doctor,
+        "cache": _cache,
     }[args.command]  # argparse lets only these through
     try:
         code = command(args)
@@ -261,6 +262,24 @@ def _service(args: argparse.Namespace) -> int:
     else:
         lines = service.status(plan, dry_run=args.dry_run)
     print("\n".join(lines))
+    return EXIT_OK
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from ytvault.commands.cache import needed_videos, prune, report
+    from ytvault.config.settings import load_config
+
+    config = load_config(args.config)
+    if args.older_than < 0:
+        raise ConfigError("--older-than takes a number of days, 0 or more")
+    root = args.vault or config.vault
+    # without a vault, only the ledger says what is needed: its stubs not yet seen would lose
+    # their cached videos, so one is required
+    vault = _vault(root, "pass --vault or set `vault` in config.toml: its stubs keep their "
+                   "videos")
+    pruned = prune(config.resolved_cache_dir, needed_videos(config, vault),
+                   older_than_days=args.older_than, dry_run=args.dry_run)
+    print("\n".join(report(pruned, older_than_days=args.older_than, dry_run=args.dry_run)))
     return EXIT_OK
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,24 @@ class _Command(_Parser):
         super().__init__(*args, **kwargs)
         self.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                           help=VERBOSE_HELP)
+
+
+_PRINTS_JSON = ("sync", "process", "new", "refresh", "doctor")
+_PRINTS_QUIET = ("sync", "process", "new", "refresh")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line, parsed; -q and --json (given before the command or after it) only
+    where they mean something, and not both."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.json and args.quiet:
+        parser.error("-q and --json cannot be used together")
+    for flag, given, commands in (("--json", args.json, _PRINTS_JSON),
+                                  ("-q", args.quiet, _PRINTS_QUIET)):
+        if given and args.command not in commands:
+            parser.error(f"{flag} works with {', '.join(commands)}, not {args.command}")
+    return args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,6 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _days(text: str) -> float:
+    try:
+        days = float(text)
+    except ValueError:
+        days = -1.0
+    if not days >= 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days, 0 or more")
+    return days
+
+
 def _add_cache_command(commands: argparse._SubParsersAction[_Command]) -> None:
     cache = commands.add_parser(
         "cache", help="prune the cache of videos no note needs",
@@ -145,7 +174,7 @@ def _add_cache_command(commands: argparse._SubParsersAction[_Command]) -> None:
                     "and that no note still needs (a stub, an analysis pending, a premiere "
                     "or a retry keeps its video). A removed video is fetched again if a note "
                     "asks for it.")
-    prune.add_argument("--older-than", type=float, default=90.0, metavar="DAYS",
+    prune.add_argument("--older-than", type=_days, default=90.0, metavar="DAYS",
                        help="only videos fetched more than DAYS days ago (default: 90; 0: "
                             "every video no note needs)")
     prune.add_argument("--vault", type=Path, metavar="VAULT",

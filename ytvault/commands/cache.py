@@ -31,6 +31,14 @@ class Pruned:
     recent: int = 0  # kept: fetched within the period
 
 
+def prune_cache(config: Config, vault: Path, older_than_days: float, *,
+                dry_run: bool) -> list[str]:
+    """Prune `config`'s cache, keeping what `vault` and the ledger need: the lines to print."""
+    pruned = prune(config.resolved_cache_dir, needed_videos(config, vault),
+                   older_than_days=older_than_days, dry_run=dry_run)
+    return report(pruned, older_than_days=older_than_days, dry_run=dry_run)
+
+
 def needed_videos(config: Config, vault: Path | None) -> set[str]:
     """The videos notes still need: the stubs of `vault` (any kind: to fill, analysis
     pending, waiting, failed), and whatever the ledger says is not finished, in every vault."""

@@ -16,8 +16,10 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ytvault.commands.arguments import build_parser
+from ytvault.commands.arguments import parse_args
 from ytvault.errors import ConfigError, YtvaultError
+from ytvault.vault.configdir import checked_vault as _vault
+from ytvault.vault.configdir import enclosing_vault as _enclosing_vault
 
 if TYPE_CHECKING:
     from ytvault.commands.progress import Line, Mode, Reporter
@@ -27,10 +29,6 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_CRASH = 70  # sysexits' EX_SOFTWARE: Python's own exit code for a crash is 1
-
-
-_PRINTS_JSON = ("sync", "process", "new", "refresh", "doctor")
-_PRINTS_QUIET = ("sync", "process", "new", "refresh")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,14 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.json and args.quiet:
-        parser.error("-q and --json cannot be used together")
-    for flag, given, commands in (("--json", args.json, _PRINTS_JSON),
-                                  ("-q", args.quiet, _PRINTS_QUIET)):
-        if given and args.command not in commands:
-            parser.error(f"{flag} works with {', '.join(commands)}, not {args.command}")
+    args = parse_args(argv)
     # Each command sets up its logging itself (`_log_setup`), once it has read its config:
     # `status` and a `sync` with nothing to do log nothing, and start without `logging`.
     command: Callable[[argparse.Namespace], int] = {
@@ -109,7 +100,9 @@ def _sync(args: argparse.Namespace) -> int:
     if first is None and not args.batch and not (
             config.api_key() and not args.dry_run and _open_batches(config, vault)):
         if args.dry_run:
-            _nothing_to_do(args, vault)
+            from ytvault.commands.dryrun import print_nothing_to_do
+
+            print_nothing_to_do(_output_mode(args), vault)
         return EXIT_OK
     if not args.verbose:
         _log_setup(args, config)
@@ -266,20 +259,13 @@ def _service(args: argparse.Namespace) -> int:
 
 
 def _cache(args: argparse.Namespace) -> int:
-    from ytvault.commands.cache import needed_videos, prune, report
+    from ytvault.commands.cache import prune_cache
     from ytvault.config.settings import load_config
 
     config = load_config(args.config)
-    if args.older_than < 0:
-        raise ConfigError("--older-than takes a number of days, 0 or more")
-    root = args.vault or config.vault
-    # without a vault, only the ledger says what is needed: its stubs not yet seen would lose
-    # their cached videos, so one is required
-    vault = _vault(root, "pass --vault or set `vault` in config.toml: its stubs keep their "
-                   "videos")
-    pruned = prune(config.resolved_cache_dir, needed_videos(config, vault),
-                   older_than_days=args.older_than, dry_run=args.dry_run)
-    print("\n".join(report(pruned, older_than_days=args.older_than, dry_run=args.dry_run)))
+    # the vault's stubs keep their videos: without one, those not in the ledger would go
+    vault = _vault(args.vault or config.vault, "pass --vault or set `vault` in config.toml")
+    print("\n".join(prune_cache(config, vault, args.older_than, dry_run=args.dry_run)))
     return EXIT_OK
 
 
@@ -290,25 +276,6 @@ def _log_setup(args: argparse.Namespace, config: Config | None = None,
     key = config.api_key() if config is not None else None
     secrets = [key or "", os.environ.get("ANTHROPIC_API_KEY", "")]
     logs.setup(args.verbose, secrets, log_file)
-
-
-def _vault(path: Path | None, hint: str) -> Path:
-    if path is None:
-        raise ConfigError(f"no vault given: {hint}")
-    path = path.expanduser().absolute()
-    if not path.is_dir():
-        raise ConfigError(f"vault {path} is not a folder: {hint}")
-    from ytvault.vault.configdir import is_vault, not_a_vault
-
-    if not is_vault(path):  # the folder above the vault: its notes, its thumbnails go astray
-        raise ConfigError(not_a_vault(path))
-    return path
-
-
-def _enclosing_vault(note: Path) -> Path | None:
-    from ytvault.vault.configdir import is_vault
-
-    return next((folder for folder in note.parents if is_vault(folder)), None)
 
 
 def _context(config: Config, vault: Path, *, dry_run: bool = False, retry_failed: bool = False,
@@ -374,39 +341,12 @@ def _report(ctx: Context, outcomes: Callable[[Context, Reporter], Iterable[Outco
 
     code = _print_lines(args, "filling", lines, expected)
     if dry:
-        _dry_run_summary(args, ctx, seen)
+        dryrun.print_summary(_output_mode(args), seen, ctx.config.model, ctx.config.api_key_env)
         return code
     _key_hint(ctx, pending)
     if spent and _output_mode(args) == "auto":
         _cost_line(spent)
     return code
-
-
-def _dry_run_summary(args: argparse.Namespace, ctx: Context, seen: Sequence[Outcome]) -> None:
-    import json
-
-    from ytvault.commands.dryrun import summary
-
-    line, fields = summary(seen, ctx.config.model, ctx.config.api_key_env)
-    mode = _output_mode(args)
-    if mode == "json":
-        print(json.dumps({**fields, "detail": line}, ensure_ascii=False))
-    elif mode != "quiet":
-        print(line)
-
-
-def _nothing_to_do(args: argparse.Namespace, vault: Path) -> None:
-    """A dry run with no stub says so, and how many notes are filled already."""
-    import json
-
-    from ytvault.commands.dryrun import already_filled
-
-    filled = already_filled(vault)
-    mode = _output_mode(args)
-    if mode == "json":
-        print(json.dumps({"status": "nothing to do", "already_filled": filled}))
-    elif mode != "quiet":
-        print(f"nothing to do ({filled} note{'' if filled == 1 else 's'} already filled)")
 
 
 def _print_lines(args: argparse.Namespace, label: str,

@@ -4,6 +4,7 @@ estimates each); or that there is nothing to do."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,6 +49,24 @@ def summary(outcomes: Sequence[Outcome], model: str, key_env: str) -> tuple[str,
         line += (f"; {unknown} transcript(s) not in the cache: their analyses' cost is not "
                  "known until they are fetched")
     return line, fields
+
+
+def print_summary(mode: str, outcomes: Sequence[Outcome], model: str, key_env: str) -> None:
+    """The summary line after a dry run's notes, in the output mode of the notes' lines."""
+    line, fields = summary(outcomes, model, key_env)
+    if mode == "json":
+        print(json.dumps({**fields, "detail": line}, ensure_ascii=False))
+    elif mode != "quiet":
+        print(line)
+
+
+def print_nothing_to_do(mode: str, vault: Path) -> None:
+    """A dry run with no stub says so, and how many notes are filled already."""
+    filled = already_filled(vault)
+    if mode == "json":
+        print(json.dumps({"status": "nothing to do", "already_filled": filled}))
+    elif mode != "quiet":
+        print(f"nothing to do ({filled} note{'' if filled == 1 else 's'} already filled)")
 
 
 def already_filled(vault: Path) -> int:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ytvault.errors import ConfigError
+
 DEFAULT = ".obsidian"
 # Files Obsidian writes into its config folder; any one marks a dot-folder as one.
 MARKERS = ("app.json", "appearance.json", "core-plugins.json", "community-plugins.json",
@@ -56,6 +58,24 @@ def settings_file(vault: Path, name: str) -> Path:
 
 def is_vault(folder: Path) -> bool:
     return config_dir(folder) is not None
+
+
+def checked_vault(path: Path | None, hint: str) -> Path:
+    """`path` as an absolute path, when it is a vault; else a ConfigError saying why, with
+    `hint` (where a vault comes from) or the vault below it to pass instead."""
+    if path is None:
+        raise ConfigError(f"no vault given: {hint}")
+    path = path.expanduser().absolute()
+    if not path.is_dir():
+        raise ConfigError(f"vault {path} is not a folder: {hint}")
+    if not is_vault(path):  # the folder above the vault: its notes, its thumbnails go astray
+        raise ConfigError(not_a_vault(path))
+    return path
+
+
+def enclosing_vault(note: Path) -> Path | None:
+    """The vault a note is in: the nearest folder above it that is one."""
+    return next((folder for folder in note.parents if is_vault(folder)), None)
 
 
 def vaults_below(folder: Path) -> list[Path]:

@@ -3,6 +3,7 @@ imports: it must answer at once."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -111,6 +112,8 @@ def _stubs_waiting(config: Config, vault: Path) -> tuple[int, list[tuple[str, st
 
 def _why_skipped(found: Found) -> str | None:
     """Why `sync` would skip this stub before any work (pipeline.run.judge's first checks)."""
+    if plainly_fine(found.stub.frontmatter):  # most stubs: status need not load ruamel.yaml
+        return None
     from ytvault.errors import NoteSkipped
     from ytvault.note.merge import check_mergeable
     from ytvault.note.parse import Kind
@@ -122,6 +125,36 @@ def _why_skipped(found: Found) -> str | None:
     except NoteSkipped as exc:
         return str(exc)
     return None
+
+
+# A key and a plain value (or none), or a list item under it: the frontmatter templates give
+# stubs. A line like these is valid YAML and merges as it is; anything else is parsed.
+_PLAIN_LINE = re.compile(
+    r"(?:(?P<key>[A-Za-z][\w-]*):|(?P<item> {0,2}-))"  # `key:`, or a list item
+    r"(?P<value> (?![-?:,\[\]{}#&*!|>'\"%@`\s])(?:(?!: | #)[^\t{}\[\]])*(?<![\s:]))?")
+
+
+def plainly_fine(frontmatter: str) -> bool:
+    """Whether `frontmatter` is, without parsing it, a mapping the merge takes: every line a
+    `key: plain value` (or a list item) whose meaning no YAML reader differs on, no key twice.
+    False says nothing: the frontmatter is then parsed."""
+    keys: set[str] = set()
+    items: str | None = None  # after a `key:` without a value, the list's indent ("" unknown)
+    for line in frontmatter.splitlines():
+        match = _PLAIN_LINE.fullmatch(line)
+        if match is None:
+            return False
+        item, key = match.group("item"), match.group("key")
+        if item is not None:
+            if items is None or not match.group("value") or items not in ("", item):
+                return False  # an item not under a key, empty, or indented unlike the others
+            items = item
+        elif key in keys:
+            return False
+        else:
+            keys.add(key)
+            items = None if match.group("value") else ""
+    return True
 
 
 def _retry(entry: Entry) -> str:

@@ -61,6 +61,10 @@ def test_with_a_key_the_dry_run_tells_what_the_run_then_does(
     # filled without a key first: the analysis is pending in a.md
     (vault / "a.md").write_text("https://youtu.be/Yf1o0TQzry8\n")
     assert run(env, "sync", str(vault)).returncode == 0
+    keyless = run(env, "sync", "--dry-run", str(vault)).stdout.splitlines()
+    assert keyless == ["would skip: a.md — analysis pending",
+                       "dry run, nothing written: 1 would skip; no analysis would be made "
+                       "(ANTHROPIC_API_KEY is not set)"]
     (vault / "b.md").write_text("https://youtu.be/fxShort001F\n")
     (vault / "c.md").write_text("https://youtu.be/abcdefghijk\n")  # nothing cached
     with FakeMessagesAPI() as api:

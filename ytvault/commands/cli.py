@@ -341,7 +341,8 @@ def _report(ctx: Context, outcomes: Callable[[Context, Reporter], Iterable[Outco
 
     code = _print_lines(args, "filling", lines, expected)
     if dry:
-        dryrun.print_summary(_output_mode(args), seen, ctx.config.model, ctx.config.api_key_env)
+        dryrun.print_summary(_output_mode(args), seen, ctx.config.model, ctx.config.api_key_env,
+                             bool(ctx.config.api_key()))
         return code
     _key_hint(ctx, pending)
     if spent and _output_mode(args) == "auto":

@@ -21,7 +21,8 @@ def status_of(outcome: Outcome) -> str:
     return WOULD_SKIP if outcome.status == "skipped" else outcome.status
 
 
-def summary(outcomes: Sequence[Outcome], model: str, key_env: str) -> tuple[str, dict[str, Any]]:
+def summary(outcomes: Sequence[Outcome], model: str, key_env: str, has_key: bool = True
+            ) -> tuple[str, dict[str, Any]]:
     """The summary line, and the same as a JSON object's fields."""
     counts = Counter(status_of(o) for o in outcomes)
     told = ", ".join(f"{counts[word]} {word}" for word in
@@ -38,7 +39,7 @@ def summary(outcomes: Sequence[Outcome], model: str, key_env: str) -> tuple[str,
         "analyses_unknown": unknown, "estimated_tokens": total.input_tokens + total.output_tokens,
         "estimated_cost_usd": None if total.cost_usd is None else round(total.cost_usd, 4)}
     line = f"dry run, nothing written: {told or 'no notes'}"
-    if any(o.analysis_pending for o in outcomes if o.status != "skipped"):
+    if not has_key and any(o.analysis_pending for o in outcomes):
         line += f"; no analysis would be made ({key_env} is not set)"
     elif known:
         what = "the analysis" if len(known) == 1 else f"the {len(known)} analyses"
@@ -51,9 +52,10 @@ def summary(outcomes: Sequence[Outcome], model: str, key_env: str) -> tuple[str,
     return line, fields
 
 
-def print_summary(mode: str, outcomes: Sequence[Outcome], model: str, key_env: str) -> None:
+def print_summary(mode: str, outcomes: Sequence[Outcome], model: str, key_env: str,
+                  has_key: bool) -> None:
     """The summary line after a dry run's notes, in the output mode of the notes' lines."""
-    line, fields = summary(outcomes, model, key_env)
+    line, fields = summary(outcomes, model, key_env, has_key)
     if mode == "json":
         print(json.dumps({**fields, "detail": line}, ensure_ascii=False))
     elif mode != "quiet":

@@ -49,9 +49,10 @@ def setup(verbose: bool, secrets: list[str], log_file: Path | None = None) -> No
         stderr.setFormatter(logging.Formatter(FORMAT))
         stderr.addFilter(redact)
         stderr.addFilter(_NotPrinted())
-        if log_file is not None and not sys.stderr.isatty():
+        if log_file is not None and not verbose:
             # A service manager keeps stderr too (journald, launchd's log file): give it the
-            # problems only, so every line is not stored twice.
+            # problems only, so every line is not stored twice; on a terminal, `watch` prints
+            # its per-note lines itself, as `sync` does (-v: every record, as `sync -v`).
             stderr.setLevel(logging.WARNING)
         root.addHandler(stderr)
     if log_file is not None:

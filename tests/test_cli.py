@@ -3,10 +3,12 @@ local Messages API. Output lines, exit codes and every fixture video's note are 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml as pyyaml
@@ -136,7 +138,9 @@ def test_dry_run_writes_nothing(vault: Path, env: dict[str, str]) -> None:
     before = {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()}
     result = run(vault, env, "sync", "--dry-run")
     assert result.returncode == 0
-    assert result.stdout.count("filled: ") == 7
+    assert result.stdout.count("would fill: ") == 6
+    assert "would skip: premiere.md — upcoming premiere" in result.stdout
+    assert "filled: " not in result.stdout.replace("would fill: ", "")
     assert {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()} == before
 
 
@@ -212,3 +216,164 @@ def test_watch_exit_codes_tell_a_crash_from_what_a_restart_cannot_mend(
     with pytest.raises(RuntimeError):  # other commands crash as Python does
         monkeypatch.setattr(cli, "_status", crashed)
         cli.main(["status"])
+
+
+def ytvault(env: dict[str, str], *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ytvault", *args], env=env,
+                          capture_output=True, text=True, timeout=120, **kwargs)
+
+
+def test_a_folder_that_is_not_a_vault_is_refused(tmp_path: Path, vault: Path,
+                                                 env: dict[str, str]) -> None:
+    """The folder above the vault (~/Documents, iCloud's Obsidian folder) is the easy mistake:
+    every command that writes refuses it, names the vault below, and touches nothing."""
+    (vault / "a.md").write_text(STUBS["short.md"])
+    above = vault.parent
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    for args in (["sync", str(above)], ["watch", str(above)], ["status", str(above)],
+                 ["new", "https://youtu.be/fxShort001F", "--vault", str(above)],
+                 ["process", str(vault / "a.md"), "--vault", str(above)],
+                 ["service", "install", str(above), "--dry-run"]):
+        result = ytvault(env, *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.splitlines() == [
+            f"ytvault: {above} is not an Obsidian vault (it has no `.obsidian` folder): did you "
+            f"mean the vault {vault}? Pass that folder"], args
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    # two vaults below: both named, none chosen
+    (above / "Work" / ".obsidian").mkdir(parents=True)
+    two = ytvault(env, "sync", str(above))
+    assert two.returncode == 2 and "holds 2 vaults (Work, vault)" in two.stderr
+
+
+def test_a_vault_with_an_override_config_folder_is_a_vault(vault: Path, env: dict[str, str]
+                                                           ) -> None:
+    """Obsidian's *Override config folder* (`.obsidian-mobile`…): its app.json is the vault's."""
+    (vault / ".obsidian").rmdir()
+    settings = vault / ".obsidian-mobile"
+    settings.mkdir()
+    (settings / "app.json").write_text('{"attachmentFolderPath": "Files", '
+                                       '"userIgnoreFilters": ["Archive/"]}')
+    (vault / "Files").mkdir()
+    (vault / "a.md").write_text(STUBS["short.md"])
+    (vault / "Archive").mkdir()
+    (vault / "Archive" / "old.md").write_text(STUBS["short.md"])
+    result = ytvault(env, "sync", str(vault))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("filled: a.md")
+    assert len(list((vault / "Files").glob("*.jpg"))) == 1  # where its settings say
+    assert (vault / "Archive" / "old.md").read_text() == STUBS["short.md"]  # excluded there
+
+
+def test_options_before_or_after_the_command(vault: Path, env: dict[str, str]) -> None:
+    (vault / "a.md").write_text(STUBS["short.md"])
+    from ytvault.commands.arguments import build_parser
+
+    after = ytvault(env, "sync", str(vault), "--dry-run", "-v")
+    before = ytvault(env, "-v", "sync", str(vault), "--dry-run")
+    assert after.returncode == before.returncode == 0, after.stderr
+    assert after.stdout == before.stdout
+    for argv in (["sync", "-v"], ["-v", "sync"], ["service", "install", "-v"], ["status", "-v"]):
+        assert build_parser().parse_args(argv).verbose is True, argv
+    assert build_parser().parse_args(["sync"]).verbose is False
+    as_json = ytvault(env, "--json", "sync", "--dry-run", str(vault))
+    assert json.loads(as_json.stdout.splitlines()[0])["status"] == "would fill"
+    quiet = ytvault(env, "-q", "sync", "--dry-run", str(vault))
+    assert quiet.returncode == 0 and quiet.stdout == ""
+    both = ytvault(env, "-q", "sync", "--json", str(vault))
+    assert both.returncode == 2 and "-q and --json" in both.stderr
+    wrong = ytvault(env, "--json", "status", str(vault))
+    assert wrong.returncode == 2 and "--json works with sync" in wrong.stderr
+
+
+def test_a_closed_pipe_ends_quietly(vault: Path, env: dict[str, str]) -> None:
+    """`ytvault status | head`: the reader is gone before ytvault writes."""
+    for command in (["status", str(vault)], ["doctor", "--offline", str(vault)]):
+        reader, writer = os.pipe()
+        os.close(reader)  # as `head` does once it has its lines
+        proc = subprocess.run([sys.executable, "-m", "ytvault", *command], env=env,
+                              stdout=writer, stderr=subprocess.PIPE, text=True, timeout=60)
+        os.close(writer)
+        assert proc.stderr == "", command
+        assert proc.returncode == 141, command  # as a shell reports a command ended by SIGPIPE
+
+
+def test_process_fills_what_it_can_and_names_the_rest(vault: Path, env: dict[str, str]
+                                                      ) -> None:
+    fill(vault)
+    result = ytvault(env, "process", str(vault / "short.md"), str(vault / "missing.md"),
+                     str(vault / "rain.md"))
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("filled: short.md") and lines[2].startswith("filled: rain.md")
+    assert lines[1] == "failed: missing.md — no such file: nothing was done to it"
+    assert "Traceback" not in result.stderr
+
+
+def test_process_a_note_outside_the_vault(tmp_path: Path, vault: Path, env: dict[str, str]
+                                          ) -> None:
+    outside = tmp_path / "elsewhere" / "x.md"
+    outside.parent.mkdir()
+    outside.write_text(STUBS["short.md"])
+    result = ytvault(env, "process", str(outside), "--vault", str(vault))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (f"skipped: {outside} — it is not in the vault {vault}: move it "
+                             "there, or pass its vault\n")
+    assert outside.read_text() == STUBS["short.md"]
+
+
+def test_status_is_current(vault: Path, env: dict[str, str]) -> None:
+    """A deleted note drops out; a stub sync skips is named with its reason."""
+    (vault / "gone.md").write_text("https://youtu.be/notcached01\n")  # fails: not cached
+    (vault / "done.md").write_text(STUBS["short.md"])
+    assert ytvault(env, "sync", str(vault)).returncode == 1
+    before = ytvault(env, "status", str(vault)).stdout
+    assert "gone.md" in before and "failed, will retry: 1" in before
+    (vault / "gone.md").unlink()
+    (vault / "bad.md").write_text("---\ntitle: [oops\n---\nhttps://youtu.be/fxShort001F\n")
+    after = ytvault(env, "status", str(vault))
+    assert after.returncode == 0, after.stderr
+    assert "gone.md" not in after.stdout and "failed, will retry: 0" in after.stdout
+    assert "analysis pending: 1" in after.stdout  # done.md, filled without a key
+    assert ("stubs skipped: 1\n  bad.md — malformed YAML frontmatter (while parsing a flow "
+            "sequence)") in after.stdout
+
+
+def test_watch_on_a_terminal_prints_the_lines_sync_prints(vault: Path, env: dict[str, str]
+                                                          ) -> None:
+    import pty
+    import select
+    import signal
+
+    (vault / "a.md").write_text(STUBS["short.md"])
+    leader, follower = pty.openpty()
+    # stdout and stderr both on the terminal, as in a person's shell
+    proc = subprocess.Popen([sys.executable, "-m", "ytvault", "watch", str(vault)], env=env,
+                            stdout=follower, stderr=follower)
+    os.close(follower)
+    seen = b""
+    try:
+        while b"\n" not in seen.partition(b"filled: ")[2]:
+            ready, _, _ = select.select([leader], [], [], 60)
+            assert ready, seen  # the line never came
+            seen += os.read(leader, 4096)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        while select.select([leader], [], [], 0.5)[0]:  # what it wrote while stopping
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal's other end is closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.close(leader)
+    assert proc.returncode == 0
+    text = seen.decode().replace("\r\n", "\n")
+    line = text.partition("filled: ")[2].partition("\n")[0]
+    assert "filled: " + line == ("filled: a.md — Fold a fitted sheet in 20 seconds #shorts; "
+                                 "analysis pending")
+    assert text.count("filled: a.md") == 1  # not again as a log record
+    assert " INFO " not in text  # the log file has those; the terminal, sync's lines
+    assert "ANTHROPIC_API_KEY is not set" in text  # a warning still shows

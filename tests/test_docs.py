@@ -16,12 +16,17 @@ def readme_commands() -> list[str]:
     return re.findall(r"```sh\n(.+?)\n```", setup)
 
 
-def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one() -> None:
+def test_readme_has_exactly_two_setup_commands_and_ci_runs_both() -> None:
     commands = readme_commands()
     assert len(commands) == 2
     main_job, tests = commands
     assert "ytvault sync" in main_job and "pytest" in tests
-    assert tests in (ROOT / ".ci/run").read_text().splitlines()
+    ci = [line.strip() for line in (ROOT / ".ci/run").read_text().splitlines()]
+    assert tests in ci and main_job in ci
+    # each makes its own virtualenv: a system Python under PEP 668 refuses a bare pip install
+    for command in commands:
+        assert command.startswith("python3 -m venv ") and "pip install" in command
+        assert " python -m pip" not in f" {command}"  # never the system's pip
 
 
 def test_commands_in_the_readme_table_exist() -> None:

@@ -259,7 +259,8 @@ def test_dry_run_writes_and_calls_nothing(vault: Path, make_context: MakeContext
     write(vault / "a.md", SEED_URL + "\n")
     before = snapshot(vault)
     outcomes = list(sync(make_context(dry_run=True)))
-    assert [o.status for o in outcomes] == ["filled"]
+    assert [o.status for o in outcomes] == ["would fill"]
+    assert outcomes[0].usage is not None and outcomes[0].usage.input_tokens > 1000  # estimated
     assert snapshot(vault) == before and not api.requests
 
 

@@ -229,7 +229,7 @@ def test_cli_refresh_never_builds_the_model_client(tmp_path: Path) -> None:
     config.write_text(f'prompt_file = "{tmp_path / "missing" / "system.md"}"\n'
                       f'state_dir = "{tmp_path / "state"}"\n')
     vault = tmp_path / "vault"
-    vault.mkdir()
+    (vault / ".obsidian").mkdir(parents=True)
     result = subprocess.run([sys.executable, "-m", "ytvault", "--config", str(config), "refresh",
                              "--all", "--vault", str(vault)],
                             env={**env, "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test-1234"},

@@ -502,3 +502,27 @@ def test_cli_service_status_honours_dry_run_and_platform(cli: CliRun, home: Path
         assert refused.returncode == 2
         assert f"cannot be {said} here" in refused.stderr and "--dry-run" in refused.stderr
     assert not ran.exists()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="runs the Linux install with a fake systemctl")
+def test_cli_install_exits_1_when_the_service_did_not_start(cli: CliRun, home: Path,
+                                                          vault: Path, tmp_path: Path) -> None:
+    """No user manager (an SSH session, a container): the files are written, the watcher is not
+    running, and the person is told what to run."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "systemctl"
+    fake.write_text("#!/bin/sh\necho 'Failed to connect to bus: No medium found' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+    result = cli("service", "install", str(vault), PATH=path)
+    assert result.returncode == 1
+    said = result.stderr.splitlines()
+    assert len(said) == 1 and said[0].startswith("ytvault: the login service is not running: ")
+    assert "systemctl --user daemon-reload && systemctl --user enable" in said[0]
+    assert "No medium found" in said[0] and "runs now" not in result.stdout
+    assert (home / ".config/systemd/user/ytvault.service").is_file()
+    fake.write_text("#!/bin/sh\necho active\n")  # a user manager that answers
+    started = cli("service", "install", str(vault), PATH=path)
+    assert started.returncode == 0, started.stderr
+    assert "runs now" in started.stdout

@@ -16,7 +16,13 @@ import ytfakes as fk
 from ytfakes import Downloads, Raises, RecordedWeb, Reply, Returns, Unplayable
 
 from ytvault.config.settings import Config
-from ytvault.errors import FetchError, NoTranscript, PermanentError, TransientError
+from ytvault.errors import (
+    FetchError,
+    NoTranscript,
+    PermanentError,
+    TransientError,
+    YouTubeUnreachable,
+)
 from ytvault.models import Transcript, Video
 from ytvault.youtube.client import (
     AGE_RESTRICTED,
@@ -112,8 +118,8 @@ YTDLP_CASES = [
      "YouTube is blocking this IP (try again later, or see docs/operation.md)", False),
     ("http_429", TransientError, "YouTube is rate limiting (HTTP 429)", False),
     ("http_503", TransientError, "YouTube server error (HTTP 5xx)", False),
-    ("network", TransientError, NETWORK, False),
-    ("timeout", TransientError, NETWORK, False),
+    ("network", YouTubeUnreachable, NETWORK, False),
+    ("timeout", YouTubeUnreachable, NETWORK, False),
     ("no_player_response", TransientError,
      "YouTube's answer could not be read (try again later; update yt-dlp if it persists)", False),
 ]

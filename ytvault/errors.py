@@ -32,6 +32,11 @@ class TransientError(FetchError):
     """Worth retrying later: network trouble, rate limits, bot checks, IP blocks, offline."""
 
 
+class YouTubeUnreachable(TransientError):
+    """YouTube could not be reached at all (no network, no name resolution, a proxy that
+    refuses): after a few in a row, a run stops rather than wait out every note's turn."""
+
+
 class PermanentError(FetchError):
     """Retrying will not help: private, removed, members-only, age-restricted videos."""
 

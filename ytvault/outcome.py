@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 if TYPE_CHECKING:
     from ytvault.cost import Usage
 
-Status = Literal["filled", "skipped", "failed"]
+# a dry run's notes are "would fill" or "would add the analysis" (its skips are still skipped)
+Status = Literal["filled", "skipped", "failed", "would fill", "would add the analysis"]
 
 
 class Outcome(NamedTuple):
@@ -22,3 +23,4 @@ class Outcome(NamedTuple):
     # Why its analysis failed, or the key was refused, though the note was written: the run
     # exits 1 all the same.
     failure: str = ""
+    unreachable: bool = False  # failed because YouTube could not be reached at all

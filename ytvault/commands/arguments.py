@@ -2,7 +2,7 @@
 of commands is checked against these (tests/test_docs.py).
 
 A command's options are added only once it is chosen (`_Commands`): every start parses the
-command line, and adding the ~40 options of all eight commands was a tenth of `--help`'s
+command line, and adding the ~40 options of all nine commands was a tenth of `--help`'s
 start-up. Neither `pathlib` nor `typing` is imported here, for the same reason.
 """
 
@@ -44,6 +44,9 @@ def _columns() -> int:
         return 80
 
 
+VERBOSE_HELP = "log what happens, step by step"
+
+
 def _path(text: str) -> Path:
     """A path argument (argparse's `type`): pathlib is imported only when one is given."""
     from pathlib import Path
@@ -66,6 +69,15 @@ class _Parser(argparse.ArgumentParser):
         if self._width is None:
             self._width = _columns() - 2
         return _Formatter(prog=self.prog, width=self._width)
+
+
+class _Command(_Parser):
+    """A command's parser: it takes -v after the command's name too (`ytvault sync -v`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                          help=VERBOSE_HELP)
 
 
 class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
@@ -96,6 +108,24 @@ class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
         super().__call__(parser, namespace, values, option_string)
 
 
+_PRINTS_JSON = ("sync", "process", "new", "refresh", "doctor")
+_PRINTS_QUIET = ("sync", "process", "new", "refresh")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line, parsed; -q and --json (given before the command or after it) only
+    where they mean something, and not both."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.json and args.quiet:
+        parser.error("-q and --json cannot be used together")
+    for flag, given, commands in (("--json", args.json, _PRINTS_JSON),
+                                  ("-q", args.quiet, _PRINTS_QUIET)):
+        if given and args.command not in commands:
+            parser.error(f"{flag} works with {', '.join(commands)}, not {args.command}")
+    return args
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ytvault",
@@ -104,10 +134,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ytvault {__version__}")
     parser.add_argument("--config", type=_path, metavar="FILE",
                         help="config file (default: $YTVAULT_CONFIG, else the user config dir)")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="log what happens, step by step")
+    # -v, -q and --json are taken before the command or after it (`ytvault sync -v`): the
+    # commands' own copies default to SUPPRESS, so they never overwrite the ones given before
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    parser.add_argument("--json", action="store_true", help="one JSON object per line, for "
+                        "scripts (sync, process, new, refresh, doctor)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print only failures (sync, process, new, refresh)")
     parser.register("action", "parsers", _Commands)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                     parser_class=_Command)
     assert isinstance(commands, _Commands)
     commands.add("sync", _sync, help="fill every stub note in a vault once",
                  description="Fill every stub note in the vault once.")
@@ -143,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check the config, the vault and its Obsidian settings, the API key and "
                     "the API, YouTube, yt-dlp and its JavaScript runtime, and the login "
                     "service. Exit code 0: nothing is broken; 1: something is.")
+    commands.add(
+        "cache", _cache, help="prune the cache of videos no note needs",
+        description="Manage the cache of fetched videos (metadata, transcript, thumbnail).")
     return parser
 
 
@@ -207,9 +246,10 @@ def _add_run_options(cmd: argparse.ArgumentParser) -> None:
 
 def _add_output_options(cmd: argparse.ArgumentParser) -> None:
     out = cmd.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true",
+    out.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                      help="one JSON object per note, one per line (for scripts)")
-    out.add_argument("-q", "--quiet", action="store_true", help="print only failures")
+    out.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                     help="print only failures")
 
 
 def _new(new: argparse.ArgumentParser) -> None:
@@ -239,4 +279,33 @@ def _doctor(doctor: argparse.ArgumentParser) -> None:
                         help="the vault (default: `vault` from the config)")
     doctor.add_argument("--offline", action="store_true",
                         help="skip the checks that need the network")
-    doctor.add_argument("--json", action="store_true", help="the checks as JSON")
+    doctor.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="the checks as JSON")
+
+
+def _cache(cache: argparse.ArgumentParser) -> None:
+    actions = cache.add_subparsers(dest="action", metavar="ACTION", required=True)
+    prune = actions.add_parser(
+        "prune", help="remove cached videos no note needs that were fetched long ago",
+        description="Remove the cached videos that were not fetched for --older-than days "
+                    "and that no note still needs (a stub, an analysis pending, a premiere "
+                    "or a retry keeps its video). A removed video is fetched again if a note "
+                    "asks for it.")
+    prune.add_argument("--older-than", type=_days, default=90.0, metavar="DAYS",
+                       help="only videos fetched more than DAYS days ago (default: 90; 0: "
+                            "every video no note needs)")
+    prune.add_argument("--vault", type=_path, metavar="VAULT",
+                       help="the vault whose stubs keep their videos (default: `vault` from "
+                            "the config)")
+    prune.add_argument("--dry-run", action="store_true",
+                       help="list what would be removed; remove nothing")
+
+
+def _days(text: str) -> float:
+    try:
+        days = float(text)
+    except ValueError:
+        days = -1.0
+    if not days >= 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days, 0 or more")
+    return days

@@ -12,8 +12,10 @@ import argparse
 import os
 import sys
 
-from ytvault.commands.arguments import build_parser
+from ytvault.commands.arguments import parse_args
 from ytvault.errors import ConfigError, YtvaultError
+from ytvault.vault.configdir import checked_vault as _vault
+from ytvault.vault.configdir import enclosing_vault as _enclosing_vault
 
 TYPE_CHECKING = False  # neither `typing` nor `pathlib` for `--help`: start-up is a feature
 if TYPE_CHECKING:
@@ -31,12 +33,27 @@ EXIT_CRASH = 70  # sysexits' EX_SOFTWARE: Python's own exit code for a crash is 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        # `ytvault status | head`: the reader has gone, as a shell pipeline means it to.
+        # Python's own recipe: stdout to /dev/null so the flush at exit fails no more; the
+        # exit code a shell gives a command ended by SIGPIPE (128 + 13).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = parse_args(argv)
     # Each command sets up its logging itself (`_log_setup`), once it has read its config:
     # `status` and a `sync` with nothing to do log nothing, and start without `logging`.
     command: Callable[[argparse.Namespace], int] = {
         "sync": _sync, "process": _process, "watch": _watch, "status": _status,
         "service": _service, "new": _new, "refresh": _refresh, "doctor": _doctor,
+        "cache": _cache,
     }[args.command]  # argparse lets only these through
     try:
         code = command(args)
@@ -83,6 +100,10 @@ def _sync(args: argparse.Namespace) -> int:
     first = next(found, None)
     if first is None and not args.batch and not (
             config.api_key() and not args.dry_run and _open_batches(config, vault)):
+        if args.dry_run:
+            from ytvault.commands.dryrun import print_nothing_to_do
+
+            print_nothing_to_do(_output_mode(args), vault)
         return EXIT_OK
     if not args.verbose:
         _log_setup(args, config)
@@ -126,15 +147,20 @@ def _process(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     _log_setup(args, config)
     paths = [p.expanduser().absolute() for p in args.notes]
-    for path in paths:
-        if not path.is_file():
-            raise ConfigError(f"{path} is not a file: name the notes to fill")
-    root = args.vault or _enclosing_vault(paths[0]) or config.vault
+    # the notes that are there are filled; the others are named, and the exit code is 1
+    notes = [path for path in paths if path.is_file()]
+    if not notes:
+        raise ConfigError(f"no such note: {', '.join(map(str, paths))}: name the notes to fill")
+    root = args.vault or _enclosing_vault(notes[0]) or config.vault
     vault = _vault(root, "pass --vault or set `vault` in config.toml")
     ctx = _context(config, vault, dry_run=args.dry_run, retry_failed=args.retry_failed)
 
     def outcomes(ctx: Context, _: Reporter) -> Iterable[Outcome]:
         for path in paths:
+            if path not in notes:
+                what = "a folder, not a note" if path.is_dir() else "no such file"
+                yield Outcome(path, "failed", f"{what}: nothing was done to it")
+                continue
             outcome = process_note(ctx, path)
             yield outcome or Outcome(path, "skipped", "not a stub: nothing to fill")
 
@@ -166,7 +192,12 @@ def _watch(args: argparse.Namespace) -> int:
         logging.getLogger("ytvault").warning(
             "%s is not set: notes get their properties and thumbnail; the analysis waits "
             "until it is set", config.api_key_env)
-    watcher = Watcher(ctx, report=lambda outcome: _log_outcome(ctx, outcome))
+    from ytvault.commands.progress import is_terminal
+
+    # on a terminal, the lines `sync` prints; the log file (and a service's stderr) gets them
+    # as log records either way
+    shown = is_terminal(sys.stdout)
+    watcher = Watcher(ctx, report=lambda outcome: _log_outcome(ctx, outcome, shown))
     stop = threading.Event()
 
     def on_signal(*_: object) -> None:
@@ -213,6 +244,13 @@ def _service(args: argparse.Namespace) -> int:
         if args.config is not None:  # the service must read the config this install read
             env["YTVAULT_CONFIG"] = str(args.config.expanduser().absolute())
     plan = service.render(platform, vault, home=Path.home(), env=env, key_env=key_env)
+    if args.action == "install" and not args.dry_run:
+        lines, manual = service.start(plan)
+        print("\n".join([*lines, *([] if manual else [plan.done]), *plan.notes]))
+        if manual:  # the files are there, the watcher is not running: not a success
+            print(f"ytvault: the login service is not running: {manual}", file=sys.stderr)
+            return EXIT_FAILED
+        return EXIT_OK
     if args.action == "install":
         lines = service.install(plan, dry_run=args.dry_run)
     elif args.action == "uninstall":
@@ -220,6 +258,17 @@ def _service(args: argparse.Namespace) -> int:
     else:
         lines = service.status(plan, dry_run=args.dry_run)
     _say("\n".join(lines), sys.stdout)
+    return EXIT_OK
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from ytvault.commands.cache import prune_cache
+    from ytvault.config.settings import load_config
+
+    config = load_config(args.config)
+    # the vault's stubs keep their videos: without one, those not in the ledger would go
+    vault = _vault(args.vault or config.vault, "pass --vault or set `vault` in config.toml")
+    print("\n".join(prune_cache(config, vault, args.older_than, dry_run=args.dry_run)))
     return EXIT_OK
 
 
@@ -232,22 +281,6 @@ def _log_setup(args: argparse.Namespace, config: Config | None = None,
     logs.setup(args.verbose, secrets, log_file)
 
 
-def _vault(path: Path | None, hint: str) -> Path:
-    if path is None:
-        raise ConfigError(f"no vault given: {hint}")
-    path = path.expanduser().absolute()
-    if not path.is_dir():
-        raise ConfigError(f"vault {path} is not a folder: {hint}")
-    return path
-
-
-def _enclosing_vault(note: Path) -> Path | None:
-    for folder in note.parents:
-        if (folder / ".obsidian").is_dir():
-            return folder
-    return None
-
-
 def _context(config: Config, vault: Path, *, dry_run: bool = False, retry_failed: bool = False,
              analyze: bool = True) -> Context:
     from datetime import timedelta
@@ -255,6 +288,7 @@ def _context(config: Config, vault: Path, *, dry_run: bool = False, retry_failed
     from ytvault.note.claims import device_id, vault_is_shared
     from ytvault.pipeline.context import Analyzer, Context, RunOptions
     from ytvault.pipeline.ledger import Ledger
+    from ytvault.vault.configdir import config_dir
     from ytvault.youtube.cache import Cache
     from ytvault.youtube.client import YouTubeClient
 
@@ -267,7 +301,7 @@ def _context(config: Config, vault: Path, *, dry_run: bool = False, retry_failed
     ledger = Ledger(None if dry_run else config.resolved_state_dir / "ledger.sqlite3")
     device = None
     if not dry_run and (config.claim_notes == "always" or (
-            config.claim_notes == "auto" and vault_is_shared(vault))):
+            config.claim_notes == "auto" and vault_is_shared(vault, config_dir(vault)))):
         device = device_id(config.resolved_state_dir)
     options = RunOptions(dry_run=dry_run, retry_failed=retry_failed, device=device,
                          claim_settle=config.claim_settle_seconds,
@@ -281,26 +315,41 @@ def _report(ctx: Context, outcomes: Callable[[Context, Reporter], Iterable[Outco
             args: argparse.Namespace, expected: int = 0) -> int:
     """Print the `outcomes` of a run of `ctx` (given the Reporter the lines go to) as they
     come, then the key hint and what the analyses cost."""
+    from operator import attrgetter
+
+    from ytvault.commands import dryrun
+    from ytvault.commands.offline import until_unreachable
     from ytvault.commands.progress import Line
     from ytvault.cost import Usage
     from ytvault.pipeline.context import with_options
 
     pending = 0
     spent: list[Usage] = []
+    seen: list[Outcome] = []
+    dry = ctx.options.dry_run
 
     def lines(out: Reporter) -> Iterator[Line]:
         nonlocal pending
         # `sync` tells of each note it queues, so the bar knows how many there are
-        for outcome in outcomes(with_options(ctx, on_queue=lambda _: out.expect()), out):
+        for outcome in until_unreachable(
+                outcomes(with_options(ctx, on_queue=lambda _: out.expect()), out),
+                attrgetter("unreachable"), attrgetter("status"), f"ytvault {args.command}"):
             usage = outcome.usage
-            yield Line(outcome.status, ctx.rel(outcome.note), outcome.detail,
+            # a dry run's usage is an estimate, said as such
+            yield Line(dryrun.status_of(outcome) if dry else outcome.status,
+                       ctx.rel(outcome.note), outcome.detail,
                        {"video_id": outcome.video_id, "analysis_pending": outcome.analysis_pending,
-                        "usage": usage.as_json() if usage else None},
+                        "estimated_usage" if dry else "usage": usage.as_json() if usage else None},
                        outcome.failure)
             pending += outcome.analysis_pending
-            spent.extend([usage] if usage else [])
+            spent.extend([usage] if usage and not dry else [])
+            seen.append(outcome)
 
     code, first = _print_lines(args, "filling", lines, expected)
+    if dry:
+        dryrun.print_summary(_output_mode(args), seen, ctx.config.model, ctx.config.api_key_env,
+                             bool(ctx.config.api_key()))
+        return _first_failure(code, first)
     _key_hint(ctx, pending)
     if spent and _output_mode(args) == "auto":
         _cost_line(spent)
@@ -357,7 +406,10 @@ def _output_mode(args: argparse.Namespace) -> Mode:
 
 
 def _new(args: argparse.Namespace) -> int:
+    from operator import attrgetter
+
     from ytvault.commands.new import create_notes, parse_urls
+    from ytvault.commands.offline import until_unreachable
     from ytvault.commands.progress import Line
     from ytvault.config.settings import load_config
     from ytvault.vault.obsidian import new_note_folder
@@ -373,7 +425,9 @@ def _new(args: argparse.Namespace) -> int:
 
     def lines(out: Reporter) -> Iterator[Line]:
         nonlocal pending
-        for made in create_notes(ctx, args.urls, folder, expect=out.expect):
+        for made in until_unreachable(create_notes(ctx, args.urls, folder, expect=out.expect),
+                                      attrgetter("unreachable"), attrgetter("status"),
+                                      "ytvault new"):
             detail = made.detail + (f": {made.link}" if made.status == "skipped" and made.link
                                     else "")
             yield Line(made.status, ctx.rel(made.note) if made.note else made.url, detail,
@@ -387,6 +441,7 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _refresh(args: argparse.Namespace) -> int:
+    from ytvault.commands.offline import until_unreachable
     from ytvault.commands.progress import Line
     from ytvault.commands.refresh import finished_notes, refresh
     from ytvault.config.settings import load_config
@@ -409,9 +464,13 @@ def _refresh(args: argparse.Namespace) -> int:
     # the ledger is read even in a dry run: it says what ytvault wrote
     ctx = with_options(_context(config, vault, analyze=False), dry_run=args.dry_run)
     targets = list(finished_notes(vault)) if args.all else paths
+    from operator import attrgetter
+
+    done = until_unreachable(refresh(ctx, targets), attrgetter("unreachable"),
+                             attrgetter("status"), "ytvault refresh" + " --all" * args.all)
     return _first_failure(*_print_lines(args, "refreshing", lambda _: (
-        Line(done.status, ctx.rel(done.note), done.detail, {"video_id": done.video_id})
-        for done in refresh(ctx, targets)), len(targets)))
+        Line(each.status, ctx.rel(each.note), each.detail, {"video_id": each.video_id})
+        for each in done), len(targets)))
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -441,8 +500,11 @@ def _line(ctx: Context, outcome: Outcome) -> str:
     return f"{line} — {outcome.detail}" if outcome.detail else line
 
 
-def _log_outcome(ctx: Context, outcome: Outcome) -> None:
+def _log_outcome(ctx: Context, outcome: Outcome, shown: bool = False) -> None:
     import logging
 
+    line = _line(ctx, outcome)
+    if shown:
+        print(line, flush=True)
     level = logging.WARNING if outcome.status == "failed" else logging.INFO
-    logging.getLogger("ytvault").log(level, "%s", _line(ctx, outcome))
+    logging.getLogger("ytvault").log(level, "%s", line, extra={"printed": shown})

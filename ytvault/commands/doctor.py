@@ -113,7 +113,7 @@ class Doctor:
         name = config.api_key_env
         scrub.add_secrets(key)  # an API or gateway may echo it in what is printed below
         if not key:
-            yield Check("API key", "fail", f"{name} is not set: notes get their properties "
+            yield Check("API key", "warn", f"{name} is not set: notes get their properties "
                         "and thumbnail, but no analysis",
                         f"export {name}=sk-ant-… (create a key at "
                         "https://console.anthropic.com/settings/keys); if the login service "
@@ -211,12 +211,15 @@ class Doctor:
             return Check("JavaScript runtime", "warn",
                          f"deno {'.'.join(map(str, version))} is older than yt-dlp needs "
                          f"({'.'.join(map(str, DENO_MIN))})", "deno upgrade")
-        others = [name for name in ("node", "bun") if self.which(name)]
-        found = f" ({', '.join(others)} is installed, but yt-dlp uses only deno unless told)" \
-            if others else ""
+        for name in ("node", "bun"):  # the order ytvault.youtube.jsruntime tries them in
+            path = self.which(name)
+            if path:  # yt-dlp enables only deno unless told: ytvault tells it
+                return Check("JavaScript runtime", "ok", f"{name} ({path}), no deno: ytvault "
+                             f"runs yt-dlp with `js_runtimes={{'{name}': {{'path': '{path}'}}}}`"
+                             f" (on yt-dlp's command line: `--js-runtimes {name}:{path}`)")
         return Check("JavaScript runtime", "warn",
                      "no deno: yt-dlp needs a JavaScript runtime to read YouTube reliably; "
-                     f"without one, metadata may fail or come incomplete{found}", DENO_INSTALL)
+                     "without one, metadata may fail or come incomplete", DENO_INSTALL)
 
     def _version(self, argv: list[str], pattern: str) -> tuple[int, ...] | None:
         try:
@@ -271,19 +274,25 @@ def _vault(vault: Path | None) -> Check:
     if not vault.is_dir():
         return Check("vault", "fail", f"{vault} is not a folder",
                      "pass the vault's folder (the one holding `.obsidian`)")
-    if not (vault / ".obsidian").is_dir():
-        return Check("vault", "warn", f"{vault} has no .obsidian folder: not an Obsidian "
-                     "vault, or never opened in Obsidian", "open the folder as a vault in "
-                     "Obsidian once, or check the path")
+    from ytvault.vault.configdir import DEFAULT, config_dir, not_a_vault
+
+    settings = config_dir(vault)
+    if settings is None:  # sync, watch, new, process and service install refuse it
+        problem, _, fix = not_a_vault(vault).partition(": ")
+        return Check("vault", "fail", problem, fix)
+    if settings.name != DEFAULT:
+        return Check("vault", "ok", f"{vault} (settings in {settings.name}, the override "
+                     "config folder)")
     return Check("vault", "ok", str(vault))
 
 
 def _obsidian_settings(vault: Path) -> Iterator[Check]:
+    from ytvault.vault.configdir import settings_file
     from ytvault.vault.obsidian import PROPERTY_TYPES, LinkStyle
     from ytvault.vault.walk import attachment_dir, load_ignore_filters, read_app_config
 
-    app = vault / ".obsidian" / "app.json"
-    for path, what in ((app, "Settings"), (vault / ".obsidian" / "types.json", "property types")):
+    for path, what in ((settings_file(vault, "app.json"), "Settings"),
+                       (settings_file(vault, "types.json"), "property types")):
         if path.is_file():
             try:
                 data = json.loads(path.read_bytes().decode("utf-8-sig") or "{}")

@@ -30,6 +30,14 @@ class Redact(logging.Filter):
         return True
 
 
+class _NotPrinted(logging.Filter):
+    """Leaves out of stderr what the command printed already (`watch`'s per-note lines on a
+    terminal, which the log file keeps)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "printed", False)
+
+
 def setup(verbose: bool, secrets: list[str], log_file: Path | None = None) -> None:
     root = logging.getLogger()
     root.handlers.clear()
@@ -39,9 +47,11 @@ def setup(verbose: bool, secrets: list[str], log_file: Path | None = None) -> No
         stderr = logging.StreamHandler(sys.stderr)
         stderr.setFormatter(logging.Formatter(FORMAT))
         stderr.addFilter(redact)
-        if log_file is not None and not sys.stderr.isatty():
+        stderr.addFilter(_NotPrinted())
+        if log_file is not None and not verbose:
             # A service manager keeps stderr too (journald, launchd's log file): give it the
-            # problems only, so every line is not stored twice.
+            # problems only, so every line is not stored twice; on a terminal, `watch` prints
+            # its per-note lines itself, as `sync` does (-v: every record, as `sync -v`).
             stderr.setLevel(logging.WARNING)
         root.addHandler(stderr)
     if log_file is not None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ytvault.errors import ConfigError, FetchError, NoteSkipped
+from ytvault.errors import ConfigError, FetchError, NoteSkipped, YouTubeUnreachable
 from ytvault.note.ids import playlist_id, video_id
 from ytvault.pipeline.context import Context, paced, videos, with_options
 from ytvault.pipeline.fetch import fetch_video
@@ -43,6 +43,7 @@ class Created:
     link: str = ""  # obsidian://open… of `note`
     analysis_pending: bool = False
     failure: str = ""  # the analysis failed (Outcome.failure): the run exits 1
+    unreachable: bool = False  # failed because YouTube could not be reached at all
 
 
 Target = tuple[str, str, str]  # (url, "video" | "playlist", id)
@@ -89,7 +90,8 @@ def create_notes(ctx: Context, urls: Sequence[str], folder: Path, *,
         except FetchError as exc:
             if expect is not None:
                 expect(1)
-            yield Created(url, "", "failed", None, f"cannot list the playlist: {exc}")
+            yield Created(url, "", "failed", None, f"cannot list the playlist: {exc}",
+                          unreachable=isinstance(exc, YouTubeUnreachable))
             continue
         if not listed and expect is not None:
             expect(1)
@@ -117,7 +119,8 @@ def create_notes(ctx: Context, urls: Sequence[str], folder: Path, *,
                 try:
                     video = _fetch(ctx, vid)
                 except FetchError as exc:
-                    yield Created(url, vid, "failed", None, f"{exc}; no note was created")
+                    yield Created(url, vid, "failed", None, f"{exc}; no note was created",
+                                  unreachable=isinstance(exc, YouTubeUnreachable))
                     continue
                 except NoteSkipped:  # the run is stopping: its turn at YouTube never came
                     break

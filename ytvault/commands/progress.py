@@ -53,7 +53,7 @@ class Reporter:
         self._done = 0
         self.mode: str = mode
         if mode == "auto":
-            self.mode = "bar" if _is_terminal(self.stream) else "plain"
+            self.mode = "bar" if is_terminal(self.stream) else "plain"
         self._bar: Any = None
         self._task: Any = None
         self._handlers: list[tuple[logging.StreamHandler[Any], Any]] = []
@@ -126,7 +126,7 @@ class Reporter:
         # Log records (warnings) print above the bar instead of through it.
         for handler in logging.getLogger().handlers:
             if isinstance(handler, logging.StreamHandler) and handler.stream in (
-                    sys.stderr, sys.__stderr__) and _is_terminal(handler.stream):
+                    sys.stderr, sys.__stderr__) and is_terminal(handler.stream):
                 self._handlers.append((handler, handler.setStream(_ConsoleStream(console))))
 
 
@@ -146,7 +146,7 @@ class _ConsoleStream:
         pass
 
 
-def _is_terminal(stream: Any) -> bool:
+def is_terminal(stream: Any) -> bool:
     try:
         return bool(stream.isatty()) and os.environ.get("TERM") != "dumb"
     except (AttributeError, ValueError):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ytvault.errors import FetchError, NoteSkipped
+from ytvault.errors import FetchError, NoteSkipped, YouTubeUnreachable
 from ytvault.models import Video, metadata_settled
 from ytvault.note import parse
 from ytvault.note.ids import video_id
@@ -34,6 +34,7 @@ class Refreshed:
     status: str  # refreshed | unchanged | skipped | failed
     detail: str = ""
     video_id: str = ""
+    unreachable: bool = False  # failed because YouTube could not be reached at all
 
 
 def refresh_note(ctx: Context, path: Path) -> Refreshed:
@@ -59,7 +60,7 @@ def refresh_note(ctx: Context, path: Path) -> Refreshed:
         fresh = generated_lines(render_note(Video.from_info(info), url=url, body="",
                                             thumbnail=None, now=ctx.clock(), template=template))
     except FetchError as exc:
-        return Refreshed(path, "failed", str(exc), vid)
+        return Refreshed(path, "failed", str(exc), vid, isinstance(exc, YouTubeUnreachable))
     except (FrontmatterError, NoteSkipped) as exc:  # NoteSkipped: the run is stopping
         return Refreshed(path, "skipped", str(exc), vid)
     updated = fresh.pop(UPDATED, None)

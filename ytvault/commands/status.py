@@ -3,6 +3,7 @@ imports: it must answer at once."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -13,6 +14,7 @@ from ytvault.daemon.lock import VaultLock, lock_path
 
 if TYPE_CHECKING:  # SQLite is loaded only when there is a ledger to read
     from ytvault.pipeline.ledger import Entry, Ledger
+    from ytvault.vault.scan import Found
 
 LABELS = {
     "filled": "done",
@@ -27,15 +29,19 @@ def render_status(config: Config, vault: Path) -> str:
     holder = VaultLock(lock_path(config.resolved_state_dir, vault)).holder()
     lines = [f"vault: {vault}",
              f"daemon: running (pid {holder})" if holder else "daemon: not running"]
-    waiting = _stubs_waiting(config, vault)
+    waiting, skipped = _stubs_waiting(config, vault)
     lines.append(f"stubs not yet filled: {waiting}")
+    if skipped:  # what `sync` passes over until the person mends it
+        lines.append(f"stubs skipped: {len(skipped)}")
+        lines += [f"  {note} — {reason}" for note, reason in skipped]
     db = config.resolved_state_dir / "ledger.sqlite3"
     ledger = None
     if db.exists():
         from ytvault.pipeline.ledger import Ledger
 
         ledger = Ledger(db)
-    entries = ledger.entries(vault) if ledger else []
+    # a note deleted (or renamed outside ytvault) since is no longer pending, failed or done
+    entries = [e for e in ledger.entries(vault) if (vault / e.note).is_file()] if ledger else []
     counts = Counter(e.status for e in entries)
     for status, label in LABELS.items():
         lines.append(f"{label}: {counts.get(status, 0)}")
@@ -75,21 +81,80 @@ def _spending(ledger: Ledger, vault: Path) -> list[str]:
     return lines
 
 
-def _stubs_waiting(config: Config, vault: Path) -> int:
+def _stubs_waiting(config: Config, vault: Path) -> tuple[int, list[tuple[str, str]]]:
+    """The stubs a `sync` would fill, and those it would skip (from the vault root) with why:
+    malformed YAML, frontmatter it cannot merge into, a note it cannot read."""
+    from ytvault.outcome import Outcome
     from ytvault.vault.scan import Found, scan_vault
     from ytvault.vault.seen import Seen
+    from ytvault.vault.walk import vault_path
 
     # The last scan's memory spares opening the notes it found not to be ours (read only:
     # `status` changes nothing).
     seen = Seen.for_vault(config.resolved_state_dir, vault, save=False)
     count = 0
-    for _, read in scan_vault(vault, seen, tidy=False):
-        if isinstance(read, Found):
+    skipped: list[tuple[str, str]] = []
+    for note, read in scan_vault(vault, seen, tidy=False):
+        rel = vault_path(vault, Path(note))
+        if isinstance(read, Outcome) and read.status == "skipped":
+            skipped.append((rel, read.detail))
+        elif isinstance(read, Found):
             # only now: a scan that remembers every note never loads note/parse.py (nor YAML)
-            from ytvault.note.parse import Kind
+            why = _why_skipped(read)
+            if why:
+                skipped.append((rel, why))
+            else:
+                from ytvault.note.parse import Kind
 
-            count += read.stub.kind is Kind.STUB
-    return count
+                count += read.stub.kind is Kind.STUB
+    return count, sorted(skipped)
+
+
+def _why_skipped(found: Found) -> str | None:
+    """Why `sync` would skip this stub before any work (pipeline.run.judge's first checks)."""
+    if plainly_fine(found.stub.frontmatter):  # most stubs: status need not load ruamel.yaml
+        return None
+    from ytvault.errors import NoteSkipped
+    from ytvault.note.merge import check_mergeable
+    from ytvault.note.parse import Kind
+
+    try:
+        found.stub.properties  # noqa: B018  (parsing it is the check)
+        if found.stub.kind is not Kind.ANALYSIS:
+            check_mergeable(found.stub.frontmatter)
+    except NoteSkipped as exc:
+        return str(exc)
+    return None
+
+
+# A key and a plain value (or none), or a list item under it: the frontmatter templates give
+# stubs. A line like these is valid YAML and merges as it is; anything else is parsed.
+_PLAIN_LINE = re.compile(
+    r"(?:(?P<key>[A-Za-z][\w-]*):|(?P<item> {0,2}-))"  # `key:`, or a list item
+    r"(?P<value> (?![-?:,\[\]{}#&*!|>'\"%@`\s])(?:(?!: | #)[^\t{}\[\]])*(?<![\s:]))?")
+
+
+def plainly_fine(frontmatter: str) -> bool:
+    """Whether `frontmatter` is, without parsing it, a mapping the merge takes: every line a
+    `key: plain value` (or a list item) whose meaning no YAML reader differs on, no key twice.
+    False says nothing: the frontmatter is then parsed."""
+    keys: set[str] = set()
+    items: str | None = None  # after a `key:` without a value, the list's indent ("" unknown)
+    for line in frontmatter.splitlines():
+        match = _PLAIN_LINE.fullmatch(line)
+        if match is None:
+            return False
+        item, key = match.group("item"), match.group("key")
+        if item is not None:
+            if items is None or not match.group("value") or items not in ("", item):
+                return False  # an item not under a key, empty, or indented unlike the others
+            items = item
+        elif key in keys:
+            return False
+        else:
+            keys.add(key)
+            items = None if match.group("value") else ""
+    return True
 
 
 def _retry(entry: Entry) -> str:

@@ -237,14 +237,20 @@ def install(plan: ServicePlan, *, dry_run: bool = False,
         out.extend(_join(plan, step.alternatives[0]) for step in plan.install)
         out.append(f"--- interpreter: {plan.interpreter}")
         return out + list(plan.notes)
+    out, manual = start(plan, run=run)
+    return [*out, manual or plan.done, *plan.notes]
+
+
+def start(plan: ServicePlan, *, run: Runner = subprocess.run) -> tuple[list[str], str | None]:
+    """Write the files and start the service: the lines to print, and None when it started,
+    else the line saying what the person must run to start it."""
     out = []
     for folder in plan.folders:
         folder.mkdir(parents=True, exist_ok=True)
     for f in plan.files:
         write_private(f.path, f.content, f.mode)
         out.append(f"wrote {f.path}")
-    manual = _run_steps(plan, plan.install, run, out)
-    return [*out, manual or plan.done, *plan.notes]
+    return out, _run_steps(plan, plan.install, run, out)
 
 
 def uninstall(plan: ServicePlan, *, dry_run: bool = False,

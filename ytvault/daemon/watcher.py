@@ -22,6 +22,7 @@ from ytvault.pipeline.context import Context, with_options
 from ytvault.pipeline.run import find_work, judge, process_stub, warm_indexes
 from ytvault.pipeline.write import release_claims, remove_orphan_thumbnails
 from ytvault.vault.atomic import fingerprint
+from ytvault.vault.configdir import settings_file
 from ytvault.vault.mounts import REMOTE_FS, mount_type
 from ytvault.vault.scan import Found, read_note, scan_vault
 from ytvault.vault.seen import Seen
@@ -43,7 +44,7 @@ class Watcher:
         self._cond = threading.Condition()
         self._work: queue.Queue[Path | None] = queue.Queue()
         # Obsidian's Excluded files, read again at every scan and whenever app.json changes
-        self._app_json = ctx.vault / ".obsidian" / "app.json"
+        self._app_json = settings_file(ctx.vault, "app.json")
         self._filters = load_ignore_filters(ctx.vault)
         self._rescan = False  # the exclusions changed: scan now, not at the next reconcile
         # what the last scan found not to be ours: the next one opens only what changed since

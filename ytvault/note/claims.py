@@ -58,8 +58,9 @@ def device_id(state_dir: Path) -> str:
     return new
 
 
-def vault_is_shared(vault: Path) -> bool:
-    """Whether the vault looks synced between devices (Obsidian Sync, Syncthing, cloud drives)."""
+def vault_is_shared(vault: Path, config_dir: Path | None = None) -> bool:
+    """Whether the vault looks synced between devices (Obsidian Sync, Syncthing, cloud drives).
+    `config_dir`: the vault's Obsidian config folder, when it is not `.obsidian`."""
     real = vault.resolve()
     if in_synced_folder(real):
         return True
@@ -67,7 +68,8 @@ def vault_is_shared(vault: Path) -> bool:
            for folder in (real, *real.parents)):
         return True
     try:
-        plugins = json.loads((vault / ".obsidian" / "core-plugins.json").read_text("utf-8"))
+        settings = config_dir or vault / ".obsidian"
+        plugins = json.loads((settings / "core-plugins.json").read_text("utf-8"))
     except (OSError, ValueError):
         return False
     if isinstance(plugins, dict):

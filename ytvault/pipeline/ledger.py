@@ -159,6 +159,14 @@ class Ledger:
             ).fetchall()
         return [Entry(*row) for row in rows]
 
+    def unfinished_videos(self) -> set[str]:
+        """The videos of every vault's notes that are not finished (analysis pending, waiting,
+        failing): `ytvault cache prune` keeps what they will need."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT video_id FROM notes WHERE status != 'filled'").fetchall()
+        return {row[0] for row in rows}
+
     def record(
         self,
         vault: Path,

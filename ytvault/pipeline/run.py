@@ -8,6 +8,7 @@ and a clock), so tests hand in fakes without patching anything here.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,6 +30,7 @@ from ytvault.errors import (
     NoTranscript,
     PermanentError,
     TransientError,
+    YouTubeUnreachable,
 )
 from ytvault.models import Transcript, Video
 from ytvault.note import claims, parse
@@ -46,6 +48,7 @@ from ytvault.pipeline.finish import (
     skip_duplicate,
     with_property,
 )
+from ytvault.pipeline.preview import analyzes, preview
 from ytvault.pipeline.write import (
     attach_callout_to,
     claim_note,
@@ -83,8 +86,14 @@ def judge(ctx: Context, path: Path, found: Found) -> Stub | Outcome:
             if claims.KEY in properties else None)
     if held is not None:
         return Outcome(path, "skipped", f"device {held.device} is filling it", stub.video_id)
-    if path.is_symlink() or not inside_vault(ctx.vault, path):
-        return Outcome(path, "skipped", "it is a link to a file outside the vault", stub.video_id)
+    if not inside_vault(ctx.vault, path):
+        why = ("it is a link to a file outside the vault" if path.is_symlink() or (
+            Path(os.path.abspath(path)).is_relative_to(ctx.vault)) else
+            f"it is not in the vault {ctx.vault}: move it there, or pass its vault")
+        return Outcome(path, "skipped", why, stub.video_id)
+    if path.is_symlink():
+        return Outcome(path, "skipped", "it is a symbolic link: the note it points to is "
+                       "filled instead", stub.video_id)
     rel = ctx.rel(path)
     if stub.kind is Kind.FAILED and not ctx.options.retry_failed:
         return Outcome(path, "skipped", "it could not be filled earlier (see the note); "
@@ -99,7 +108,7 @@ def judge(ctx: Context, path: Path, found: Found) -> Stub | Outcome:
         if stub.analysis_failed and not ctx.options.retry_failed:
             return Outcome(path, "skipped", "its analysis failed earlier (see the note); "
                            "`ytvault sync --retry-failed` tries again", stub.video_id)
-        if ctx.analyzer is None or ctx.run.analysis_refused:
+        if not analyzes(ctx):  # (a dry run with a key says what a run would analyse)
             return Outcome(path, "skipped", "analysis pending", stub.video_id, True)
         batch = None if ctx.options.writing_batch else ctx.ledger.note_batch(ctx.vault, rel)
         if batch is not None:
@@ -173,7 +182,7 @@ def process_stub(ctx: Context, path: Path, stub: Stub) -> Outcome:
             _record(ctx, path, stub, "transient", str(exc))
             said = "retried later" in str(exc)
             return Outcome(path, "failed", str(exc) + ("" if said else "; will retry"),
-                           stub.video_id)
+                           stub.video_id, unreachable=isinstance(exc, YouTubeUnreachable))
         except PermanentError as exc:
             _record(ctx, path, stub, "failed", str(exc))
             _attach_callout(ctx, path, stub, render_callout(
@@ -188,8 +197,8 @@ def process_stub(ctx: Context, path: Path, stub: Stub) -> Outcome:
 
 
 def _process(ctx: Context, path: Path, stub: Stub) -> Outcome:
-    if ctx.options.dry_run:
-        return Outcome(path, "filled", "dry run: nothing written", stub.video_id)
+    if ctx.options.dry_run:  # what a run would do, from the cache and the config
+        return preview(ctx, path, stub)
     if stub.kind is not Kind.ANALYSIS and ctx.config.duplicates == "skip":
         found = videos(ctx).notes(stub.video_id, finished=True, exclude=path)
         if found:

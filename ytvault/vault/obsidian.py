@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from ytvault.errors import ConfigError
 from ytvault.vault.atomic import Changed, atomic_write, fingerprint
+from ytvault.vault.configdir import settings_file
 from ytvault.vault.index import VaultIndex
 from ytvault.vault.walk import folder_named, inside_vault, read_app_config, vault_path
 
@@ -190,7 +191,7 @@ def ensure_property_types(vault: Path, types: dict[str, str] | None = None) -> l
     names added. Every other entry, and the file's layout, stay as Obsidian wrote them; a file
     that is not the JSON object Obsidian writes is left alone."""
     wanted = PROPERTY_TYPES if types is None else types
-    path = vault / ".obsidian" / "types.json"
+    path = settings_file(vault, "types.json")
     if not path.parent.is_dir():
         return []  # not opened in Obsidian yet: it writes its own defaults on first open
     for _ in range(3):  # Obsidian saved it between our read and our rename: read again
@@ -250,5 +251,5 @@ def ensure_property_types_once(vault: Path) -> list[str]:
     try:
         return ensure_property_types(vault)
     except OSError as exc:
-        log.warning("cannot update %s/.obsidian/types.json: %s", vault, exc)
+        log.warning("cannot update %s: %s", settings_file(vault, "types.json"), exc)
         return []

@@ -17,13 +17,12 @@ from operator import attrgetter
 from pathlib import Path
 
 from ytvault.vault.atomic import TEMP_MARK
+from ytvault.vault.configdir import settings_file
 
 TYPE_CHECKING = False  # no `typing` (nor dataclasses) at run time: every scan starts here
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any
-
-_APP_JSON = (".obsidian", "app.json")
 _MAX_APP_JSON = 1 << 20  # a real app.json is a few KB; anything bigger is not one
 _NAME = attrgetter("name")
 
@@ -111,8 +110,9 @@ def state_name(vault: Path) -> str:
 
 
 def read_app_config(vault: Path) -> dict[str, Any]:
-    """`.obsidian/app.json` as a dict; {} when it is missing, unreadable or not an object."""
-    path = vault.joinpath(*_APP_JSON)
+    """`.obsidian/app.json` (or the override config folder's) as a dict; {} when it is missing,
+    unreadable or not an object."""
+    path = settings_file(vault, "app.json")
     try:
         if path.stat().st_size > _MAX_APP_JSON:
             return {}

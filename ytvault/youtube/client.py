@@ -17,11 +17,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, urlparse
 
-from ytvault.errors import FetchError, NoTranscript, PermanentError, TransientError
+from ytvault.errors import (
+    FetchError,
+    NoTranscript,
+    PermanentError,
+    TransientError,
+    YouTubeUnreachable,
+)
 from ytvault.models import MalformedInfo, Snippet, Transcript, Video
 from ytvault.note.ids import is_playlist_id, is_video_id
 from ytvault.youtube import captions
 from ytvault.youtube.images import MAX_THUMBNAIL_BYTES, is_image, jpeg_size, read_at_most
+from ytvault.youtube.jsruntime import ytdlp_params
 
 if TYPE_CHECKING:
     import requests
@@ -119,12 +126,12 @@ RULES: Final[tuple[tuple[str | _Raised, type[FetchError], str], ...]] = (
     (r"Unable to download|timed out|name resolution|Name or service not known|"
      r"nodename nor servname|Connection (refused|reset|aborted)|Network is unreachable|"
      r"urlopen error|TransportError|IncompleteRead|Remote end closed|\bSSL",
-     TransientError, NETWORK),
+     YouTubeUnreachable, NETWORK),
     # what is left once YouTube's reason matched nothing above
     (_Raised("VideoUnplayable"), PermanentError, UNPLAYABLE),  # YouTube's reason is added
-    (_Raised("RequestException"), TransientError, NETWORK),
-    (_Raised("ConnectionError"), TransientError, NETWORK),
-    (_Raised("TimeoutError"), TransientError, NETWORK),
+    (_Raised("RequestException"), YouTubeUnreachable, NETWORK),
+    (_Raised("ConnectionError"), YouTubeUnreachable, NETWORK),
+    (_Raised("TimeoutError"), YouTubeUnreachable, NETWORK),
     # YouTube answers a timedtext request it will not serve with an empty body
     (_Raised("ParseError"), TransientError, "YouTube sent an empty transcript (try again later)"),
 )
@@ -288,7 +295,8 @@ class YouTubeClient:
 
         log = _WarningLog()
         try:
-            with YoutubeDL({**_YDL_PARAMS, **self._ydl_params, "logger": log, **params},
+            with YoutubeDL({**_YDL_PARAMS, **ytdlp_params(), **self._ydl_params, "logger": log,
+                            **params},
                            auto_init=False) as ydl:
                 for extractor in self._extractors:
                     ydl.add_info_extractor(extractor())
@@ -322,8 +330,11 @@ class YouTubeClient:
         try:
             transcript = self._fetch_listed_track(video_id, languages, info)
         except FetchError as exc:
-            kind = TransientError if isinstance(first, TransientError) or isinstance(
-                exc, TransientError) else PermanentError
+            kind: type[FetchError] = PermanentError
+            if isinstance(first, YouTubeUnreachable) and isinstance(exc, YouTubeUnreachable):
+                kind = YouTubeUnreachable
+            elif isinstance(first, TransientError) or isinstance(exc, TransientError):
+                kind = TransientError
             raise kind(f"{first}; the caption tracks yt-dlp listed: {exc}") from first
         log.info("%s: transcript from yt-dlp's caption tracks (youtube-transcript-api: %s)",
                  video_id, first)
@@ -370,7 +381,7 @@ class YouTubeClient:
         try:
             response = self._session("transcripts").get(track.url, timeout=_TIMEOUT_SECONDS)
         except requests.RequestException as exc:
-            raise TransientError(NETWORK) from exc
+            raise YouTubeUnreachable(NETWORK) from exc
         if response.status_code == 429:
             raise TransientError("YouTube blocked this IP for caption tracks (HTTP 429)")
         if response.status_code != 200:
@@ -392,21 +403,23 @@ class YouTubeClient:
 
         session = self._session()
         transient: str | None = None
+        reached = False
         for url in urls:
             try:
                 with session.get(url, timeout=_TIMEOUT_SECONDS, stream=True) as response:
                     status = response.status_code
                     data = read_at_most(response, MAX_THUMBNAIL_BYTES) if status == 200 else b""
             except requests.RequestException:
-                transient = "network error fetching the thumbnail"
+                transient = transient or "network error fetching the thumbnail"
                 continue
+            reached = True
             if status == 429 or status >= 500:
                 transient = f"YouTube answered HTTP {status} for the thumbnail"
             elif status == 200 and _is_thumbnail(data, url):
                 return data
             # A 404 (with a grey placeholder as its body) means this size does not exist.
         if transient is not None:
-            raise TransientError(transient)
+            raise (TransientError if reached else YouTubeUnreachable)(transient)
         raise PermanentError("YouTube has no thumbnail for this video")
 
 

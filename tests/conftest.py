@@ -3,6 +3,7 @@ and a pipeline Context wired to them. Only the network is replaced; the librarie
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -118,3 +119,14 @@ def make_context(vault: Path, cache_dir: Path, tmp_path: Path) -> MakeContext:
         )
 
     return make
+
+
+def cli_env(home: Path, cache_dir: Path, settings: str = "", **extra: str) -> dict[str, str]:
+    """The environment of a `ytvault` subprocess: a config file in `home` with the state there
+    and `settings` (TOML lines), the fixture cache, none of the caller's ANTHROPIC_/YTVAULT_
+    variables, and `extra` variables."""
+    config = home / "config.toml"
+    config.write_text(f'state_dir = "{home / "state"}"\n{settings}')
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "YTVAULT_"))}
+    return {**clean, "YTVAULT_CONFIG": str(config), "YTVAULT_CACHE_DIR": str(cache_dir),
+            "HOME": str(home), **extra}

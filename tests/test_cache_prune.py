@@ -10,17 +10,14 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import cli_env
 
 DAY = 86_400
 
 
 @pytest.fixture
 def env(tmp_path: Path, cache_dir: Path) -> dict[str, str]:
-    config = tmp_path / "config.toml"
-    config.write_text(f'state_dir = "{tmp_path / "state"}"\n')
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "YTVAULT_"))}
-    return {**clean, "YTVAULT_CONFIG": str(config), "YTVAULT_CACHE_DIR": str(cache_dir),
-            "HOME": str(tmp_path)}
+    return cli_env(tmp_path, cache_dir)
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml as pyyaml
-from conftest import FIXTURES, props
+from conftest import FIXTURES, cli_env, props
 from fakeapi import FakeMessagesAPI
 
 from ytvault.note.parse import split_note
@@ -36,11 +36,7 @@ def run(vault: Path, env: dict[str, str], *args: str) -> subprocess.CompletedPro
 
 @pytest.fixture
 def env(tmp_path: Path, cache_dir: Path) -> dict[str, str]:
-    config = tmp_path / "config.toml"
-    config.write_text(f'state_dir = "{tmp_path / "state"}"\napi_max_retries = 2\n')
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "YTVAULT_"))}
-    return {**clean, "YTVAULT_CONFIG": str(config), "YTVAULT_CACHE_DIR": str(cache_dir),
-            "HOME": str(tmp_path)}
+    return cli_env(tmp_path, cache_dir, "api_max_retries = 2\n")
 
 
 def fill(vault: Path) -> None:

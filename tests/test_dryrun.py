@@ -4,12 +4,12 @@ with the analyses' estimated cost, and a real run that then does what the dry ru
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import cli_env
 from fakeapi import FakeMessagesAPI
 from ytfakes import closed_port_url
 
@@ -24,11 +24,7 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def env(tmp_path: Path, cache_dir: Path) -> dict[str, str]:
-    config = tmp_path / "config.toml"
-    config.write_text(f'state_dir = "{tmp_path / "state"}"\napi_max_retries = 2\n')
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "YTVAULT_"))}
-    return {**clean, "YTVAULT_CONFIG": str(config), "YTVAULT_CACHE_DIR": str(cache_dir),
-            "HOME": str(tmp_path)}
+    return cli_env(tmp_path, cache_dir, "api_max_retries = 2\n")
 
 
 def snapshot(vault: Path) -> dict[Path, bytes]:

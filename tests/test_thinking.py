@@ -13,6 +13,7 @@ from typing import Any
 
 import anthropic
 import pytest
+from conftest import cli_env
 from fakeapi import FakeMessagesAPI
 from fakemodel import EFFORTS, count_tokens, request_tokens
 from fakewire import Reply
@@ -196,11 +197,7 @@ def test_a_model_that_thinks_far_too_long_fails_after_two_paid_attempts() -> Non
 
 @pytest.fixture
 def env(tmp_path: Path, cache_dir: Path) -> dict[str, str]:
-    config = tmp_path / "config.toml"
-    config.write_text(f'state_dir = "{tmp_path / "state"}"\napi_max_retries = 0\n')
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "YTVAULT_"))}
-    return {**clean, "YTVAULT_CONFIG": str(config), "YTVAULT_CACHE_DIR": str(cache_dir),
-            "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test"}
+    return cli_env(tmp_path, cache_dir, "api_max_retries = 0\n", ANTHROPIC_API_KEY="sk-test")
 
 
 def ytvault(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -14,8 +14,6 @@ import sys
 
 from ytvault.commands.arguments import parse_args
 from ytvault.errors import ConfigError, YtvaultError
-from ytvault.vault.configdir import checked_vault as _vault
-from ytvault.vault.configdir import enclosing_vault as _enclosing_vault
 
 TYPE_CHECKING = False  # neither `typing` nor `pathlib` for `--help`: start-up is a feature
 if TYPE_CHECKING:
@@ -486,6 +484,19 @@ def _doctor(args: argparse.Namespace) -> int:
     else:
         _say(doctor.render(checks), sys.stdout)
     return doctor.exit_code(checks)
+
+
+def _vault(path: Path | None, hint: str) -> Path:
+    """`path` if it is a vault (vault/configdir.py, imported here: not for `--help`)."""
+    from ytvault.vault.configdir import checked_vault
+
+    return checked_vault(path, hint)
+
+
+def _enclosing_vault(note: Path) -> Path | None:
+    from ytvault.vault.configdir import enclosing_vault
+
+    return enclosing_vault(note)
 
 
 def _say(text: str, file: Any = None) -> None:

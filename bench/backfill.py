@@ -13,8 +13,8 @@ always waiting on the API). Target: at least 80% of it.
 per-minute limits are); a request over it gets 429 with `retry-after`. Then the ideal is
 min(C, R) notes a second, and the 429s and failed notes are counted.
 
-    /work/venv/bin/python bench/backfill.py [--stubs 64] [--concurrency 8] [--delay 1]
-    /work/venv/bin/python bench/backfill.py --concurrency 16 --rate-limit 4
+    .venv/bin/python bench/backfill.py [--stubs 64] [--concurrency 8] [--delay 1]
+    .venv/bin/python bench/backfill.py --concurrency 16 --rate-limit 4
 """
 
 from __future__ import annotations

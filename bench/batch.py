@@ -10,7 +10,7 @@ request's JSON at 4 characters a token; the prices are cost.py's). Then the same
 again, killed with SIGKILL once its batch is submitted and polled, and run again: it must
 poll the same batch (one batch created in all) and fill every note.
 
-    /work/venv/bin/python bench/batch.py [--stubs 64] [--concurrency 8]
+    .venv/bin/python bench/batch.py [--stubs 64] [--concurrency 8]
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ yt-dlp keeps its formats and lists every caption track and every automatic trans
 formats, each with its URL; the thumbnail is YouTube's maxresdefault.jpg (1280x720), whose
 size this machine cannot fetch, taken from the range such JPEGs have.
 
-    /work/venv/bin/python bench/cache_size.py
+    .venv/bin/python bench/cache_size.py
 """
 
 from __future__ import annotations

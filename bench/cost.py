@@ -16,12 +16,12 @@ characters / 4).
    attempt fitted, and what the answer holds (items, quotes found verbatim in the transcript).
    Then a model that thinks four times as long as usual (the fake's `thinking_scale`): what the
    second attempt costs, or how it fails.
-3. fxLong00001 with `input_token_budget = 10000`: its parts and their merge, with the fake
+3. fxLong00001 with `input_token_budget = 12000`: its parts and their merge, with the fake
    API's prompt cache (1,024 tokens and up, as the API) against the same calls with caching
    off, measured in the same run: tokens read from the cache and the cost ratio; with ytvault's
    own instructions, then with a longer `prompt_file`.
 
-    /work/venv/bin/python bench/cost.py
+    .venv/bin/python bench/cost.py
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def long_parts(pattern: Path | None) -> None:
 
     video, transcript = load("fxLong00001")
     assert isinstance(video, Video) and isinstance(transcript, Transcript)
-    config = Config(input_token_budget=10000, prompt_file=pattern)
+    config = Config(input_token_budget=12000, prompt_file=pattern)
     results = {}
     for label, minimum in (("cache off (baseline)", 10**9), ("prompt cache", 1024)):
         with FakeMessagesAPI(cache_min_tokens=minimum) as api:
@@ -168,7 +168,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     overhead()
     efforts()
-    print("3. fxLong00001 (2:13:07) in parts, input_token_budget = 10000; ytvault's "
+    print("3. fxLong00001 (2:13:07) in parts, input_token_budget = 12000; ytvault's "
           "instructions")
     long_parts(None)
     with tempfile.TemporaryDirectory() as tmp:

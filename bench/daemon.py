@@ -19,7 +19,7 @@ started fresh for one note (`ytvault process NOTE`: its wall time and peak RSS).
 Targets: idle < 0.2% CPU and < 60 MB RSS; first paste <= debounce + 1.5 s, later ones
 <= debounce + 0.5 s.
 
-    /work/venv/bin/python bench/daemon.py [--vault DIR] [--idle-seconds 30]
+    .venv/bin/python bench/daemon.py [--vault DIR] [--idle-seconds 30]
 
 The notes and thumbnails it adds to the vault are removed at the end.
 """

@@ -6,7 +6,7 @@ that test (`parse.read_text`) runs once per note read. Both forms run here on th
 held in memory (so the disk is out of the comparison), interleaved, medians of `--runs`; then
 the whole scan without memory, for scale.
 
-    /work/venv/bin/python bench/prefilter.py [--vault DIR] [--runs 7]
+    .venv/bin/python bench/prefilter.py [--vault DIR] [--runs 7]
 """
 
 from __future__ import annotations

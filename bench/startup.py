@@ -11,7 +11,7 @@ on a busy machine; the milliseconds do not). Targets: `--help` and `status` with
 (goal 2x), a no-op `sync` of 200 notes within 3x. Then `-X importtime` of each command, and
 a child process that runs each command and lists which heavy libraries it imported.
 
-    /work/venv/bin/python bench/startup.py [--runs 40] [--venv DIR]
+    .venv/bin/python bench/startup.py [--runs 40] [--venv DIR]
 
 The vaults (200 notes with 3 stubs for `status`; 200 notes, no stubs, for `sync`; an empty
 one), the config, state and cache live in a temp folder, where a user's would be: the config

@@ -22,7 +22,8 @@ from pydantic import BaseModel
 
 from ytvault.analysis.answer import CutOff, UnusableAnswer, read_answer
 from ytvault.analysis.chunking import Part, part_budgets, split_transcript
-from ytvault.analysis.pace import RETRIED_STATUSES, ApiPace, LongWait, paced
+from ytvault.analysis.failures import MalformedAnswer, attempts, clean, status_error, whole
+from ytvault.analysis.pace import ApiPace, LongWait, paced
 from ytvault.analysis.prompt import Prompt, analysis_prompt, merge_prompt
 from ytvault.analysis.synthesis import merge_model, merged_analysis, quote_pool
 from ytvault.analysis.thinking import (
@@ -287,10 +288,10 @@ class ClaudeAnalyzer:
                 time.sleep(min(MALFORMED_BACKOFF * 2 ** (attempt - 1), 8.0)
                            * (1 - 0.25 * random.random()))
             try:
-                return _whole(self._calling(call))
-            except _MalformedAnswer as exc:
+                return whole(self._calling(call))
+            except MalformedAnswer as exc:
                 last = exc
-        raise AnalysisTransientError(f"{last} ({self._attempts()}): the note will be retried "
+        raise AnalysisTransientError(f"{last} ({attempts(self._config)}): the note will be retried "
                                      "later") from None
 
     def _calling(self, call: Callable[[anthropic.Anthropic], Any], *,
@@ -309,26 +310,27 @@ class ClaudeAnalyzer:
                 f"({exc.status}): the note will be retried later"
             ) from None
         except anthropic.APIStatusError as exc:
-            raise self._status_error(exc, batch) from exc
+            raise status_error(exc, self._config, self._api_key, batch) from exc
         except anthropic.APITimeoutError as exc:
             raise AnalysisTransientError(
                 f"the model call timed out after {self._config.request_timeout_seconds:g} s "
-                f"({self._attempts()}): raise `request_timeout_seconds` in config.toml if it "
+                f"({attempts(self._config)}): raise `request_timeout_seconds` in config.toml if it "
                 "keeps happening"
             ) from exc
         except (json.JSONDecodeError, UnicodeDecodeError,
                 anthropic.APIResponseValidationError) as exc:
-            raise _MalformedAnswer("the Anthropic API answered with a body that is not JSON "
+            raise MalformedAnswer("the Anthropic API answered with a body that is not JSON "
                                    "(check ANTHROPIC_BASE_URL, if you use a gateway)") from exc
         except anthropic.APIConnectionError as exc:
             url = client.base_url  # scheme, host and port only: a gateway URL may hold a secret
             where = f"{url.scheme}://{url.host}" + (f":{url.port}" if url.port else "")
             raise AnalysisTransientError(
-                f"cannot reach the Anthropic API at {where} ({self._attempts()}): "
-                f"{self._clean(str(exc.__cause__ or exc))}"
+                f"cannot reach the Anthropic API at {where} ({attempts(self._config)}): "
+                f"{clean(str(exc.__cause__ or exc), self._api_key)}"
             ) from exc
         except anthropic.AnthropicError as exc:
-            raise AnalysisError(f"the Anthropic SDK failed: {self._clean(str(exc))}") from exc
+            detail = clean(str(exc), self._api_key)
+            raise AnalysisError(f"the Anthropic SDK failed: {detail}") from exc
 
     # The Message Batches API (batch.py runs it): half price, answers within 24 hours.
 
@@ -385,7 +387,7 @@ class ClaudeAnalyzer:
                 return self._ask(prompt, self._model, usage, answer, attempt=second, paid=1)
         if result.type == "errored":
             error = result.error.error
-            kind, detail = str(error.type), self._clean(str(error.message))
+            kind, detail = str(error.type), clean(str(error.message), self._api_key)
             if kind in ("authentication_error", "permission_error"):
                 raise AnalysisAuthError(
                     f"the API key in {self._config.api_key_env} was refused ({kind}): check "
@@ -397,57 +399,6 @@ class ClaudeAnalyzer:
                                 "in config.toml")
         raise AnalysisTransientError(f"the Message Batch ended ({result.type}) before this "
                                      "analysis was made: the next `ytvault sync` asks again")
-
-    def _status_error(self, exc: anthropic.APIStatusError,
-                      batch: str | None = None) -> AnalysisError:
-        status, model = exc.status_code, self._config.model
-        detail = self._clean(exc.api_message or exc.message)
-        if status in (401, 403):
-            return AnalysisAuthError(
-                f"the API key in {self._config.api_key_env} was refused ({status}): check it at "
-                "console.anthropic.com, or set `api_key_env` in config.toml"
-            )
-        if status in RETRIED_STATUSES or status >= 500:
-            what = {429: "is rate limiting this key", 529: "is overloaded", 408: "timed out",
-                    504: "timed out"}.get(status, "is failing")
-            return AnalysisTransientError(
-                f"the Anthropic API {what} ({status}, {self._attempts()}): "
-                "the note will be retried later"
-            )
-        if status == 404 and batch is not None:
-            return AnalysisError(
-                f"batch {batch} not found (404: {detail}): it was made with another API key, "
-                "or deleted (and ANTHROPIC_BASE_URL, if you use a gateway)")
-        if batch is not None:
-            return AnalysisError(f"the Anthropic API answered {status} about batch {batch}: "
-                                 f"{detail}")
-        if status == 404:
-            return AnalysisError(
-                f"model {model!r} was not found (404: {detail}): check `model` in config.toml"
-                " (and ANTHROPIC_BASE_URL, if you use a gateway)"
-            )
-        if status == 413:
-            return AnalysisError(f"the request is too large (413: {detail}): lower "
-                                 "`input_token_budget` in config.toml")
-        if status == 400 and "prompt is too long" in detail.lower():
-            # The API's words when the request is over the model's context window.
-            return AnalysisError(f"the request is too long for model {model!r} (400: {detail}):"
-                                 " lower `input_token_budget` in config.toml")
-        if status == 400:
-            return AnalysisError(
-                f"the API rejected the request for model {model!r} (400: {detail}): "
-                "check `model` in config.toml"
-            )
-        return AnalysisError(f"the Anthropic API answered {status}: {detail}")
-
-    def _attempts(self) -> str:
-        tries = self._config.api_max_retries + 1
-        return f"{tries} attempt{'s' if tries > 1 else ''}"
-
-    def _clean(self, text: str) -> str:
-        """An outside message as one short line without the key (a gateway may echo it)."""
-        line = " ".join(text.replace(self._api_key, "[API key]").split())
-        return line if len(line) <= 300 else line[:299] + "…"
 
 
 def base_url() -> str:
@@ -490,30 +441,3 @@ def _rank_in_part(quote: QuoteCandidate, pool: Sequence[QuoteCandidate]) -> int:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-class _MalformedAnswer(AnalysisTransientError):
-    """A 200 answer that is not a message: not JSON, no `usage`, an error object."""
-
-
-def _whole(answer: Any) -> Message:
-    """`answer` if it is a whole message; the SDK builds whatever JSON came, without checking."""
-    from anthropic.types import Message, Usage
-
-    if not isinstance(answer, Message):
-        raise _MalformedAnswer("the Anthropic API answered with a body that is not JSON "
-                               "(check ANTHROPIC_BASE_URL, if you use a gateway)")
-    kind = getattr(answer, "type", None)
-    if kind != "message":
-        error = getattr(answer, "error", None)
-        what = error.get("type") if isinstance(error, dict) else None
-        raise _MalformedAnswer(f"the Anthropic API answered 200 with {kind or 'no type'}"
-                               f"{f' ({what})' if isinstance(what, str) else ''} instead of a "
-                               "message")
-    usage = getattr(answer, "usage", None)
-    if not (isinstance(usage, Usage) and isinstance(getattr(usage, "input_tokens", None), int)
-            and isinstance(getattr(usage, "output_tokens", None), int)):
-        raise _MalformedAnswer("the Anthropic API answered with a message without its usage")
-    if not isinstance(getattr(answer, "content", None), list):
-        raise _MalformedAnswer("the Anthropic API answered with a message without content")
-    return answer

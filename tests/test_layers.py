@@ -81,8 +81,10 @@ def _defined(tree: ast.Module) -> set[str]:
         for node in body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 names.add(node.name)
-            elif isinstance(node, ast.Assign):
-                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+            elif isinstance(node, ast.Assign):  # `A = …` and `A, B = …`
+                for target in node.targets:
+                    parts = target.elts if isinstance(target, ast.Tuple) else [target]
+                    names.update(n.id for n in parts if isinstance(n, ast.Name))
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                 names.add(node.target.id)
             elif isinstance(node, ast.If | ast.Try):

@@ -13,20 +13,29 @@ import os
 import sys
 
 from ytvault.commands.arguments import parse_args
+from ytvault.commands.report import (
+    EXIT_FAILED,
+    EXIT_OK,
+    first_failure,
+    key_hint,
+    output_mode,
+    print_lines,
+    report_outcomes,
+    say,
+)
 from ytvault.errors import ConfigError, YtvaultError
 
 TYPE_CHECKING = False  # neither `typing` nor `pathlib` for `--help`: start-up is a feature
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
     from pathlib import Path
-    from typing import Any
 
-    from ytvault.commands.progress import Line, Mode, Reporter
+    from ytvault.commands.progress import Line, Reporter
     from ytvault.config.settings import Config
     from ytvault.outcome import Outcome
     from ytvault.pipeline.context import Context
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_USAGE = 2  # and report.py: EXIT_OK 0, EXIT_FAILED 1
 EXIT_CRASH = 70  # sysexits' EX_SOFTWARE: Python's own exit code for a crash is 1
 
 
@@ -56,10 +65,10 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         code = command(args)
     except ConfigError as exc:
-        _say(f"ytvault: {exc}")
+        say(f"ytvault: {exc}")
         code = EXIT_USAGE
     except YtvaultError as exc:
-        _say(f"ytvault: {exc}")
+        say(f"ytvault: {exc}")
         code = EXIT_FAILED
     except KeyboardInterrupt:
         print("ytvault: interrupted; every note is as it was or finished", file=sys.stderr)
@@ -101,7 +110,7 @@ def _sync(args: argparse.Namespace) -> int:
         if args.dry_run:
             from ytvault.commands.dryrun import print_nothing_to_do
 
-            print_nothing_to_do(_output_mode(args), vault)
+            print_nothing_to_do(output_mode(args), vault)
         return EXIT_OK
     if not args.verbose:
         _log_setup(args, config)
@@ -123,7 +132,7 @@ def _sync(args: argparse.Namespace) -> int:
         # without --batch: analyses live, and the results of batches that have ended written
         return sync_batch(ctx, on_batch, submit=args.batch, wait=args.batch, found=rest)
 
-    return _report(ctx, outcomes, args)
+    return report_outcomes(ctx, outcomes, args)
 
 
 def _open_batches(config: Config, vault: Path) -> bool:
@@ -162,7 +171,7 @@ def _process(args: argparse.Namespace) -> int:
             outcome = process_note(ctx, path)
             yield outcome or Outcome(path, "skipped", "not a stub: nothing to fill")
 
-    return _report(ctx, outcomes, args, expected=len(paths))
+    return report_outcomes(ctx, outcomes, args, expected=len(paths))
 
 
 def _watch(args: argparse.Namespace) -> int:
@@ -217,7 +226,7 @@ def _status(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     vault = _vault(args.vault or config.vault, "pass VAULT or set `vault` in config.toml")
-    _say(render_status(config, vault), sys.stdout)
+    say(render_status(config, vault), sys.stdout)
     return EXIT_OK
 
 
@@ -255,7 +264,7 @@ def _service(args: argparse.Namespace) -> int:
         lines = service.uninstall(plan, dry_run=args.dry_run)
     else:
         lines = service.status(plan, dry_run=args.dry_run)
-    _say("\n".join(lines), sys.stdout)
+    say("\n".join(lines), sys.stdout)
     return EXIT_OK
 
 
@@ -309,100 +318,6 @@ def _context(config: Config, vault: Path, *, dry_run: bool = False, retry_failed
                    options=options)
 
 
-def _report(ctx: Context, outcomes: Callable[[Context, Reporter], Iterable[Outcome]],
-            args: argparse.Namespace, expected: int = 0) -> int:
-    """Print the `outcomes` of a run of `ctx` (given the Reporter the lines go to) as they
-    come, then the key hint and what the analyses cost."""
-    from operator import attrgetter
-
-    from ytvault.commands import dryrun
-    from ytvault.commands.offline import until_unreachable
-    from ytvault.commands.progress import Line
-    from ytvault.cost import Usage
-    from ytvault.pipeline.context import with_options
-
-    pending = 0
-    spent: list[Usage] = []
-    seen: list[Outcome] = []
-    dry = ctx.options.dry_run
-
-    def lines(out: Reporter) -> Iterator[Line]:
-        nonlocal pending
-        # `sync` tells of each note it queues, so the bar knows how many there are
-        for outcome in until_unreachable(
-                outcomes(with_options(ctx, on_queue=lambda _: out.expect()), out),
-                attrgetter("unreachable"), attrgetter("status"), f"ytvault {args.command}"):
-            usage = outcome.usage
-            # a dry run's usage is an estimate, said as such
-            yield Line(dryrun.status_of(outcome) if dry else outcome.status,
-                       ctx.rel(outcome.note), outcome.detail,
-                       {"video_id": outcome.video_id, "analysis_pending": outcome.analysis_pending,
-                        "estimated_usage" if dry else "usage": usage.as_json() if usage else None},
-                       outcome.failure)
-            pending += outcome.analysis_pending
-            spent.extend([usage] if usage and not dry else [])
-            seen.append(outcome)
-
-    code, first = _print_lines(args, "filling", lines, expected)
-    if dry:
-        dryrun.print_summary(_output_mode(args), seen, ctx.config.model, ctx.config.api_key_env,
-                             bool(ctx.config.api_key()))
-        return _first_failure(code, first)
-    _key_hint(ctx, pending)
-    if spent and _output_mode(args) == "auto":
-        _cost_line(spent)
-    return _first_failure(code, first)
-
-
-def _print_lines(args: argparse.Namespace, label: str,
-                 lines: Callable[[Reporter], Iterable[Line]], expected: int = 0
-                 ) -> tuple[int, str]:
-    """Print each of `lines(reporter)` as --json, -q or the default asks; return the exit code
-    and what failed first (a note, or a note's analysis)."""
-    from ytvault.commands.progress import Reporter
-
-    first = ""
-    with Reporter(_output_mode(args), label=label) as out:
-        out.expect(expected)
-        for line in lines(out):
-            out.line(line)
-            if not first and (line.status == "failed" or line.failure):
-                first = f"{line.subject}: {line.failure or line.detail}"
-    return (EXIT_FAILED if first else EXIT_OK), first
-
-
-def _first_failure(code: int, first: str) -> int:
-    """The last line of a run that failed says what failed first."""
-    if first:
-        print(f"ytvault: failed first: {first}", file=sys.stderr)
-    return code
-
-
-def _cost_line(spent: Sequence[Any]) -> None:
-    from ytvault.cost import dollars
-
-    costs = [u.cost_usd for u in spent]
-    total = None if None in costs else sum(c for c in costs if c is not None)
-    tokens_in = sum(u.input_tokens + u.cache_write_tokens + u.cache_read_tokens for u in spent)
-    _say(f"ytvault: {len(spent)} analyses, {tokens_in:,} tokens in, "
-          f"{sum(u.output_tokens for u in spent):,} out: about {dollars(total)} "
-          "(`ytvault status` has the totals)")
-
-
-def _key_hint(ctx: Context, pending: int) -> None:
-    if pending and ctx.analyzer is None and not ctx.options.dry_run:
-        _say(f"ytvault: {ctx.config.api_key_env} is not set: {pending} note(s) got their "
-             "properties and thumbnail; set it and run `ytvault sync` again to add the analysis.")
-    elif ctx.run.analysis_refused:
-        _say(f"ytvault: {ctx.run.analysis_refused}")
-
-
-def _output_mode(args: argparse.Namespace) -> Mode:
-    if getattr(args, "json", False):
-        return "json"
-    return "quiet" if getattr(args, "quiet", False) else "auto"
-
-
 def _new(args: argparse.Namespace) -> int:
     from operator import attrgetter
 
@@ -433,9 +348,9 @@ def _new(args: argparse.Namespace) -> int:
                         "analysis_pending": made.analysis_pending}, made.failure)
             pending += made.analysis_pending
 
-    code, first = _print_lines(args, "new notes", lines)
-    _key_hint(ctx, pending)
-    return _first_failure(code, first)
+    first = print_lines(args, "new notes", lines)
+    key_hint(ctx, pending)
+    return first_failure(first)
 
 
 def _refresh(args: argparse.Namespace) -> int:
@@ -466,7 +381,7 @@ def _refresh(args: argparse.Namespace) -> int:
 
     done = until_unreachable(refresh(ctx, targets), attrgetter("unreachable"),
                              attrgetter("status"), "ytvault refresh" + " --all" * args.all)
-    return _first_failure(*_print_lines(args, "refreshing", lambda _: (
+    return first_failure(print_lines(args, "refreshing", lambda _: (
         Line(each.status, ctx.rel(each.note), each.detail, {"video_id": each.video_id})
         for each in done), len(targets)))
 
@@ -482,7 +397,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
         print(printable_json(doctor.as_data(checks), indent=1))
     else:
-        _say(doctor.render(checks), sys.stdout)
+        say(doctor.render(checks), sys.stdout)
     return doctor.exit_code(checks)
 
 
@@ -497,13 +412,6 @@ def _enclosing_vault(note: Path) -> Path | None:
     from ytvault.vault.configdir import enclosing_vault
 
     return enclosing_vault(note)
-
-
-def _say(text: str, file: Any = None) -> None:
-    """Print `text` (stderr unless `file`) as safe lines: no key, no control characters."""
-    from ytvault.commands.scrub import printable_lines
-
-    print(printable_lines(text), file=file or sys.stderr)
 
 
 def _line(ctx: Context, outcome: Outcome) -> str:

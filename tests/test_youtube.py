@@ -24,12 +24,12 @@ from ytvault.errors import (
     YouTubeUnreachable,
 )
 from ytvault.models import Transcript, Video
-from ytvault.youtube.client import (
+from ytvault.youtube.client import YouTubeClient
+from ytvault.youtube.failures import (
     AGE_RESTRICTED,
     BOT_CHECK,
     NETWORK,
     UNAVAILABLE,
-    YouTubeClient,
     classify_ytdlp_error,
 )
 

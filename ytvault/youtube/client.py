@@ -12,7 +12,6 @@ import re
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, urlparse
@@ -27,6 +26,15 @@ from ytvault.errors import (
 from ytvault.models import MalformedInfo, Snippet, Transcript, Video
 from ytvault.note.ids import is_playlist_id, is_video_id
 from ytvault.youtube import captions
+from ytvault.youtube.failures import (
+    NETWORK,
+    UNPLAYABLE,
+    YTDLP_OWN,
+    classify_exception,
+    match_failure,
+    tidy,
+    unknown_failure,
+)
 from ytvault.youtube.images import MAX_THUMBNAIL_BYTES, is_image, jpeg_size, read_at_most
 from ytvault.youtube.jsruntime import ytdlp_params
 
@@ -54,128 +62,6 @@ _YDL_PARAMS: Final[Mapping[str, Any]] = {
     "noprogress": True,
     "socket_timeout": _TIMEOUT_SECONDS,
 }
-
-
-@dataclass(frozen=True)
-class _Raised:
-    """Matches an exception by class name, so the library that defines it stays unimported."""
-
-    name: str
-
-
-BOT_CHECK: Final = (
-    "YouTube is asking to confirm you're not a bot (try again later, or see docs/operation.md)"
-)
-AGE_RESTRICTED: Final = "age-restricted video (needs a signed-in cookies file)"
-UNAVAILABLE: Final = "video unavailable"
-NETWORK: Final = "network error talking to YouTube"
-UNPLAYABLE: Final = "YouTube says the video cannot be played"
-# yt-dlp's own warnings, which are not YouTube's reason for refusing a video
-_YTDLP_OWN: Final = r"Requested format is not available|Only images are available|\bnsig\b|" \
-    r"n function|JavaScript runtime|PO Token"
-
-# What went wrong → (kind, reason for the person). First match wins. A str is a
-# case-insensitive regex searched in yt-dlp's message (YouTube's own playability reason with
-# yt-dlp's additions) or in the reason youtube-transcript-api passes on; a _Raised names a
-# youtube-transcript-api / requests exception class.
-RULES: Final[tuple[tuple[str | _Raised, type[FetchError], str], ...]] = (
-    # youtube-transcript-api's verdicts
-    (_Raised("IpBlocked"), TransientError, "YouTube blocked this IP for transcripts"),
-    (_Raised("RequestBlocked"), TransientError, BOT_CHECK),
-    (_Raised("PoTokenRequired"), TransientError,
-     "YouTube wants a PO token for this transcript (try again later)"),
-    (_Raised("YouTubeRequestFailed"), TransientError, "YouTube answered the transcript request "
-     "with an HTTP error"),
-    (_Raised("FailedToCreateConsentCookie"), TransientError,
-     "YouTube's cookie consent page could not be passed"),
-    (_Raised("YouTubeDataUnparsable"), TransientError,
-     "YouTube's transcript data could not be read (update youtube-transcript-api if it persists)"),
-    (_Raised("AgeRestricted"), PermanentError, AGE_RESTRICTED),
-    (_Raised("VideoUnavailable"), PermanentError, UNAVAILABLE),
-    (_Raised("InvalidVideoId"), PermanentError, "invalid video id"),
-    # YouTube's words, as yt-dlp reports them; "try again later" before "isn't available"
-    (r"confirm you.re not a bot|captcha", TransientError, BOT_CHECK),
-    (r"rate-limited by YouTube|try again later", TransientError,
-     "YouTube is rate limiting this session (try again in an hour)"),
-    (r"HTTP Error 429|Too Many Requests", TransientError, "YouTube is rate limiting (HTTP 429)"),
-    (r"IP is likely being blocked", TransientError,
-     "YouTube is blocking this IP (try again later, or see docs/operation.md)"),
-    (r"HTTP Error 5\d\d", TransientError, "YouTube server error (HTTP 5xx)"),
-    (r"Private video|This video is private", PermanentError, "private video"),
-    (r"members-only|Join this channel|channel's members", PermanentError, "members-only video"),
-    (r"confirm your age|age-restricted|inappropriate for some users", PermanentError,
-     AGE_RESTRICTED),
-    (r"removed by the uploader", PermanentError, "video removed by the uploader"),
-    (r"account associated with this video has been terminated", PermanentError,
-     "video removed (its channel was terminated)"),
-    (r"copyright claim|copyright grounds", PermanentError, "video removed after a copyright claim"),
-    (r"removed for violating|violates YouTube's", PermanentError,
-     "video removed for violating YouTube's rules"),
-    (r"live event will begin|Premieres? in|Premiere will begin", PermanentError,
-     "upcoming premiere or live stream (not started yet)"),
-    (r"live stream recording is not available", PermanentError,
-     "live stream recording not available"),
-    (r"not made this video available in your country|not available (from|in) your (location|"
-     r"country)", PermanentError, "video not available in this country"),
-    (r"Premium members|requires payment", PermanentError, "paid or Premium-only video"),
-    (r"Incomplete YouTube ID|Unsupported URL", PermanentError, "invalid video id"),
-    (r"video (is )?unavailable|video is not available|video does not exist|"
-     r"content isn.t available|no longer available", PermanentError, UNAVAILABLE),
-    (r"Failed to extract any player response", TransientError,
-     "YouTube's answer could not be read (try again later; update yt-dlp if it persists)"),
-    (r"Unable to download|timed out|name resolution|Name or service not known|"
-     r"nodename nor servname|Connection (refused|reset|aborted)|Network is unreachable|"
-     r"urlopen error|TransportError|IncompleteRead|Remote end closed|\bSSL",
-     YouTubeUnreachable, NETWORK),
-    # what is left once YouTube's reason matched nothing above
-    (_Raised("VideoUnplayable"), PermanentError, UNPLAYABLE),  # YouTube's reason is added
-    (_Raised("RequestException"), YouTubeUnreachable, NETWORK),
-    (_Raised("ConnectionError"), YouTubeUnreachable, NETWORK),
-    (_Raised("TimeoutError"), YouTubeUnreachable, NETWORK),
-    # YouTube answers a timedtext request it will not serve with an empty body
-    (_Raised("ParseError"), TransientError, "YouTube sent an empty transcript (try again later)"),
-)
-
-
-def classify_ytdlp_error(message: str) -> FetchError:
-    """The FetchError for a yt-dlp error or warning message; unknown ones are transient."""
-    return _match(message) or _unknown(message)
-
-
-def _unknown(message: str) -> TransientError:
-    return TransientError(f"YouTube fetch failed: {_tidy(message)}")
-
-
-def _match(text: str, exc: BaseException | None = None) -> FetchError | None:
-    names = {cls.__name__ for cls in type(exc).__mro__} if exc is not None else set()
-    for what, kind, reason in RULES:
-        if isinstance(what, _Raised):
-            if what.name in names:
-                return kind(reason)
-        elif re.search(what, text, re.IGNORECASE):
-            return kind(reason)
-    return None
-
-
-def _classify_exception(exc: BaseException) -> FetchError:
-    # youtube-transcript-api's messages are mostly boilerplate: match its reason, not its text
-    reason = getattr(exc, "reason", None)
-    if isinstance(reason, str) or hasattr(exc, "sub_reasons"):
-        text = " ".join([reason or "", *getattr(exc, "sub_reasons", ())])
-    else:
-        text = str(exc)
-    found = _match(text, exc) or TransientError(f"YouTube fetch failed ({type(exc).__name__})")
-    if str(found) == UNPLAYABLE and text.strip():  # a reason ytvault does not know: show it
-        return PermanentError(f"{UNPLAYABLE}: {_tidy(text)}")
-    return found
-
-
-def _tidy(message: str) -> str:
-    """yt-dlp's message without its ERROR/[extractor] id: prefix and bug-report tail."""
-    text = re.sub(r"^(ERROR|WARNING): ", "", message.strip())
-    text = re.sub(r"^\[[\w:.-]+\] ([\w-]+: )?", "", text)
-    text = text.split("; please report this issue", 1)[0].splitlines()[0] if text else ""
-    return text if len(text) <= 160 else text[:159] + "…"
 
 
 class _WarningLog:
@@ -305,7 +191,7 @@ class YouTubeClient:
         except YoutubeDLError as exc:
             # YouTube's reason in the message, else in what yt-dlp warned before it gave up
             text = str(exc)
-            raise (_match(text) or _worst(log.warnings) or _unknown(text)) from exc
+            raise (match_failure(text) or _worst(log.warnings) or unknown_failure(text)) from exc
         return info, log.warnings
 
     def fetch_transcript(self, video_id: str, languages: Sequence[str],
@@ -361,7 +247,7 @@ class YouTubeClient:
         except (CouldNotRetrieveTranscript, OSError, SyntaxError, ValueError) as exc:
             # OSError covers requests' errors; SyntaxError is xml's ParseError on an empty body;
             # ValueError a JSON answer that is not JSON. Anything else is a bug: let it show.
-            raise _classify_exception(exc) from exc
+            raise classify_exception(exc) from exc
         return Transcript(
             video_id=video_id,
             language=fetched.language,
@@ -430,7 +316,7 @@ def _expired(url: str) -> bool:
 
 def _worst(warnings: Iterable[str]) -> FetchError | None:
     """The permanent verdict among yt-dlp's warnings if there is one, else a transient one."""
-    found = [error for error in map(_match, warnings) if error is not None]
+    found = [error for error in map(match_failure, warnings) if error is not None]
     return next((e for e in found if isinstance(e, PermanentError)), found[0] if found else None)
 
 
@@ -441,7 +327,7 @@ def _unplayable(info: dict[str, Any], warnings: list[str]) -> FetchError | None:
     problem = _worst(warnings)
     if problem is None and not info.get("fulltitle"):
         # yt-dlp made up a title: there was no metadata, and no reason we know, so YouTube's own
-        said = [_tidy(w) for w in warnings if _tidy(w) and not re.search(_YTDLP_OWN, w)]
+        said = [tidy(w) for w in warnings if tidy(w) and not re.search(YTDLP_OWN, w)]
         problem = TransientError(f"{UNPLAYABLE}: {said[0]} (update yt-dlp if it persists)"
                                  if said else "YouTube returned no metadata (update yt-dlp if "
                                  "it persists)")

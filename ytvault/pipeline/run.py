@@ -261,7 +261,9 @@ def _analysis(ctx: Context, path: Path, stub: Stub, video: Video, transcript: Tr
     finally:
         if usage.requests and not ctx.options.dry_run:
             ctx.ledger.record_usage(ctx.vault, ctx.rel(path), stub.video_id, usage)
-    if block.state != "pending":  # pending: no key, a batch… (nothing was paid for)
+    # What was paid for, made or failed, is shared; not pending (no key, a batch: nothing was
+    # paid), nor "no transcript" (not cached on disk either: YouTube may add captions later)
+    if block.state != "pending" and not transcript.is_empty:
         ctx.run.analysis(video.id, block)
     return block
 

@@ -102,6 +102,7 @@ def _write(ctx: Context, path: Path, merge: Merge[R], thumbnail: tuple[bytes, da
             raced = replace_checked(path, data, expected, seen)
             if raced is None:
                 if merged is current and in_hand:  # given back, not filled
+                    in_hand = False  # their save is in the note now: nothing to put aside
                     raise NoteSkipped("the note changed while it was processed: left as it is")
                 log.debug("%s written", path)
                 if saved is not None:  # the note names it now: it stays
@@ -115,7 +116,8 @@ def _write(ctx: Context, path: Path, merge: Merge[R], thumbnail: tuple[bytes, da
                 current = keep_both(now, merged) if in_hand else now
                 expected, in_hand = data, True
             elif raced.edited is not None:  # saves on both sides of the exchange: keep both
-                current = keep_both(now, _text(raced.edited))
+                held = keep_both(now, current) if in_hand else now  # and any we held already
+                current = keep_both(held, _text(raced.edited))
                 expected, in_hand = raced.now, True
             else:  # their save is in place: merge into it
                 current = keep_both(now, current) if in_hand else now

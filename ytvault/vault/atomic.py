@@ -96,9 +96,10 @@ def replace_checked(path: Path, data: bytes, expected: bytes,
     it is not the file read, they are exchanged back (the person's file is in place again) and
     a `Raced` says what it holds now. A write into the taken-out file by a program that had it
     open across the exchange is caught too (`placed`: our data stays, theirs is to merge again).
-    Elsewhere (Windows, file systems that refuse the exchange) a hard link keeps hold of the
-    file read while ours is renamed over it; without links, the check comes right before the
-    rename. docs/safety.md says what each leaves open.
+    Where the exchange is refused (a file system without it) a hard link keeps hold of the
+    file read while ours is renamed over it; without links, and on Windows (whose open files
+    cannot be replaced), the check comes right before the rename. docs/safety.md says what each
+    leaves open.
 
     `seen`, the file's fingerprint when it was read, spares the exchange when the file has
     visibly changed already (our text never stands in the note, even for an instant).
@@ -113,6 +114,8 @@ def replace_checked(path: Path, data: bytes, expected: bytes,
         except OSError as exc:
             if exc.errno not in _UNSUPPORTED:
                 raise
+            if os.name != "posix":  # Windows: an open link would stop the replace itself
+                return _replace_plain(path, tmp, expected)
             return _replace_linked(path, tmp, expected)
         return _check_taken_out(path, tmp, data, expected)
     finally:
@@ -157,16 +160,15 @@ def _settled(fd: int) -> bytes:
     while held it makes a program that opens the file for writing wait: so a save that opened
     the note before we replaced it (an append in progress) is waited for and read, not lost
     with the file taken out. Elsewhere (or on a file that is not ours, or a file system
-    without leases) the content is read twice, a directory sync apart, and the later read
-    counts."""
+    without leases) it is read as it is; the caller reads it once more after the directory
+    sync, for a write that came late."""
     for _ in range(100):
         if not _lease(fd):
-            first, _ = _read_fd(fd)
-            return first
-        content, _ = _read_fd(fd)
+            return _read_fd(fd)
+        content = _read_fd(fd)
         if not _unlease(fd):
             return content
-    return _read_fd(fd)[0]  # a writer came back every time: what it holds now
+    return _read_fd(fd)  # a writer came back every time: what it holds now
 
 
 _LEASE_WAIT_SECONDS = 2.0  # an editor keeping the note open longer: read it as it is
@@ -246,23 +248,13 @@ def _replace_plain(path: Path, tmp: Path, expected: bytes) -> Raced | None:
     return None
 
 
-def _stamp(st: os.stat_result) -> tuple[int, int]:
-    return st.st_size, st.st_mtime_ns
-
-
-def _read_fd(fd: int, close: bool = False) -> tuple[bytes, tuple[int, int]]:
-    """The whole content of an open file, from its start, and its size and mtime before."""
-    try:
-        seen = _stamp(os.fstat(fd))
-        chunks: list[bytes] = []
-        offset = 0
-        while chunk := os.pread(fd, 1 << 20, offset):
-            chunks.append(chunk)
-            offset += len(chunk)
-        return b"".join(chunks), seen
-    finally:
-        if close:
-            os.close(fd)
+def _read_fd(fd: int) -> bytes:
+    """The whole content of an open file, from its start."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks: list[bytes] = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _mode_of(path: Path) -> int:
@@ -304,9 +296,11 @@ def _exchange_call() -> Callable[[bytes, bytes], None]:
             code = ctypes.get_errno()
             raise OSError(code, os.strerror(code), os.fsdecode(a), None, os.fsdecode(b))
 
+    if not (sys.platform.startswith("linux") or sys.platform == "darwin"):
+        return unsupported  # Windows: CDLL(None) is not even an error there, but a TypeError
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:  # Windows: no C library to load by that name
+    except OSError:
         return unsupported
     if sys.platform.startswith("linux") and hasattr(libc, "renameat2"):
         at_fdcwd, rename_exchange = -100, 2  # <fcntl.h>, <linux/fs.h>

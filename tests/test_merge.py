@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from ytvault.note.merge import attach_callout, merge_analysis, merge_frontmatter, merge_note
+from ytvault.note.merge import (
+    attach_callout,
+    keep_both,
+    merge_analysis,
+    merge_frontmatter,
+    merge_note,
+)
 from ytvault.note.parse import classify, split_note
 from ytvault.note.yamltext import block_style, load_mapping
 
@@ -242,3 +248,14 @@ def test_a_markdown_links_text_stays_as_the_first_line() -> None:
     assert merged(f"[{URL}]({URL})\n") == RENDERED  # words that only repeat the address
     crlf = merged(f"---\r\ntags: [x]\r\n---\r\n[later](<{URL}>)\r\n")
     assert split_note(crlf).body.startswith("later\r\n\r\n![[1.jpg]]\r\n")
+
+
+@pytest.mark.parametrize(("first", "second", "kept"), [
+    ("a\u2028b\nc\n", "a\u2028b\nc\nd\n", "a\u2028b\nc\nd\n"),  # not a line break to Obsidian
+    ("x\x0cy\n", "x\x0cy\n", "x\x0cy\n"),
+    ("a\nb", "a\nb\nc\n", "a\nb\nc\n"),  # a last line without its ending, then more
+    ("a\r\nb\r\n", "a\r\nx\r\nb\r\n", "a\r\nx\r\nb\r\n"),
+    ("a\nb\n", "a\nc\n", "a\nb\nc\n"),  # both saves' lines
+])
+def test_keep_both_keeps_the_persons_bytes(first: str, second: str, kept: str) -> None:
+    assert keep_both(first, second) == kept

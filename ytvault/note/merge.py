@@ -228,18 +228,23 @@ def _same_video(cur: Parts, stub: Stub) -> bool:
 
 def keep_both(first: str, second: str) -> str:
     """Every line of both texts, in order, once where they agree: what a write caught between
-    two saves of the person leaves (docs/safety.md), so that neither save loses a line."""
+    two saves of the person leaves (docs/safety.md), so that neither save loses a line. Lines
+    are the person's own (split at `\n` only, endings kept); a last line without its ending
+    gets one only where another line follows it."""
     import difflib  # here: only that rare race needs it
 
-    a = [_ended(line) for line in first.splitlines(keepends=True)]
-    b = [_ended(line) for line in second.splitlines(keepends=True)]
-    out: list[str] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        out.extend(a[i1:i2])
+    a, b = lines_of(first), lines_of(second)
+    pieces: list[str] = []
+    matcher = difflib.SequenceMatcher(None, [_bare(x) for x in a], [_bare(x) for x in b],
+                                      autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        pieces.extend(a[i1:i2])
         if tag != "equal":
-            out.extend(b[j1:j2])
-    return "".join(out)
+            pieces.extend(b[j1:j2])
+    nl = "\r\n" if "\r\n" in first + second else "\n"
+    return "".join(piece if piece.endswith("\n") or i == len(pieces) - 1 else piece + nl
+                   for i, piece in enumerate(pieces))
 
 
-def _ended(line: str) -> str:
-    return line if line.endswith(("\n", "\r")) else line + "\n"
+def _bare(line: str) -> str:
+    return line.removesuffix("\n").removesuffix("\r")

@@ -156,3 +156,15 @@ def test_srv3_unescapes_once_more_as_youtube_double_escapes() -> None:
 def test_a_body_that_is_not_its_format_is_an_error(body: bytes, ext: str) -> None:
     with pytest.raises(ValueError):
         parse_track(body, ext)
+
+
+@pytest.mark.parametrize(("body", "ext"), [
+    (b'{"events": [{"segs": [{"utf8": "a"}], "tStartMs": [1]}]}', "json3"),  # a list for a time
+    (b'{"events": [{"segs": [{"utf8": "a"}], "tStartMs": -5000}]}', "json3"),  # before the start
+    (b"WEBVTT\n\n00:00:05.000 --> 00:00:01.000\nhi\n", "vtt"),  # a cue that runs backwards
+])
+def test_a_track_the_cache_would_refuse_is_refused_when_fetched(body: bytes, ext: str) -> None:
+    """One ValueError (the client makes it a transient failure), not a crash, and never a
+    transcript the cache stores and then refuses on every later run."""
+    with pytest.raises(ValueError, match=r"caption track of an unexpected shape|a snippet at"):
+        parse_track(body, ext)

@@ -209,10 +209,16 @@ def _snippet(data: Any) -> Snippet:
     """A transcript.json snippet; ValueError when it is not one (a damaged cache entry)."""
     if not isinstance(data, dict) or not isinstance(data.get("text") or "", str):
         raise ValueError("a snippet that is not an object with a text")
-    start, duration = float(data.get("start") or 0), float(data.get("duration") or 0)
+    return checked_snippet(data.get("text") or "", float(data.get("start") or 0),
+                           float(data.get("duration") or 0))
+
+
+def checked_snippet(text: str, start: float, duration: float) -> Snippet:
+    """A snippet whose times a transcript can hold; ValueError otherwise (a caption track or
+    cache entry that is damaged: what is fetched is checked as what the cache gives back)."""
     if not (0 <= start < 1e9 and 0 <= duration < 1e9):  # NaN and infinities fail this too
         raise ValueError(f"a snippet at {start!r} s lasting {duration!r} s")
-    return Snippet(data.get("text") or "", start, duration)
+    return Snippet(text, start, duration)
 
 
 # The list sections of the default analysis, after its summary.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from ytvault.errors import NoTranscript
-from ytvault.models import Snippet
+from ytvault.models import Snippet, checked_snippet
 
 FORMATS = ("json3", "srv3", "vtt")  # best first: exact timings, then the rest
 NO_CAPTIONS = "no captions"
@@ -102,14 +102,21 @@ def _tracks(listing: Any, *, generated: bool) -> list[Track]:
 
 
 def parse_track(body: bytes, ext: str, *, generated: bool = False) -> list[Snippet]:
-    """A track's body as snippets. Raises ValueError when it is not that format."""
-    if ext == "json3":
-        return parse_json3(body)
-    if ext == "srv3":
-        return parse_srv3(body)
-    if ext == "vtt":
-        return parse_vtt(body.decode("utf-8-sig"), rolling=generated)
-    raise ValueError(f"unsupported caption format {ext!r}")
+    """A track's body as snippets, each with times a transcript can hold. Raises ValueError
+    when it is not that format, or not a sane track of it (a time that is negative, runs
+    backwards or is not a number), so that the cache never stores what it would refuse."""
+    try:
+        if ext == "json3":
+            parsed = parse_json3(body)
+        elif ext == "srv3":
+            parsed = parse_srv3(body)
+        elif ext == "vtt":
+            parsed = parse_vtt(body.decode("utf-8-sig"), rolling=generated)
+        else:
+            raise ValueError(f"unsupported caption format {ext!r}")
+    except (TypeError, AttributeError) as exc:  # a field of the wrong type
+        raise ValueError(f"a {ext} caption track of an unexpected shape: {exc}") from None
+    return [checked_snippet(s.text, s.start, s.duration) for s in parsed]
 
 
 def parse_json3(body: bytes) -> list[Snippet]:

@@ -339,3 +339,17 @@ def test_a_write_of_a_note_claimed_elsewhere_keeps_their_claim(make_context: Mak
     held = claims.read_claim(note.read_text(encoding="utf-8"))
     assert held is not None and held.device == "desktop"
 
+
+
+def test_a_released_claim_gives_json_properties_back_as_they_were(
+        make_context: MakeContext, note: Path) -> None:
+    """The claim writes JSON properties as YAML (no line can be added to a JSON object); a
+    note that is then not filled goes back to the person's bytes, not to the YAML."""
+    mine = '---\n{"tags": "journal", "rating": 4.5}\n---\nhttps://youtu.be/Yf1o0TQzry8\n'
+    note.write_text(mine, encoding="utf-8")
+    ctx = claiming(make_context, "laptop")
+    assert claim_note(ctx, note, stub_of(mine))
+    assert note.read_text(encoding="utf-8").startswith("---\ntags: journal\n")
+    release_note(ctx, note)
+    assert note.read_text(encoding="utf-8") == mine
+    assert ctx.run.claimed() == []

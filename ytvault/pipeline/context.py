@@ -84,7 +84,8 @@ class RunState:
         self._videos: VideoIndex | None = None
         self._file_names: FileNames | None = None
         self._refused: str | None = None
-        self._claims: set[Path] = set()  # notes this run claimed and has not released
+        # notes this run claimed and has not released → (their text before, with the claim)
+        self._claims: dict[Path, tuple[str, str] | None] = {}
         self._video_locks: dict[str, threading.Lock] = {}
         self._analyses: OrderedDict[str, object] = OrderedDict()  # video id → its analysis
 
@@ -92,12 +93,21 @@ class RunState:
         with self._guard:
             return self._locks.setdefault(path, threading.Lock())
 
-    def claimed(self, path: Path | None = None, held: bool = True) -> list[Path]:
-        """Note that this run claimed `path` (`held`), or released it; the notes it holds."""
+    def claimed(self, path: Path | None = None, held: bool = True,
+                texts: tuple[str, str] | None = None) -> list[Path]:
+        """Note that this run claimed `path` (`held`; `texts`: the note before the claim and
+        with it), or released it; the notes it holds."""
         with self._guard:
-            if path is not None:
-                (self._claims.add if held else self._claims.discard)(path)
+            if path is not None and held:
+                self._claims[path] = texts or self._claims.get(path)
+            elif path is not None:
+                self._claims.pop(path, None)
             return sorted(self._claims)
+
+    def claim_texts(self, path: Path) -> tuple[str, str] | None:
+        """The note as it was before this run claimed it, and as the claim left it."""
+        with self._guard:
+            return self._claims.get(path)
 
     def video_lock(self, video_id: str) -> threading.Lock:
         """One video's notes are filled one at a time in a run, so that the second finds the

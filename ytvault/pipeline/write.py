@@ -288,16 +288,18 @@ def claim_note(ctx: Context, path: Path, stub: Stub) -> bool:
     device = ctx.options.device
     now = datetime.now(UTC)
 
-    def add(current: str) -> str | None:
+    def add(current: str, _: str | None) -> tuple[str | None, tuple[str, str] | None]:
         check_still(stub, current)
         held = claims.held_elsewhere(current, device, now)
         if held is not None:
             raise NoteSkipped(f"device {held.device} is filling it")
-        return claims.add_claim(current, device, now, ctx.options.claim_lease)
+        claimed = claims.add_claim(current, device, now, ctx.options.claim_lease)
+        return claimed, (None if claimed is None else (current, claimed))
 
     ctx.run.claimed(path)  # before the write: a daemon stopping after it takes the claim off
     try:
-        write_note(ctx, path, text_only(add), keep_claim=True)
+        texts = write_note(ctx, path, add, keep_claim=True)
+        ctx.run.claimed(path, texts=texts)
     except BaseException:
         ctx.run.claimed(path, held=False)
         raise
@@ -322,7 +324,7 @@ def check_still(stub: Stub, current: str) -> None:
 def release_note(ctx: Context, path: Path) -> None:
     """Take our claim off a note we did not fill (the fill's own write removes it otherwise)."""
     with contextlib.suppress(NoteSkipped, OSError):
-        write_note(ctx, path, _unclaim(ctx))
+        write_note(ctx, path, _unclaim(ctx, path))
     ctx.run.claimed(path, held=False)
 
 
@@ -332,13 +334,21 @@ def release_claims(ctx: Context) -> None:
     every device and hold the note for the lease."""
     for path in ctx.run.claimed():
         with contextlib.suppress(NoteSkipped, OSError):
-            _write(ctx, path, _unclaim(ctx), None, keep_claim=True)
+            _write(ctx, path, _unclaim(ctx, path), None, keep_claim=True)
             ctx.run.claimed(path, held=False)
 
 
-def _unclaim(ctx: Context) -> Merge[None]:
-    return text_only(lambda current: claims.drop_claim(current) if ours(ctx, current)
-                     else current)
+def _unclaim(ctx: Context, path: Path) -> Merge[None]:
+    """The note without our claim: as it was before the claim if nothing changed since (the
+    claim may have turned JSON properties into YAML), else without the claim's line."""
+    texts = ctx.run.claim_texts(path)
+
+    def unclaim(current: str) -> str:
+        if texts is not None and current == texts[1]:
+            return texts[0]
+        return claims.drop_claim(current) if ours(ctx, current) else current
+
+    return text_only(unclaim)
 
 
 def ours(ctx: Context, text: str) -> bool:

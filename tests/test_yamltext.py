@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from ytvault.note.yamltext import (
     FrontmatterError,
+    block_style,
     lines_of,
     load_mapping,
     needs_quotes,
@@ -169,3 +170,11 @@ def test_a_layout_that_cannot_be_cut_safely_is_refused(text: str) -> None:
 def test_blocks_of_malformed_yaml_are_refused() -> None:
     with pytest.raises(FrontmatterError, match="malformed"):
         split_blocks("a: [1\nb: 2\n")
+
+
+def test_the_copy_of_a_flow_mapping_stays_comments_at_a_lone_carriage_return() -> None:
+    """YAML ends a line at a lone \\r: every line of the person's copy must be a comment, or
+    the properties no longer read and the note can never be filled."""
+    out = block_style("{a: 1, # c\r b: 2}\n", "\n")
+    assert load_mapping(out) == {"a": 1, "b": 2}
+    assert "# {a: 1, # c\n#  b: 2}\n" in out

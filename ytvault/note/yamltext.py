@@ -174,8 +174,9 @@ def block_style(frontmatter: str, nl: str = "\n") -> str:
         kept = False
     if not kept:
         out += "# ytvault wrote the properties above from these, as they were:\n"
+        # each line of theirs a comment line: YAML ends a line at a lone \r too
         out += "".join(f"# {line}".rstrip() + "\n"
-                       for line in frontmatter.replace("\r\n", "\n").strip("\n").split("\n"))
+                       for line in re.split(r"\r\n|\r|\n", frontmatter.strip("\r\n")))
     return out if nl == "\n" else out.replace("\n", nl)
 
 

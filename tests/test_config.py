@@ -226,6 +226,8 @@ def test_an_unchanged_config_file_is_read_from_its_parsed_copy(
     assert load_config(path).concurrency == 3
     copy = parsed.copy_path()
     assert json.loads(copy.read_text())["table"] == {"concurrency": 3, "model": "m1"}
+    if os.name == "posix":  # the copy may hold a proxy's password: this user's alone
+        assert copy.stat().st_mode & 0o777 == 0o600
     kept = json.loads(copy.read_text())
     kept["table"]["model"] = "from the copy"  # proves the next load reads the copy
     copy.write_text(json.dumps(kept))

@@ -259,3 +259,15 @@ def test_the_override_config_folder_is_the_vaults(setup: Path, youtube_ok: str) 
     found = by_name(checks)
     assert found["vault"].level == "ok" and ".obsidian-mobile" in found["vault"].message
     assert "thumbnails go to Files" in found["Obsidian settings"].message
+
+
+def test_claims_read_the_override_config_folder_as_a_run_does(
+        setup: Path, youtube_ok: str) -> None:
+    """Obsidian Sync turned on in the override config folder: a run claims notes, so doctor
+    must say so too."""
+    vault = setup / "vault"
+    (vault / ".obsidian").rename(vault / ".obsidian-mobile")
+    (vault / ".obsidian-mobile" / "core-plugins.json").write_text('{"sync": true}')
+    claims = by_name(doctor(setup, youtube_ok, offline=True, run=_real_or(not_installed),
+                            mount_type=lambda path: "ext4"))["claims"]
+    assert claims.message == "on: the vault looks synced between devices"

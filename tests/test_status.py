@@ -12,7 +12,8 @@ from ytvault.note.yamltext import load_mapping
 
 PIECES = ["tags", "title", "a", "k-1", "x_y", ":", ": ", " ", "  ", "-", "- ", "  - ", "#", " #",
           "&a", "*a", "!", "|", ">", "'", '"', "%", "@", "`", "{", "}", "[", "]", ",", "?",
-          "https://youtu.be/x", "inbox", "1", "2024-01-01", "null", "yes", "\t", "é", "\\"]
+          "https://youtu.be/x", "inbox", "1", "2024-01-01", "null", "yes", "\t", "é", "\\",
+          "\x01", "\x1f", "\x7f", "\x85", "\u2028"]  # what a YAML reader refuses or reads apart
 
 
 VALUE = st.one_of(

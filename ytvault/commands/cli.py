@@ -348,8 +348,10 @@ def _new(args: argparse.Namespace) -> int:
                         "analysis_pending": made.analysis_pending}, made.failure)
             pending += made.analysis_pending
 
-    first = print_lines(args, "new notes", lines)
-    key_hint(ctx, pending)
+    try:
+        first = print_lines(args, "new notes", lines)
+    finally:  # also when the run stopped early: YouTube unreachable
+        key_hint(ctx, pending)
     return first_failure(first)
 
 

@@ -81,11 +81,12 @@ class Doctor:
         """Claims keep two machines from filling one note twice; `auto` turns them on only
         for the sync tools it recognises, not for a shared network folder."""
         from ytvault.note.claims import vault_is_shared
+        from ytvault.vault.configdir import config_dir
 
         if config.claim_notes != "auto":
             return Check("claims", "ok", f"{'on' if config.claim_notes == 'always' else 'off'}"
                          f" (claim_notes = \"{config.claim_notes}\")")
-        if vault_is_shared(vault):
+        if vault_is_shared(vault, config_dir(vault)):
             return Check("claims", "ok", "on: the vault looks synced between devices")
         fs = self.mount_type(os.path.realpath(vault))
         if fs in REMOTE_FS:

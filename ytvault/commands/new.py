@@ -117,7 +117,7 @@ def create_notes(ctx: Context, urls: Sequence[str], folder: Path, *,
                                   obsidian.open_uri(ctx.vault, existing[0]))
                     continue
                 try:
-                    video = _fetch(ctx, vid)
+                    video = fetch_video(ctx, vid)
                 except FetchError as exc:
                     yield Created(url, vid, "failed", None, f"{exc}; no note was created",
                                   unreachable=isinstance(exc, YouTubeUnreachable))
@@ -136,10 +136,6 @@ def _finished(running: list[Future[Created]]) -> Iterator[Created]:
     """The results ready so far, in order, without waiting for the others."""
     while running and running[0].done():
         yield running.pop(0).result()
-
-
-def _fetch(ctx: Context, vid: str) -> Video:
-    return fetch_video(ctx, vid)
 
 
 def _create(ctx: Context, url: str, video: Video, folder: Path) -> Created:

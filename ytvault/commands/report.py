@@ -54,14 +54,16 @@ def report_outcomes(ctx: Context,
             spent.extend([usage] if usage and not dry else [])
             seen.append(outcome)
 
-    first = print_lines(args, "filling", lines, expected)
+    try:
+        first = print_lines(args, "filling", lines, expected)
+    finally:  # a run stopped early (YouTube unreachable) still says what it paid for
+        if not dry:
+            key_hint(ctx, pending)
+            if spent and output_mode(args) == "auto":
+                cost_line(spent)
     if dry:
         dryrun.print_summary(output_mode(args), seen, ctx.config.model, ctx.config.api_key_env,
                              bool(ctx.config.api_key()))
-        return first_failure(first)
-    key_hint(ctx, pending)
-    if spent and output_mode(args) == "auto":
-        cost_line(spent)
     return first_failure(first)
 
 

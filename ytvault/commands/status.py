@@ -131,7 +131,11 @@ def _why_skipped(found: Found) -> str | None:
 # stubs. A line like these is valid YAML and merges as it is; anything else is parsed.
 _PLAIN_LINE = re.compile(
     r"(?:(?P<key>[A-Za-z][\w-]*):|(?P<item> {0,2}-))"  # `key:`, or a list item
-    r"(?P<value> (?![-?:,\[\]{}#&*!|>'\"%@`\s])(?:(?!: | #)[^\t{}\[\]])*(?<![\s:]))?")
+    # a value: none of YAML's indicators first, no control characters (a YAML reader refuses
+    # them; yamltext's plain-scalar set), nothing after which it would mean something else
+    r"(?P<value> (?![-?:,\[\]{}#&*!|>'\"%@`\s])"
+    r"(?:(?!: | #)[^\t{}\[\]\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff])*"
+    r"(?<![\s:]))?")
 
 
 def plainly_fine(frontmatter: str) -> bool:

@@ -61,7 +61,10 @@ def _keep(copy: Path, key: list[object], table: dict[str, object]) -> None:
     try:
         copy.parent.mkdir(parents=True, exist_ok=True)
         temp = copy.with_name(f".{copy.name}.{os.getpid()}.tmp")
-        temp.write_text(text, encoding="utf-8")
+        # readable by this user alone, whatever the umask: the table may hold a proxy's password
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
         os.replace(temp, copy)  # whole or not at all: a reader never sees half of it
     except OSError:
         pass  # the copy only saves time

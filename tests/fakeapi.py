@@ -388,7 +388,8 @@ def _handler_for(api: FakeMessagesAPI) -> type[BaseHTTPRequestHandler]:
                                                  f"{headers.get(reply.echo_header, '')!r}"}
                 self._send(reply.status, {"type": "error", "error": error}, reply.headers)
             elif isinstance(body, dict) and body.get("stream"):
-                self._send(reply.status, sse_events(_message(api, body, reply)),
+                events = sse_events(_message(api, body, reply), reply.stream_error)
+                self._send(reply.status, events,
                            {**reply.headers, "content-type": "text/event-stream"})
             else:
                 self._send(reply.status, _message(api, body, reply), reply.headers)

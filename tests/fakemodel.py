@@ -122,6 +122,10 @@ def refusal(body: dict[str, Any]) -> str | None:
     if isinstance(thinking, dict) and "budget_tokens" in thinking:
         return (f"thinking.budget_tokens is not supported for {model}: use "
                 "thinking.type 'adaptive' with output_config.effort")
+    if thinking is not None and (not isinstance(thinking, dict) or thinking.get("type") not in (
+            "adaptive", "between_tools")):
+        return (f"thinking.type must be 'adaptive' or 'between_tools' for {model} (got "
+                f"{thinking!r})")
     if body.get("temperature", 1) != 1 or "top_p" in body or "top_k" in body:
         return f"temperature, top_p and top_k cannot be set for {model}"
     messages = body.get("messages") or []

@@ -41,6 +41,7 @@ class Reply:
     raw: str | None = None  # a body sent as it is, with `content_type` (a malformed answer)
     content_type: str = "application/json"
     echo_header: str | None = None  # a request header whose value the error message repeats
+    stream_error: str | None = None  # a streamed answer breaks off with this error type
 
     @classmethod
     def analysis(
@@ -108,6 +109,12 @@ class Reply:
                        echo_header=header)
 
     @classmethod
+    def error_mid_stream(cls, kind: str = "overloaded_error") -> Reply:
+        """A streamed answer that starts (200, `message_start`) and then breaks off with an
+        `error` event, as the API documents for errors that come after the headers."""
+        return cls(answer="", stream_error=kind)
+
+    @classmethod
     def disconnect(cls, *, delay: float = 0.0) -> Reply:
         """Close the connection without answering: the SDK sees a connection error."""
         return cls(drop=True, delay=delay)
@@ -129,8 +136,9 @@ def request_key(headers: dict[str, str]) -> str | None:
     return headers.get("x-api-key") or None
 
 
-def sse_events(message: dict[str, Any]) -> str:
-    """`message` as the server-sent events of a streamed answer, in the API's order."""
+def sse_events(message: dict[str, Any], error: str | None = None) -> str:
+    """`message` as the server-sent events of a streamed answer, in the API's order; with
+    `error` (an error type), the stream breaks off with that error after `message_start`."""
     def event(kind: str, data: dict[str, Any]) -> str:
         return f"event: {kind}\ndata: {json.dumps({'type': kind, **data}, ensure_ascii=False)}\n\n"
 
@@ -138,6 +146,9 @@ def sse_events(message: dict[str, Any]) -> str:
     start = {**message, "content": [], "stop_reason": None,
              "usage": {**usage, "output_tokens": 1}}
     out = [event("message_start", {"message": start})]
+    if error is not None:
+        out.append(event("error", {"error": {"type": error, "message": error.replace("_", " ")}}))
+        return "".join(out)
     for index, block in enumerate(message["content"]):
         if block["type"] == "thinking":
             out.append(event("content_block_start", {"index": index, "content_block": {

@@ -735,3 +735,14 @@ def test_a_prompt_file_that_cannot_be_read_is_a_config_error(tmp_path: Path) -> 
     (tmp_path / "empty.md").write_text("\n")
     with pytest.raises(ConfigError, match="empty"):
         ClaudeAnalyzer(Config(prompt_file=tmp_path / "empty.md"), KEY)
+
+
+def test_an_error_in_the_middle_of_a_streamed_answer_is_transient(api: FakeMessagesAPI) -> None:
+    """A stream that breaks off with `overloaded_error` after its 200 (the SDK raises it with
+    status 200 and does not retry it) is a failure to retry later, not an analysis failed for
+    good."""
+    api.script(Reply.error_mid_stream())
+    with pytest.raises(AnalysisTransientError, match=r"overloaded .*in the middle of its answer"):
+        analyzer(effort="max").analyze(*load(SEED))
+    [request] = api.message_requests
+    assert request.body.get("stream") is True  # max effort: a long answer, streamed

@@ -247,6 +247,20 @@ def test_a_batch_answer_cut_off_is_asked_once_more_live_with_more_room(
     assert usage is not None and usage.requests == 2
 
 
+def test_a_batch_answer_cut_off_twice_says_both_attempts(
+        vault: Path, make_context: MakeContext, api: FakeMessagesAPI, config: Config) -> None:
+    """The batch's answer and the live one after it are both cut off: the note's reason
+    names both attempts (the room and effort of each), not "once"."""
+    write(vault / "a.md", SEED_URL + "\n")
+    api.script(Reply.text("{}", thinking=10**6), Reply.text("{}", thinking=10**6))
+
+    outcomes, _ = run(make_context(config=config))
+
+    [seed] = [o for o in outcomes if o.note.name == "a.md"]
+    assert "cut off twice (max_tokens=" in seed.detail and ", then max_tokens=" in seed.detail
+    assert len(api.message_requests) == 1  # two paid attempts in all: the batch's, then one
+
+
 def test_the_cli_resumes_a_batch_after_the_process_was_killed(
         vault: Path, cache_dir: Path, tmp_path: Path) -> None:
     note = write(vault / "a.md", SEED_URL + "\n")

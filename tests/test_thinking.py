@@ -86,6 +86,7 @@ def test_an_answer_is_cut_at_max_tokens_thinking_included(api: FakeMessagesAPI) 
 @pytest.mark.parametrize(("params", "words"), [
     ({"thinking": {"type": "disabled"}}, "disabled"),
     ({"thinking": {"type": "enabled", "budget_tokens": 2000}}, "budget_tokens"),
+    ({"thinking": {"type": "enabled"}}, "adaptive"),  # only adaptive (or between_tools)
     ({"temperature": 0.2}, "temperature"),
     ({"top_p": 0.9}, "top_p"),
     ({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "{"}]},

@@ -22,7 +22,14 @@ from pydantic import BaseModel
 
 from ytvault.analysis.answer import CutOff, UnusableAnswer, read_answer
 from ytvault.analysis.chunking import Part, part_budgets, split_transcript
-from ytvault.analysis.failures import MalformedAnswer, attempts, clean, status_error, whole
+from ytvault.analysis.failures import (
+    TRANSIENT_KINDS,
+    MalformedAnswer,
+    attempts,
+    clean,
+    status_error,
+    whole,
+)
 from ytvault.analysis.pace import ApiPace, LongWait, paced
 from ytvault.analysis.prompt import Prompt, analysis_prompt, merge_prompt
 from ytvault.analysis.synthesis import merge_model, merged_analysis, quote_pool
@@ -51,7 +58,6 @@ if TYPE_CHECKING:
     from anthropic.types import Message, TextBlockParam
     from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
 
-    from ytvault.analysis.quotes import QuoteCandidate
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 
@@ -159,7 +165,7 @@ class ClaudeAnalyzer:
         # A very long video's many parts: shorten each item until the call fits, then send
         # fewer of each part's candidates (the parts give their best first).
         while True:
-            chosen = [q for q in pool if _rank_in_part(q, pool) < keep]
+            chosen = [q for q in pool if q.rank < keep]
             prompt = merge_prompt(
                 video, transcript, self._sections,
                 [(p, {k: [_shorten(i, limit) for i in v[:keep]] for k, v in answer.items()})
@@ -182,10 +188,11 @@ class ClaudeAnalyzer:
         return merged_analysis(answer, self._sections, pool, caps, self._model)
 
     def _ask(self, prompt: Prompt, model: type[BaseModel], usage: Usage, answer: int, *,
-             cached: bool = False, attempt: Attempt | None = None, paid: int = 0) -> BaseModel:
+             cached: bool = False, attempt: Attempt | None = None,
+             earlier: Sequence[Attempt] = ()) -> BaseModel:
         """One request, for an answer of about `answer` tokens; a cut-off, refused or
         malformed answer is asked once more (a cut-off one with more room or less thinking):
-        at most two paid attempts (`paid`: those made already, in a Message Batch)."""
+        at most two paid attempts (`earlier`: those made already, in a Message Batch)."""
         user: str | list[TextBlockParam] = prompt.user
         if cached:  # the <video> block is the same for every part: a second cache breakpoint
             user = [{"type": "text", "text": prompt.context,
@@ -193,10 +200,10 @@ class ClaudeAnalyzer:
                     {"type": "text", "text": prompt.request}]
         cap = self._config.max_output_tokens
         following: Attempt | None = attempt or self.first_attempt(prompt, model, answer)
-        tried: list[Attempt] = []
+        tried: list[Attempt] = list(earlier)
         problem: UnusableAnswer | None = None
         # A cut-off, refused or malformed answer is often fine the second time; not the third.
-        while following is not None and paid + len(tried) < 2:
+        while following is not None and len(tried) < 2:
             tried.append(following)
             try:
                 message = self._send(self._params(prompt.system, user, model, following))
@@ -340,7 +347,8 @@ class ClaudeAnalyzer:
         if transcript.is_empty or len(self.plan(video, transcript)) > 1:
             return None
         prompt = self._prompt(video, transcript)
-        attempt = self.first_attempt(prompt, self._model, self._answer(transcript))
+        answer = self._answer(transcript, duration=video.duration)
+        attempt = self.first_attempt(prompt, self._model, answer)
         return self._params(prompt.system, prompt.user, self._model, attempt)
 
     def submit_batch(self, requests: Sequence[tuple[str, dict[str, Any]]]) -> str:
@@ -377,14 +385,16 @@ class ClaudeAnalyzer:
                 return read_answer(result.message, self._config.model, self._model)
             except UnusableAnswer as exc:
                 # the batch's was the first of the two paid attempts
-                prompt, answer = self._prompt(video, transcript), self._answer(transcript)
+                prompt = self._prompt(video, transcript)
+                answer = self._answer(transcript, duration=video.duration)
                 first = self.first_attempt(prompt, self._model, answer)
                 second = (after_cut_off(first, self._config.max_output_tokens,
                                         answered=exc.answered)
                           if isinstance(exc, CutOff) else first)
                 if second is None:
                     raise AnalysisError(self._cut_off([first])) from None
-                return self._ask(prompt, self._model, usage, answer, attempt=second, paid=1)
+                return self._ask(prompt, self._model, usage, answer, attempt=second,
+                                 earlier=[first])
         if result.type == "errored":
             error = result.error.error
             kind, detail = str(error.type), clean(str(error.message), self._api_key)
@@ -392,7 +402,7 @@ class ClaudeAnalyzer:
                 raise AnalysisAuthError(
                     f"the API key in {self._config.api_key_env} was refused ({kind}): check "
                     "it at console.anthropic.com, or set `api_key_env` in config.toml")
-            if kind in ("rate_limit_error", "overloaded_error", "api_error", "timeout_error"):
+            if kind in TRANSIENT_KINDS:
                 raise AnalysisTransientError(f"the batch request failed ({kind}: {detail}): "
                                              "the next `ytvault sync --batch` asks again")
             raise AnalysisError(f"the batch request failed ({kind}: {detail}): check `model` "
@@ -431,12 +441,6 @@ def _read_pattern(config: Config, vault: Path | None) -> str | None:
     if not text.strip():
         raise ConfigError(f"prompt_file {path} is empty: fix `prompt_file` in config.toml")
     return text
-
-
-def _rank_in_part(quote: QuoteCandidate, pool: Sequence[QuoteCandidate]) -> int:
-    """How many of its part's quotes (of its section) the part gave before `quote`."""
-    same = [q for q in pool if q.part == quote.part and q.section == quote.section]
-    return same.index(quote)
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -17,6 +17,20 @@ if TYPE_CHECKING:
     from ytvault.config.settings import Config
 
 
+# The error types worth asking again for later, whatever status carried them: a batch's
+# errored result, and an error event in the middle of a streamed answer (its status is 200).
+TRANSIENT_KINDS = frozenset({"rate_limit_error", "overloaded_error", "api_error",
+                             "timeout_error"})
+
+
+def error_kind(exc: anthropic.APIStatusError) -> str | None:
+    """The `error.type` of an error answer's body, if it has one."""
+    body = exc.body
+    error = body.get("error") if isinstance(body, dict) else None
+    kind = error.get("type") if isinstance(error, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
 def status_error(exc: anthropic.APIStatusError, config: Config, key: str,
                  batch: str | None = None) -> AnalysisError:
     """An error answer as ytvault's error, saying what to do; `batch`: the Message Batch the
@@ -28,6 +42,12 @@ def status_error(exc: anthropic.APIStatusError, config: Config, key: str,
             f"the API key in {config.api_key_env} was refused ({status}): check it at "
             "console.anthropic.com, or set `api_key_env` in config.toml"
         )
+    kind = error_kind(exc)
+    if status == 200 and kind in TRANSIENT_KINDS:  # an error event in a streamed answer
+        what = {"overloaded_error": "is overloaded", "rate_limit_error": "is rate limiting "
+                "this key"}.get(kind, "is failing")
+        return AnalysisTransientError(f"the Anthropic API {what} ({kind}, in the middle of its "
+                                      "answer): the note will be retried later")
     if status in RETRIED_STATUSES or status >= 500:
         what = {429: "is rate limiting this key", 529: "is overloaded", 408: "timed out",
                 504: "timed out"}.get(status, "is failing")

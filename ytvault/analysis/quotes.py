@@ -362,6 +362,7 @@ class QuoteCandidate:
     start: float
     part: int
     span: tuple[float, float]
+    rank: int = 0  # its place among its part's quotes, as the model gave them (best first)
 
 
 @dataclass(frozen=True)

@@ -31,12 +31,12 @@ def quote_pool(sections: Sequence[Section], parts: Sequence[Part],
         for section in sections:
             if section.kind != "quotes":
                 continue
-            for quote in values(answer, section):
+            for rank, quote in enumerate(values(answer, section)):
                 shown, found = find_quote(quote, stream)
                 key = (section.name, "".join(tokens(shown)))
                 if found is not None and key not in pool:
                     pool[key] = QuoteCandidate(section.name, shown, found.start, part.index,
-                                               part.span)
+                                               part.span, rank)
     return sorted(pool.values(), key=lambda q: q.start)
 
 

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "ytvault"
 
 # Low to high. A group of several is one layer whose members must not import each other.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors",),
+    ("errors", "records"),  # records: typing.NamedTuple without typing (records.py)
     ("config",),
     ("models", "cost"),  # the records every stage hands the next
     ("outcome",),

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
+
+from ytvault.records import NamedTuple
 
 PRICES_AS_OF = "2026-12-04"
 BATCH_DISCOUNT = 0.5

@@ -3,14 +3,17 @@ note's way with one, from the scan (a note it cannot read) to the write."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from ytvault.records import NamedTuple
 
+TYPE_CHECKING = False  # no `typing` at run time: a scan that skips a note makes an Outcome
 if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Literal
+
     from ytvault.cost import Usage
 
-# a dry run's notes are "would fill" or "would add the analysis" (its skips are still skipped)
-Status = Literal["filled", "skipped", "failed", "would fill", "would add the analysis"]
+    # a dry run's notes are "would fill" or "would add the analysis" (its skips are skipped)
+    Status = Literal["filled", "skipped", "failed", "would fill", "would add the analysis"]
 
 
 class Outcome(NamedTuple):

@@ -13,9 +13,10 @@ give or the thinking alone took it all; never the same request twice.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from ytvault.config.sections import Section
+from ytvault.records import NamedTuple
 
 Effort = Literal["low", "medium", "high", "xhigh", "max"]
 EFFORTS: tuple[Effort, ...] = ("low", "medium", "high", "xhigh", "max")

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import math
 import re
-from typing import NamedTuple
 
 from ytvault.analysis.chunking import estimate_tokens as char_estimate
+from ytvault.records import NamedTuple
 
 
 class Family(NamedTuple):

@@ -7,12 +7,12 @@ import re
 import time
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ytvault.config.settings import Config
 from ytvault.daemon.lock import VaultLock, lock_path
 
-if TYPE_CHECKING:  # SQLite is loaded only when there is a ledger to read
+TYPE_CHECKING = False  # no `typing` at run time; SQLite only when there is a ledger to read
+if TYPE_CHECKING:
+    from ytvault.config.settings import Config
     from ytvault.pipeline.ledger import Entry, Ledger
     from ytvault.vault.scan import Found
 

@@ -7,11 +7,14 @@ lock behind; the file also holds the owner's pid for `ytvault status`.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
 
 from ytvault.vault.walk import state_name
+
+TYPE_CHECKING = False  # no `typing` at run time: `status` asks who holds the lock
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import IO, Any
 
 
 def lock_path(state_dir: Path, vault: Path) -> Path:

@@ -14,9 +14,10 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from ytvault.errors import ConfigError, YtvaultError
+from ytvault.records import NamedTuple
 
 PLATFORMS = ("linux", "macos", "windows")
 UNIT = "ytvault.service"

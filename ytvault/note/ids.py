@@ -7,8 +7,15 @@ decides. Hosts match exactly, so look-alikes (`youtube.com.evil.example`) never 
 from __future__ import annotations
 
 import re
-from typing import Literal, NamedTuple
 from urllib.parse import SplitResult, parse_qsl, urlsplit
+
+from ytvault.records import NamedTuple
+
+TYPE_CHECKING = False  # no `typing` at run time: `status` reads stubs with this
+if TYPE_CHECKING:
+    from typing import Literal
+
+    Pasted = Literal["video", "playlist", "bad id"]
 
 _ID = re.compile(r"[A-Za-z0-9_-]{11}")
 
@@ -63,8 +70,6 @@ _CANDIDATE = re.compile(
     re.IGNORECASE,
 )
 _TRAILING = ".,;:!?*~"  # sentence and emphasis marks; never `_` or `-`, ids end in them
-
-Pasted = Literal["video", "playlist", "bad id"]
 
 
 def is_video_id(text: str) -> bool:

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from ytvault.errors import NoteSkipped
 from ytvault.note.ids import pasted, video_id
 from ytvault.note.yamltext import FrontmatterError, lines_of, load_mapping
+from ytvault.records import NamedTuple
+
+TYPE_CHECKING = False  # no `typing` at run time: `status` reads stubs with this
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 # A stub is a URL and a few properties; a note waiting for its analysis is a generated note.
 # Anything larger is passed over unread beyond this many bytes.

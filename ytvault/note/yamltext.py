@@ -5,9 +5,15 @@ the merge can keep the person's lines byte for byte instead of re-dumping them.
 
 from __future__ import annotations
 
+import functools
 import re
-import threading
-from typing import Any, NamedTuple
+
+from ytvault.records import NamedTuple
+
+TYPE_CHECKING = False  # no `typing` (nor `threading`) at run time: `status` reads stubs with this
+if TYPE_CHECKING:
+    import threading
+    from typing import Any
 
 # Values that some YAML reader would turn into something other than the same string:
 # YAML 1.1 (PyYAML, many plugins) booleans y/n/yes/on/off, nulls, ints (incl. sexagesimal 47:41,
@@ -72,19 +78,23 @@ def lines_of(text: str) -> list[str]:
     return _LINE.findall(text)
 
 
-_local = threading.local()
+@functools.cache
+def _loaders() -> threading.local:
+    import threading  # with ruamel.yaml, not before: a stub of plain lines is never parsed
+
+    return threading.local()
 
 
 def _yaml() -> Any:
     # ruamel's loader is not thread-safe: one per thread. `safe` builds plain dicts and lists;
     # version 1.2 is what Obsidian reads (`no` is a string, `47:41` is a string).
-    loader = getattr(_local, "yaml", None)
+    loader = getattr(_loaders(), "yaml", None)
     if loader is None:
         from ruamel.yaml import YAML
 
         loader = YAML(typ="safe", pure=True)
         loader.version = (1, 2)
-        _local.yaml = loader
+        _loaders().yaml = loader
     return loader
 
 

@@ -13,9 +13,9 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple
 
 from ytvault.cost import Usage
+from ytvault.records import NamedTuple
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notes (

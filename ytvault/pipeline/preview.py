@@ -16,8 +16,12 @@ from ytvault.analysis.tokens import default_input_budget, estimate_tokens
 from ytvault.cost import Usage
 from ytvault.models import Video
 from ytvault.note.parse import Kind, Stub
-from ytvault.outcome import Outcome, Status
+from ytvault.outcome import Outcome
 from ytvault.pipeline.context import Context, videos
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ytvault.outcome import Status
 
 # The system text, the answer's schema, the <video> block and the request's wording, per
 # request (docs/analysis.md: about 1,130 tokens for the seed video).

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -56,6 +56,7 @@ from ytvault.pipeline.write import (
     remove_orphan_thumbnails,
     write_note,
 )
+from ytvault.records import NamedTuple
 from ytvault.vault import obsidian
 from ytvault.vault.scan import Found, read_note, scan_vault
 from ytvault.vault.walk import inside_vault

@@ -12,13 +12,14 @@ import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple, TypeVar, cast
+from typing import TypeVar, cast
 
 from ytvault.errors import STOPPING, NoteSkipped
 from ytvault.note import claims, parse
 from ytvault.note.merge import attach_callout, keep_both
 from ytvault.note.parse import Kind, Stub
 from ytvault.pipeline.context import Context
+from ytvault.records import NamedTuple
 from ytvault.vault.atomic import (
     atomic_write,
     fingerprint,

@@ -11,7 +11,8 @@ import time
 import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import NamedTuple
+
+from ytvault.records import NamedTuple
 
 TEMP_MARK = ".ytvault-"
 

@@ -10,12 +10,11 @@ loads the machinery that does it.
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
 
 from ytvault.errors import NoteSkipped
 from ytvault.outcome import Outcome
+from ytvault.records import NamedTuple
 from ytvault.vault.atomic import remove_leftovers, temp_files
 from ytvault.vault.seen import Seen
 from ytvault.vault.walk import (
@@ -28,7 +27,10 @@ from ytvault.vault.walk import (
 
 CONFIG_FOLDER = ".obsidian"  # where ytvault writes Obsidian's settings (obsidian.py)
 
+TYPE_CHECKING = False  # no `typing` at run time: every `sync` and `status` scans
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ytvault.note.parse import Stub
 
 

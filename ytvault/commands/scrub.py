@@ -16,18 +16,19 @@ LINE_LIMIT = 1000  # characters of one printed line
 VALUE_LIMIT = 300  # characters of one value in a line: a note's name, a title
 
 _secrets: set[str] = set()
+# The patterns are compiled on first use (re's own cache), not by every start: a line of plain
+# ASCII naming no credential, as most are, needs none of them.
 # Anthropic keys, whoever's they are, and what a gateway echoes of a request's credentials.
-_KEY_LIKE = re.compile(r"sk-ant-[\w-]{8,}")
-_CREDENTIAL = re.compile(
-    r"((?i:\b(?:authorization|x-api-key|api[_-]?key))['\"]?\s*[:=]\s*['\"]?(?i:bearer\s+)?"
-    r"|\bBearer\s+)(?!\[API key\])[^\s'\",;}]+")
+_KEY_LIKE = r"sk-ant-[\w-]{8,}"
+_CREDENTIAL = (r"((?i:\b(?:authorization|x-api-key|api[_-]?key))['\"]?\s*[:=]\s*['\"]?"
+               r"(?i:bearer\s+)?|\bBearer\s+)(?!\[API key\])[^\s'\",;}]+")
 # ANSI/VT sequences whole (CSI, OSC, and two-character escapes), then any control left.
-_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
-                     r"|\x9b[0-?]*[ -/]*[@-~]|\x9d[^\x07\x1b\x9c]*(?:\x07|\x9c)?")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_ESCAPE = (r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
+           r"|\x9b[0-?]*[ -/]*[@-~]|\x9d[^\x07\x1b\x9c]*(?:\x07|\x9c)?")
+_CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+"
 # Bidirectional controls make a line display as something else than it holds.
-_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_BIDI = r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+_JSON_UNSAFE = r"[\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 
 
 def add_secrets(*secrets: str | None) -> None:
@@ -40,8 +41,12 @@ def scrub(text: str) -> str:
     env = os.environ.get("ANTHROPIC_API_KEY", "")
     for secret in sorted({*_secrets, *([env] if len(env) >= 8 else [])}, key=len, reverse=True):
         text = text.replace(secret, MASK)
-    text = _KEY_LIKE.sub(MASK, text)
-    return _CREDENTIAL.sub(lambda m: m.group(1) + MASK, text)
+    if "sk-ant-" in text:
+        text = re.sub(_KEY_LIKE, MASK, text)
+    lowered = text.lower()  # in ASCII, what every credential _CREDENTIAL finds holds
+    if not text.isascii() or "authorization" in lowered or "key" in lowered or "Bearer" in text:
+        text = re.sub(_CREDENTIAL, lambda m: m.group(1) + MASK, text)
+    return text
 
 
 def cut(text: str, limit: int) -> str:
@@ -51,8 +56,10 @@ def cut(text: str, limit: int) -> str:
 def printable(text: str, limit: int = LINE_LIMIT) -> str:
     """`text` as one safe line: scrubbed, control characters and escape sequences as spaces,
     bidi controls dropped, cut at `limit` characters."""
-    text = _CONTROL.sub(" ", _ESCAPE.sub(" ", text))
-    return cut(_BIDI.sub("", scrub(text)), limit)
+    if not (text.isascii() and text.isprintable()):  # else none of these is in it
+        text = re.sub(_CONTROL, " ", re.sub(_ESCAPE, " ", text))
+        text = re.sub(_BIDI, "", text)
+    return cut(scrub(text), limit)
 
 
 def printable_lines(text: str, limit: int = LINE_LIMIT) -> str:
@@ -65,4 +72,4 @@ def printable_json(data: object, indent: int | None = None) -> str:
     and that a terminal shows as it is: the characters JSON leaves raw but a terminal acts
     on are escaped."""
     text = scrub(json.dumps(data, ensure_ascii=False, indent=indent))
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(_JSON_UNSAFE, lambda m: f"\\u{ord(m.group()):04x}", text)

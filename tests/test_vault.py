@@ -141,6 +141,15 @@ def test_any_app_json_is_tolerated(tmp_path: Path, content: bytes) -> None:
     assert attachment_dir(tmp_path, tmp_path / "a.md") == tmp_path
 
 
+def test_app_json_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".obsidian").mkdir()
+    (tmp_path / ".obsidian" / "app.json").write_bytes(
+        b'\xef\xbb\xbf{"userIgnoreFilters": ["Templates/"]}')
+    assert read_app_config(tmp_path) == {"userIgnoreFilters": ["Templates/"]}
+    (tmp_path / ".obsidian" / "app.json").write_bytes(b'\xef\xbb\xbf\xef\xbb\xbf{}')
+    assert read_app_config(tmp_path) == {}  # one BOM is taken off, as utf-8-sig does
+
+
 def test_app_json_that_is_a_folder_is_tolerated(tmp_path: Path) -> None:
     (tmp_path / ".obsidian" / "app.json").mkdir(parents=True)
     assert read_app_config(tmp_path) == {}

@@ -12,10 +12,8 @@ tables, and the few forms of annotation below.
 
 from __future__ import annotations
 
-import math
 import operator
 import os
-import re
 from functools import cache
 from pathlib import Path
 
@@ -171,7 +169,14 @@ def build(cls: type[S], table: Mapping[str, object], where: str = "") -> S:
         raise Invalid(f"{where}{exc.key}", exc.problem) from None
 
 
-_CHOICE = re.compile(r"\"([^\"]*)\"|'([^']*)'")
+def _container(text: str) -> tuple[str, str] | None:
+    """`list[X]` → ("list", "X"); `tuple[X, ...]` → ("tuple", "X"); anything else → None.
+    (String methods, not a regex: every start reads the config, and a regex costs its compile.)"""
+    for kind, tail in (("list", "]"), ("tuple", ", ...]")):
+        if text.startswith(f"{kind}[") and text.endswith(tail):
+            item = text[len(kind) + 1:-len(tail)]
+            return (kind, item) if item.isidentifier() else None
+    return None
 
 
 @cache
@@ -182,11 +187,13 @@ def _parse(hint: str) -> tuple[str, bool, tuple[str, ...]]:
     optional = text.endswith("| None")
     if optional:
         text = text[:-len("| None")].strip()
-    if text.startswith("Literal["):
-        return "Literal", optional, tuple(a or b for a, b in _CHOICE.findall(text))
-    container = re.fullmatch(r"(list|tuple)\[(\w+)(?:, \.\.\.)?\]", text)
-    item = container.group(2) if container else text
-    if item not in PLAIN and not re.fullmatch(r"[A-Z]\w*", item):
+    if text.startswith("Literal[") and text.endswith("]"):
+        choices = [c.strip() for c in text[len("Literal["):-1].split(",")]
+        if all(len(c) >= 2 and c[0] == c[-1] and c[0] in "'\"" for c in choices):
+            return "Literal", optional, tuple(c[1:-1] for c in choices)
+    container = _container(text)
+    item = container[1] if container else text
+    if item not in PLAIN and not (item.isidentifier() and item[0].isupper()):
         raise TypeError(f"a setting's annotation must be one schema.py checks, not {hint!r}")
     return text, optional, ()
 
@@ -199,13 +206,13 @@ def _checked(key: str, hint: str, value: object, bounds: Mapping[str, float]) ->
         if not isinstance(value, str) or value not in choices:
             raise Invalid(key, f"must be one of {', '.join(choices)}", value)
         return value
-    container = re.fullmatch(r"(list|tuple)\[(\w+)(?:, \.\.\.)?\]", base)
+    container = _container(base)
     if container:  # list[X] or tuple[X, ...]: TOML's array
         if not isinstance(value, list | tuple):
             raise Invalid(key, "must be a list", value)
-        items = [_checked(f"{key}.{i}", container.group(2), item, {})
-                 for i, item in enumerate(value)]
-        return items if container.group(1) == "list" else tuple(items)
+        kind, item_hint = container
+        items = [_checked(f"{key}.{i}", item_hint, item, {}) for i, item in enumerate(value)]
+        return items if kind == "list" else tuple(items)
     if base not in PLAIN:  # a table: another schema, by its class name
         schema = _SCHEMAS[base]
         if isinstance(value, schema):
@@ -222,12 +229,16 @@ def _checked(key: str, hint: str, value: object, bounds: Mapping[str, float]) ->
         return Path(os.path.expandvars(text)).expanduser()
     # TOML's inf and nan are floats; no setting means either (an infinite timeout made every
     # model call fail at once, as "cannot reach the API").
-    if base == "float" and not math.isfinite(value):  # type: ignore[arg-type]
+    if base == "float" and not _finite(value):  # type: ignore[arg-type]
         raise Invalid(key, "must be a finite number", value)
     for name, (within, words) in BOUNDS.items():
         if name in bounds and not within(value, bounds[name]):
             raise Invalid(key, f"must be {words} {bounds[name]}", value)
     return float(value) if base == "float" else value  # type: ignore[arg-type]
+
+
+def _finite(value: float) -> bool:
+    return value - value == 0  # inf - inf and anything - nan are nan (math.isfinite's import)
 
 
 def _shown(value: object) -> str:

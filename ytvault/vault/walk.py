@@ -116,7 +116,8 @@ def read_app_config(vault: Path) -> dict[str, Any]:
     try:
         if path.stat().st_size > _MAX_APP_JSON:
             return {}
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+        # a BOM taken off by hand: the utf-8-sig codec is one more import for every scan
+        data = json.loads(path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
     except (OSError, ValueError):  # ValueError covers JSON and UTF-8 decoding errors
         return {}
     return data if isinstance(data, dict) else {}

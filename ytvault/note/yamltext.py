@@ -18,17 +18,19 @@ if TYPE_CHECKING:
 # Values that some YAML reader would turn into something other than the same string:
 # YAML 1.1 (PyYAML, many plugins) booleans y/n/yes/on/off, nulls, ints (incl. sexagesimal 47:41,
 # octal, hex, binary), floats, timestamps; YAML 1.2 core schema is a subset of these.
-_TYPED_WORD = re.compile(
+# (The writer's patterns are compiled on first use, by re's own cache: reading a stub, as
+# `status` does, writes nothing.)
+_TYPED_WORD = (
     r"(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
     r"|null|Null|NULL|~|=|<<)"
 )
 # Anything that starts like a number and holds only number/date characters is quoted, even
 # when no reader would type it: a false positive costs two quote marks, a miss changes a value.
-_NUMBERISH = re.compile(
+_NUMBERISH = (
     r"[-+.0-9][-+.:0-9_a-fA-FxXoObBtTzZ \t]*|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)"
 )
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_PLAIN_SAFE_CHAR = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]*")
+_PLAIN_SAFE_CHAR = r"[^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]*"
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"}
 
 
@@ -36,13 +38,13 @@ def needs_quotes(text: str) -> bool:
     return (
         not text
         or text != text.strip()
-        or not _PLAIN_SAFE_CHAR.fullmatch(text)
+        or not re.fullmatch(_PLAIN_SAFE_CHAR, text)
         or text[0] in _INDICATORS
         or ": " in text
         or " #" in text
         or text.endswith(":")
-        or bool(_TYPED_WORD.fullmatch(text))
-        or bool(_NUMBERISH.fullmatch(text))
+        or bool(re.fullmatch(_TYPED_WORD, text))
+        or bool(re.fullmatch(_NUMBERISH, text))
     )
 
 
@@ -52,7 +54,7 @@ def quote(text: str) -> str:
     for ch in text:
         if ch in _ESCAPES:
             out.append(_ESCAPES[ch])
-        elif not _PLAIN_SAFE_CHAR.fullmatch(ch) or ch == "\x85":
+        elif not re.fullmatch(_PLAIN_SAFE_CHAR, ch) or ch == "\x85":
             code = ord(ch)
             out.append(f"\\x{code:02X}" if code <= 0xFF else f"\\u{code:04X}")
         else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import functools
 import os
@@ -19,6 +18,15 @@ TEMP_MARK = ".ytvault-"
 
 class Changed(Exception):
     """The file changed under us between reading it and replacing it."""
+
+
+def _discard(path: Path | str, ignored: type[OSError] = FileNotFoundError) -> None:
+    """Remove `path`; one already gone is fine. (Not contextlib.suppress: every scan imports
+    this module, and contextlib is one more import at each start.)"""
+    try:  # noqa: SIM105 - contextlib would be one more import
+        os.unlink(path)
+    except ignored:
+        pass
 
 
 def fingerprint(path: Path) -> tuple[int, int, int]:
@@ -71,8 +79,7 @@ def atomic_write(
             raise Changed(str(path))
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        _discard(tmp)
         raise
     _fsync_dir(path.parent)
 
@@ -120,8 +127,7 @@ def replace_checked(path: Path, data: bytes, expected: bytes,
             return _replace_linked(path, tmp, expected)
         return _check_taken_out(path, tmp, data, expected)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        _discard(tmp)
 
 
 # errno values that mean "this file system (or system) cannot exchange two names"
@@ -235,8 +241,7 @@ def _replace_linked(path: Path, tmp: Path, expected: bytes) -> Raced | None:
         finally:
             os.close(fd)
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(guard)
+        _discard(guard, OSError)
 
 
 def _replace_plain(path: Path, tmp: Path, expected: bytes) -> Raced | None:
@@ -274,8 +279,7 @@ def _write_temp(tmp: Path, data: bytes, mode: int) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        _discard(tmp)
         raise
 
 
@@ -377,8 +381,10 @@ def remove_leftovers(paths: Iterable[Path], now: float | None = None) -> None:
     now = time.time() if now is None else now
     for path in paths:
         if is_leftover(path, now, LEFTOVER_AGE_SECONDS):
-            with contextlib.suppress(OSError):
+            try:
                 path.unlink()
-                import logging  # here, not at the top: `status` starts without it
+            except OSError:
+                continue
+            import logging  # here, not at the top: `status` starts without it
 
-                logging.getLogger(__name__).info("removed %s, left by an interrupted write", path)
+            logging.getLogger(__name__).info("removed %s, left by an interrupted write", path)

@@ -68,6 +68,7 @@ def race(lines: int, notes: int, method: str, low_ms: float, high_ms: float) -> 
     from ytvault.pipeline.ledger import Ledger
     from ytvault.pipeline.write import text_only, write_note
     from ytvault.vault import atomic
+    from ytvault.vault.leftovers import TEMP_MARK
     from ytvault.youtube.cache import Cache
     from ytvault.youtube.client import YouTubeClient
 
@@ -126,7 +127,7 @@ def race(lines: int, notes: int, method: str, low_ms: float, high_ms: float) -> 
             key = f"w{i}"
             lost += [f"{key}-{n}" for n in range(saved.get(key, 0))
                      if f"{key}-{n}" not in present and f"{key}-{n}" not in kept_aside]
-        leftovers = [p.name for p in vault.iterdir() if atomic.TEMP_MARK in p.name]
+        leftovers = [p.name for p in vault.iterdir() if TEMP_MARK in p.name]
     return {"method": method, "lines": sum(saved.values()), "notes": notes,
             "writes": writes, "gave_up": gave_up, "caught": caught.count, "lost": len(lost),
             "lost_lines": lost[:20], "leftovers": leftovers, "aside": aside,

@@ -11,17 +11,14 @@ from pathlib import Path
 import pytest
 
 from ytvault.vault import atomic
-from ytvault.vault.atomic import (
+from ytvault.vault.atomic import Changed, atomic_write, fingerprint, temp_path
+from ytvault.vault.leftovers import (
     LEFTOVER_AGE_SECONDS,
     TEMP_MARK,
-    Changed,
-    atomic_write,
-    fingerprint,
     host_tag,
     is_leftover,
     process_running,
     remove_leftovers,
-    temp_path,
 )
 
 pytestmark = pytest.mark.unit

@@ -204,7 +204,8 @@ def test_unicode_emoji_long_names_and_deep_folders(vault: Path, make_context: Ma
 
 def test_leftover_temp_files_are_removed_by_the_next_sync(vault: Path,
                                                           make_context: MakeContext) -> None:
-    from ytvault.vault.atomic import host_tag, temp_path
+    from ytvault.vault.atomic import temp_path
+    from ytvault.vault.leftovers import host_tag
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -231,7 +232,7 @@ def test_leftover_temp_files_are_removed_by_the_next_sync(vault: Path,
 
 def test_atomic_write_names_its_temp_file_as_the_tidy_up_expects(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ytvault.vault import atomic
+    from ytvault.vault import atomic, leftovers
 
     seen: list[str] = []
     real_replace = os.replace
@@ -244,8 +245,8 @@ def test_atomic_write_names_its_temp_file_as_the_tidy_up_expects(
     monkeypatch.setattr(os, "replace", spy)
     atomic.atomic_write(target, b"x")
     [name] = seen
-    assert name.startswith(".") and name.endswith(".tmp") and atomic.TEMP_MARK in name
-    assert f"{atomic.TEMP_MARK}{atomic.host_tag()}-{os.getpid()}-" in name
+    assert name.startswith(".") and name.endswith(".tmp") and leftovers.TEMP_MARK in name
+    assert f"{leftovers.TEMP_MARK}{leftovers.host_tag()}-{os.getpid()}-" in name
     assert len(os.fsencode(name)) <= 255 and target.read_bytes() == b"x"
 
 

@@ -19,6 +19,7 @@ from conftest import SEED_URL, MakeContext
 from ytvault.note.merge import keep_both
 from ytvault.pipeline.run import process_note
 from ytvault.vault import atomic
+from ytvault.vault.leftovers import TEMP_MARK
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "race.py"
 REAL_EXCHANGE = atomic.exchange
@@ -44,7 +45,7 @@ def fill(make_context: MakeContext, vault: Path) -> Path:
 
 
 def no_temp_files(vault: Path) -> bool:
-    return not [p for p in vault.rglob("*") if atomic.TEMP_MARK in p.name]
+    return not [p for p in vault.rglob("*") if TEMP_MARK in p.name]
 
 
 @pytest.mark.parametrize("save", [append, save_by_rename])

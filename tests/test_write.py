@@ -25,7 +25,7 @@ from ytvault.pipeline.write import (
     text_only,
     write_note,
 )
-from ytvault.vault.atomic import TEMP_MARK
+from ytvault.vault.leftovers import TEMP_MARK
 
 pytestmark = pytest.mark.unit
 

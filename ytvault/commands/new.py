@@ -25,7 +25,7 @@ from ytvault.pipeline.context import Context, paced, videos, with_options
 from ytvault.pipeline.fetch import fetch_video
 from ytvault.pipeline.run import process_note
 from ytvault.vault import names, obsidian
-from ytvault.vault.atomic import process_running
+from ytvault.vault.leftovers import process_running
 
 if TYPE_CHECKING:
     from ytvault.models import Video

@@ -20,13 +20,8 @@ from ytvault.note.merge import attach_callout, keep_both
 from ytvault.note.parse import Kind, Stub
 from ytvault.pipeline.context import Context
 from ytvault.records import NamedTuple
-from ytvault.vault.atomic import (
-    atomic_write,
-    fingerprint,
-    host_tag,
-    process_running,
-    replace_checked,
-)
+from ytvault.vault.atomic import atomic_write, fingerprint, replace_checked
+from ytvault.vault.leftovers import host_tag, process_running
 from ytvault.vault.walk import attachment_dir, inside_vault
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from pathlib import Path
 from ytvault.errors import NoteSkipped
 from ytvault.outcome import Outcome
 from ytvault.records import NamedTuple
-from ytvault.vault.atomic import remove_leftovers, temp_files
+from ytvault.vault.leftovers import remove_leftovers, temp_files
 from ytvault.vault.seen import Seen
 from ytvault.vault.walk import (
     IgnoreFilters,

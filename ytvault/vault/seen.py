@@ -22,7 +22,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ytvault import __version__
-from ytvault.vault.atomic import atomic_write
 from ytvault.vault.walk import state_name
 
 # Bump when what counts as "not ours" changes without a new version (parse.classify).
@@ -88,6 +87,8 @@ class Seen:
         if not self.save_to_disk or self.path is None:
             return
         text = "\n".join((self._header, *sorted(self._known)))
+        from ytvault.vault.atomic import atomic_write  # only when the memory changed
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(self.path, text.encode("utf-8", "surrogateescape"))

@@ -16,8 +16,8 @@ import zlib
 from operator import attrgetter
 from pathlib import Path
 
-from ytvault.vault.atomic import TEMP_MARK
 from ytvault.vault.configdir import settings_file
+from ytvault.vault.leftovers import TEMP_MARK
 
 TYPE_CHECKING = False  # no `typing` (nor dataclasses) at run time: every scan starts here
 if TYPE_CHECKING:

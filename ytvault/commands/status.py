@@ -84,7 +84,6 @@ def _spending(ledger: Ledger, vault: Path) -> list[str]:
 def _stubs_waiting(config: Config, vault: Path) -> tuple[int, list[tuple[str, str]]]:
     """The stubs a `sync` would fill, and those it would skip (from the vault root) with why:
     malformed YAML, frontmatter it cannot merge into, a note it cannot read."""
-    from ytvault.outcome import Outcome
     from ytvault.vault.scan import Found, scan_vault
     from ytvault.vault.seen import Seen
     from ytvault.vault.walk import vault_path
@@ -96,9 +95,9 @@ def _stubs_waiting(config: Config, vault: Path) -> tuple[int, list[tuple[str, st
     skipped: list[tuple[str, str]] = []
     for note, read in scan_vault(vault, seen, tidy=False):
         rel = vault_path(vault, Path(note))
-        if isinstance(read, Outcome) and read.status == "skipped":
+        if not isinstance(read, Found):  # an Outcome: the scan skipped it
             skipped.append((rel, read.detail))
-        elif isinstance(read, Found):
+        else:
             # only now: a scan that remembers every note never loads note/parse.py (nor YAML)
             why = _why_skipped(read)
             if why:

@@ -13,7 +13,6 @@ import errno
 from pathlib import Path
 
 from ytvault.errors import NoteSkipped
-from ytvault.outcome import Outcome
 from ytvault.records import NamedTuple
 from ytvault.vault.leftovers import remove_leftovers, temp_files
 from ytvault.vault.seen import Seen
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from ytvault.note.parse import Stub
+    from ytvault.outcome import Outcome
 
 
 class Found(NamedTuple):
@@ -58,14 +58,20 @@ def read_note(note: Path | str) -> Found | Outcome | None:
             return None
         stub = parse.classify(text)
     except NoteSkipped as exc:
-        return Outcome(Path(note), "skipped", str(exc))
+        return _skipped(note, str(exc))
     except (FileNotFoundError, NotADirectoryError):
-        return Outcome(Path(note), "skipped", "the file vanished while it was read")
+        return _skipped(note, "the file vanished while it was read")
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:
             return _too_deep(note)
-        return Outcome(Path(note), "skipped", f"cannot read it: {exc.strerror or exc}")
+        return _skipped(note, f"cannot read it: {exc.strerror or exc}")
     return None if stub is None else Found(text, stub)
+
+
+def _skipped(note: Path | str, why: str, video_id: str = "") -> Outcome:
+    from ytvault.outcome import Outcome  # here: most scans skip no note
+
+    return Outcome(Path(note), "skipped", why, video_id)
 
 
 def _too_deep(note: Path | str) -> Outcome | None:
@@ -79,10 +85,10 @@ def _too_deep(note: Path | str) -> Outcome | None:
         text = parse.read_text(note, open_long)
         stub = parse.classify(text) if text is not None else None
     except NoteSkipped:
-        return Outcome(Path(note), "skipped", why)
+        return _skipped(note, why)
     except OSError as exc:
-        return Outcome(Path(note), "skipped", f"cannot read it: {exc.strerror or exc}")
-    return None if stub is None else Outcome(Path(note), "skipped", why, stub.video_id)
+        return _skipped(note, f"cannot read it: {exc.strerror or exc}")
+    return None if stub is None else _skipped(note, why, stub.video_id)
 
 
 def scan_vault(vault: Path, seen: Seen | None = None, *, filters: IgnoreFilters | None = None,

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
     Pasted = Literal["video", "playlist", "bad id"]
 
-_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+# What an id is made of (a set, not a regex: every start that reads a stub checks ids)
+_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 _YOUTUBE = frozenset({"youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com"})
 _NOCOOKIE = frozenset({"youtube-nocookie.com", "www.youtube-nocookie.com"})
@@ -74,7 +75,7 @@ _TRAILING = ".,;:!?*~"  # sentence and emphasis marks; never `_` or `-`, ids end
 
 def is_video_id(text: str) -> bool:
     """Whether `text` is shaped like a video id: 11 letters, digits, `_` or `-`."""
-    return _ID.fullmatch(text) is not None
+    return len(text) == 11 and all(c in _ID_CHARS for c in text)
 
 
 def video_id(url: str) -> str | None:
@@ -180,12 +181,9 @@ def _param(query: str, key: str) -> str | None:
     return None
 
 
-_PLAYLIST_ID = re.compile(r"[A-Za-z0-9_-]{2,64}")
-
-
 def is_playlist_id(text: str) -> bool:
     """Whether `text` is shaped like a playlist id (`PL…`, `UU…`, `OLAK5uy_…`)."""
-    return _PLAYLIST_ID.fullmatch(text) is not None
+    return 2 <= len(text) <= 64 and all(c in _ID_CHARS for c in text)
 
 
 def playlist_id(url: str) -> str | None:

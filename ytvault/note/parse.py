@@ -26,14 +26,14 @@ if TYPE_CHECKING:
 # Anything larger is passed over unread beyond this many bytes.
 MAX_NOTE_BYTES = 512 * 1024
 
-# ytvault's own callouts: `> [!kind] ytvault: <state>` followed by more `>` lines.
-CALLOUT = re.compile(r"^> \[!(\w+)\] ytvault: (.*)$")
+# ytvault's own callouts: `> [!kind] ytvault: <state>` followed by more `>` lines. (Compiled
+# when first used: only a note holding "] ytvault: " is looked at with it.)
+CALLOUT = r"^> \[!(\w+)\] ytvault: (.*)$"
 ANALYSIS_PENDING = "analysis pending"
 ANALYSIS_FAILED = "analysis failed"
 WAITING = "waiting for the premiere"
 CANNOT_FILL = "cannot fill this note"
 
-_FENCE = re.compile(r"---[ \t]*")
 _BODY_URL = re.compile(
     r"""(?:
         <(?P<angle>[^<>\s]+)>                                  # <url>
@@ -117,7 +117,8 @@ def split_note(text: str) -> Parts:
     start = first_end
     while start < len(rest):  # line by line to the closing fence, without splitting the body
         end = rest.find("\n", start) + 1 or len(rest)
-        if _FENCE.fullmatch(rest[start:end].rstrip("\r\n")):
+        line = rest[start:end].rstrip("\r\n")
+        if line.startswith("---") and not line[3:].strip(" \t"):  # `---`, maybe spaces after
             return Parts(bom, rest[first_end:start], rest[:first_end], rest[start:end],
                          rest[end:])
         start = end
@@ -221,7 +222,7 @@ def classify(text: str) -> Stub | None:
 def callout_state(text: str) -> str | None:
     """The state named by the first ytvault callout in `text` (`analysis pending`…), if any."""
     for line in lines_of(text):
-        match = CALLOUT.match(line.rstrip("\r\n"))
+        match = re.match(CALLOUT, line.rstrip("\r\n"))
         if match:
             return match.group(2).strip()
     return None
@@ -243,7 +244,7 @@ def callout_span(body: str, states: tuple[str, ...]) -> tuple[int, int] | None:
     offset = 0
     lines = lines_of(body)
     for i, line in enumerate(lines):
-        match = CALLOUT.match(line.rstrip("\r\n"))
+        match = re.match(CALLOUT, line.rstrip("\r\n"))
         if match and match.group(2).strip() in states:
             end = offset + len(line)
             for following in lines[i + 1:]:

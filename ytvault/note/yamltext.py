@@ -124,7 +124,7 @@ class Block(NamedTuple):
     text: str
 
 
-_KEY_START = re.compile(r"[^\s#\-]|-[^\s\-]")
+_KEY_START = r"[^\s#\-]|-[^\s\-]"  # (compiled on first use: the merge's, not a scan's)
 
 
 def split_blocks(text: str) -> list[Block]:
@@ -137,7 +137,7 @@ def split_blocks(text: str) -> list[Block]:
     chunks: list[list[str]] = []
     pending: list[str] = []
     for line in lines:
-        starts_key = bool(_KEY_START.match(line)) and not line.startswith(("---", "..."))
+        starts_key = bool(re.match(_KEY_START, line)) and not line.startswith(("---", "..."))
         if starts_key:
             chunks.append([*pending, line])
             pending = []

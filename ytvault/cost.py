@@ -14,7 +14,6 @@ not know has no estimate.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from ytvault.records import NamedTuple
 
@@ -65,19 +64,42 @@ def estimate(model: str, input_tokens: int, output_tokens: int, cache_write: int
     return usd * BATCH_DISCOUNT if batch else usd
 
 
-@dataclass
 class Usage:
     """The tokens and estimated cost of one note's analysis: every request it took, summed.
-    `input_tokens` are the uncached ones; the cache's are counted apart, as the API does."""
+    `input_tokens` are the uncached ones; the cache's are counted apart, as the API does.
 
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_write_tokens: int = 0
-    cache_read_tokens: int = 0
-    requests: int = 0
-    cost_usd: float | None = 0.0  # None when a request's model has no known price
-    models: list[str] = field(default_factory=list)
-    batch: bool = False  # made through the Message Batches API (half price)
+    A plain class, not a dataclass: `status` reads the ledger's totals with it, and importing
+    `dataclasses` (which imports `inspect`, `ast`, `dis`…) costs most of a bare start."""
+
+    __slots__ = ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens",
+                 "requests", "cost_usd", "models", "batch")
+
+    def __init__(self, input_tokens: int = 0, output_tokens: int = 0, cache_write_tokens: int = 0,
+                 cache_read_tokens: int = 0, requests: int = 0, cost_usd: float | None = 0.0,
+                 models: list[str] | None = None, batch: bool = False) -> None:
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens
+        self.cache_write_tokens = cache_write_tokens
+        self.cache_read_tokens = cache_read_tokens
+        self.requests = requests
+        self.cost_usd = cost_usd  # None when a request's model has no known price
+        self.models = [] if models is None else models
+        self.batch = batch  # made through the Message Batches API (half price)
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Usage):
+            return NotImplemented
+        return self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: counted into as requests are made
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in
+                           zip(self.__slots__, self._values(), strict=True))
+        return f"Usage({fields})"
 
     def add(self, model: str, input_tokens: int, output_tokens: int, cache_write: int = 0,
             cache_read: int = 0, *, batch: bool = False) -> None:

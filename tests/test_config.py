@@ -224,7 +224,7 @@ def test_an_unchanged_config_file_is_read_from_its_parsed_copy(
 
     write('concurrency = 3\nmodel = "m1"\n')
     assert load_config(path).concurrency == 3
-    copy = parsed.copy_path()
+    copy = parsed.copy_path(path)
     assert json.loads(copy.read_text())["table"] == {"concurrency": 3, "model": "m1"}
     if os.name == "posix":  # the copy may hold a proxy's password: this user's alone
         assert copy.stat().st_mode & 0o777 == 0o600
@@ -244,3 +244,32 @@ def test_an_unchanged_config_file_is_read_from_its_parsed_copy(
     path.write_text("model = 'fresh'\n")  # modified just now: parsed, no copy written
     copy.unlink()
     assert load_config(path).model == "fresh" and not copy.exists()
+
+
+def test_each_config_file_keeps_its_own_parsed_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `--config` file used now and then must not push out the user's own copy (one shared
+    copy made both be parsed with tomllib at every start, each in turn)."""
+    from ytvault.config import parsed
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    old_copy = tmp_path / "cache" / "ytvault" / "config.parsed.json"
+    old_copy.parent.mkdir(parents=True)
+    old_copy.write_text("{}")  # the single copy earlier versions kept
+    paths = [tmp_path / "mine.toml", tmp_path / "other.toml"]
+    for n, path in enumerate(paths):
+        path.write_text(f"concurrency = {n + 2}\n")
+        os.utime(path, (time.time() - 60, time.time() - 60))
+    for _ in range(2):
+        assert [load_config(p).concurrency for p in paths] == [2, 3]
+    copies = [parsed.copy_path(p) for p in paths]
+    assert copies[0] != copies[1]
+    assert [json.loads(c.read_text())["table"] for c in copies] == [
+        {"concurrency": 2}, {"concurrency": 3}]
+    for copy in copies:  # read from now on: what each copy holds is what load_config gives
+        kept = json.loads(copy.read_text())
+        kept["table"]["concurrency"] = 9
+        copy.write_text(json.dumps(kept))
+    assert [load_config(p).concurrency for p in paths] == [9, 9]
+    assert not old_copy.exists()

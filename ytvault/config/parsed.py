@@ -2,6 +2,8 @@
 is unchanged: importing `tomllib` (its regexes, `datetime`, `typing`) costs about as much as a
 bare interpreter's start, and every `status` and `sync` reads the config.
 
+Each config file has its own copy (named after its path): a `--config` file used now and then
+does not push out the user's own, as one shared copy did, so both were parsed at every start.
 A copy is used only when the file's path, size, mtime, ctime and inode are the ones it was
 made from; any write changes the ctime, which no tool can set back. It is written only for a
 file last modified more than 3 s before (a second edit within one timestamp tick of a coarse
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import zlib
 from pathlib import Path
 
 from ytvault import __version__
@@ -30,7 +33,7 @@ def read_table(path: Path) -> dict[str, object]:
     st = os.stat(path)
     key = [FORMAT, __version__, str(path.absolute()), st.st_size, st.st_mtime_ns,
            st.st_ctime_ns, st.st_ino]
-    copy = copy_path()
+    copy = copy_path(path)
     try:
         with open(copy, encoding="utf-8") as fh:
             kept = json.load(fh)
@@ -47,8 +50,10 @@ def read_table(path: Path) -> dict[str, object]:
     return table
 
 
-def copy_path() -> Path:
-    return user_dir("cache") / "config.parsed.json"
+def copy_path(path: Path) -> Path:
+    """Where the parsed copy of the config file `path` is kept."""
+    tag = zlib.crc32(os.fsencode(path.absolute()))
+    return user_dir("cache") / f"config.parsed-{tag:08x}.json"
 
 
 def _keep(copy: Path, key: list[object], table: dict[str, object]) -> None:
@@ -66,5 +71,6 @@ def _keep(copy: Path, key: list[object], table: dict[str, object]) -> None:
         with open(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(temp, copy)  # whole or not at all: a reader never sees half of it
+        (copy.parent / "config.parsed.json").unlink(missing_ok=True)  # the one shared copy of old
     except OSError:
         pass  # the copy only saves time

@@ -71,8 +71,8 @@ class Usage:
     A plain class, not a dataclass: `status` reads the ledger's totals with it, and importing
     `dataclasses` (which imports `inspect`, `ast`, `dis`…) costs most of a bare start."""
 
-    __slots__ = ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens",
-                 "requests", "cost_usd", "models", "batch")
+    __slots__ = ("input_tokens", "output_tokens", "cache_write_tokens",  # noqa: RUF023
+                 "cache_read_tokens", "requests", "cost_usd", "models", "batch")  # (repr's order)
 
     def __init__(self, input_tokens: int = 0, output_tokens: int = 0, cache_write_tokens: int = 0,
                  cache_read_tokens: int = 0, requests: int = 0, cost_usd: float | None = 0.0,

@@ -128,13 +128,15 @@ def _why_skipped(found: Found) -> str | None:
 
 # A key and a plain value (or none), or a list item under it: the frontmatter templates give
 # stubs. A line like these is valid YAML and merges as it is; anything else is parsed.
-_PLAIN_LINE = re.compile(
+# (Compiled on first use, by re's cache: a stub without frontmatter needs none.)
+_PLAIN_LINE = (
     r"(?:(?P<key>[A-Za-z][\w-]*):|(?P<item> {0,2}-))"  # `key:`, or a list item
     # a value: none of YAML's indicators first, no control characters (a YAML reader refuses
     # them; yamltext's plain-scalar set), nothing after which it would mean something else
     r"(?P<value> (?![-?:,\[\]{}#&*!|>'\"%@`\s])"
     r"(?:(?!: | #)[^\t{}\[\]\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff])*"
-    r"(?<![\s:]))?")
+    r"(?<![\s:]))?"
+)
 
 
 def plainly_fine(frontmatter: str) -> bool:
@@ -144,7 +146,7 @@ def plainly_fine(frontmatter: str) -> bool:
     keys: set[str] = set()
     items: str | None = None  # after a `key:` without a value, the list's indent ("" unknown)
     for line in frontmatter.splitlines():
-        match = _PLAIN_LINE.fullmatch(line)
+        match = re.fullmatch(_PLAIN_LINE, line)
         if match is None:
             return False
         item, key = match.group("item"), match.group("key")

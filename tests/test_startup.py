@@ -1,6 +1,7 @@
 """What `--help`, `status`, a no-op `sync` and an idle daemon import: none of the heavy
-libraries. Each runs in a subprocess of its own (this process has them all loaded), which lists
-its sys.modules; how fast they start is measured by bench/startup.py, not here."""
+libraries, and for `status` and `sync` not argparse either. Each runs in a subprocess of its
+own (this process has them all loaded), which lists its sys.modules; how fast they start is
+measured by bench/startup.py, not here."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ import pytest
 from fakeapi import FakeMessagesAPI
 
 HEAVY = ("yt_dlp", "anthropic", "watchdog", "rich", "pydantic", "ruamel")
+# what argparse loads (it translates its messages): `status` and `sync` as people type them are
+# read without it (commands/argv.py)
+ARGPARSE = ("argparse", "gettext", "locale")
 SEED_URL = "https://youtu.be/Yf1o0TQzry8"
 
 RUN = """
@@ -116,6 +120,9 @@ def test_help_status_and_a_no_op_sync_import_no_heavy_library(
     assert again == {**again, "code": 0, "output": ""}
     for result in (helped, status, synced, again):
         assert loaded(result["modules"]) == []
+    for result in (status, synced, again):
+        assert [m for m in ARGPARSE if m in result["modules"]] == []  # type: ignore[operator]
+    assert "argparse" in helped["modules"]  # type: ignore[operator]  # the check sees it
     # once the config file's parsed copy is kept, neither TOML nor `typing` is loaded for it
     assert "tomllib" in status["modules"]  # type: ignore[operator]
     assert "tomllib" not in again["modules"]  # type: ignore[operator]

@@ -1,5 +1,7 @@
 """The command line's commands, options and help texts; cli.py runs them. The README's table
-of commands is checked against these (tests/test_docs.py).
+of commands is checked against these (tests/test_docs.py). argv.py reads the plain `status` and
+`sync` lines without argparse: an option added to either here must be added there too
+(tests/test_quickargs.py fails until it is).
 
 A command's options are added only once it is chosen (`_Commands`): every start parses the
 command line, and adding the ~40 options of all nine commands was a tenth of `--help`'s

@@ -1,5 +1,6 @@
 """Command line: each command run, and exit codes; the only place errors become messages. The
-commands and their options are declared in arguments.py.
+commands and their options are declared in arguments.py (argv.py reads the plain `status` and
+`sync` lines without it).
 
 Exit codes: 0 nothing failed, 1 a note failed, 2 a usage or configuration error; `watch`
 also exits 1 when another watcher holds the vault, and 70 when it crashed (so the login service
@@ -8,11 +9,10 @@ restarts a crash, and not what a restart cannot mend).
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
-from ytvault.commands.arguments import parse_args
+from ytvault.commands.argv import quick_args
 from ytvault.commands.report import (
     EXIT_FAILED,
     EXIT_OK,
@@ -27,9 +27,11 @@ from ytvault.errors import ConfigError, YtvaultError
 
 TYPE_CHECKING = False  # neither `typing` nor `pathlib` for `--help`: start-up is a feature
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Callable, Iterable, Iterator, Sequence
     from pathlib import Path
 
+    from ytvault.commands.argv import Args
     from ytvault.commands.progress import Line, Reporter
     from ytvault.config.settings import Config
     from ytvault.outcome import Outcome
@@ -54,10 +56,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args = parse_args(argv)
+    # `status` and `sync` as people type them, without argparse's import; anything else, and
+    # every mistake, through argparse (arguments.py), which says what is wrong
+    args = quick_args(argv if argv is not None else sys.argv[1:]) or _parse_args(argv)
     # Each command sets up its logging itself (`_log_setup`), once it has read its config:
     # `status` and a `sync` with nothing to do log nothing, and start without `logging`.
-    command: Callable[[argparse.Namespace], int] = {
+    command: Callable[[Args], int] = {
         "sync": _sync, "process": _process, "watch": _watch, "status": _status,
         "service": _service, "new": _new, "refresh": _refresh, "doctor": _doctor,
         "cache": _cache,
@@ -87,7 +91,13 @@ def _main(argv: Sequence[str] | None) -> int:
     return code
 
 
-def _sync(args: argparse.Namespace) -> int:
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    from ytvault.commands.arguments import parse_args
+
+    return parse_args(argv)
+
+
+def _sync(args: Args) -> int:
     from itertools import chain
 
     from ytvault.config.settings import load_config
@@ -146,7 +156,7 @@ def _open_batches(config: Config, vault: Path) -> bool:
     return bool(Ledger(path).open_batches(vault))
 
 
-def _process(args: argparse.Namespace) -> int:
+def _process(args: Args) -> int:
     from ytvault.config.settings import load_config
     from ytvault.outcome import Outcome
     from ytvault.pipeline.run import process_note
@@ -174,7 +184,7 @@ def _process(args: argparse.Namespace) -> int:
     return report_outcomes(ctx, outcomes, args, expected=len(paths))
 
 
-def _watch(args: argparse.Namespace) -> int:
+def _watch(args: Args) -> int:
     import logging
     import signal
     import threading
@@ -220,7 +230,7 @@ def _watch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _status(args: argparse.Namespace) -> int:
+def _status(args: Args) -> int:
     from ytvault.commands.status import render_status
     from ytvault.config.settings import load_config
 
@@ -230,7 +240,7 @@ def _status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _service(args: argparse.Namespace) -> int:
+def _service(args: Args) -> int:
     from pathlib import Path
 
     from ytvault.daemon import service
@@ -268,7 +278,7 @@ def _service(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cache(args: argparse.Namespace) -> int:
+def _cache(args: Args) -> int:
     from ytvault.commands.cache import prune_cache
     from ytvault.config.settings import load_config
 
@@ -279,7 +289,7 @@ def _cache(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _log_setup(args: argparse.Namespace, config: Config | None = None,
+def _log_setup(args: Args, config: Config | None = None,
                log_file: Path | None = None) -> None:
     from ytvault.commands import logs
 
@@ -318,7 +328,7 @@ def _context(config: Config, vault: Path, *, dry_run: bool = False, retry_failed
                    options=options)
 
 
-def _new(args: argparse.Namespace) -> int:
+def _new(args: Args) -> int:
     from operator import attrgetter
 
     from ytvault.commands.new import create_notes, parse_urls
@@ -355,7 +365,7 @@ def _new(args: argparse.Namespace) -> int:
     return first_failure(first)
 
 
-def _refresh(args: argparse.Namespace) -> int:
+def _refresh(args: Args) -> int:
     from ytvault.commands.offline import until_unreachable
     from ytvault.commands.progress import Line
     from ytvault.commands.refresh import finished_notes, refresh
@@ -388,7 +398,7 @@ def _refresh(args: argparse.Namespace) -> int:
         for each in done), len(targets)))
 
 
-def _doctor(args: argparse.Namespace) -> int:
+def _doctor(args: Args) -> int:
     from ytvault.commands import doctor
 
     _log_setup(args)

@@ -8,10 +8,10 @@ import sys
 
 TYPE_CHECKING = False  # cli.py imports this module at start-up: no `typing` for `--help`
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Callable, Iterable, Iterator, Sequence
     from typing import Any
 
+    from ytvault.commands.argv import Args
     from ytvault.commands.progress import Line, Mode, Reporter
     from ytvault.cost import Usage
     from ytvault.outcome import Outcome
@@ -22,7 +22,7 @@ EXIT_OK, EXIT_FAILED = 0, 1
 
 def report_outcomes(ctx: Context,
                     outcomes: Callable[[Context, Reporter], Iterable[Outcome]],
-                    args: argparse.Namespace, expected: int = 0) -> int:
+                    args: Args, expected: int = 0) -> int:
     """Print the `outcomes` of a run of `ctx` (given the Reporter the lines go to) as they
     come, then the key hint and what the analyses cost; returns the exit code."""
     from operator import attrgetter
@@ -67,7 +67,7 @@ def report_outcomes(ctx: Context,
     return first_failure(first)
 
 
-def print_lines(args: argparse.Namespace, label: str,
+def print_lines(args: Args, label: str,
                 lines: Callable[[Reporter], Iterable[Line]], expected: int = 0) -> str:
     """Print each of `lines(reporter)` as --json, -q or the default asks; return what failed
     first (a note, or a note's analysis), "" when nothing did."""
@@ -111,7 +111,7 @@ def key_hint(ctx: Context, pending: int) -> None:
         say(f"ytvault: {ctx.run.analysis_refused}")
 
 
-def output_mode(args: argparse.Namespace) -> Mode:
+def output_mode(args: Args) -> Mode:
     if getattr(args, "json", False):
         return "json"
     return "quiet" if getattr(args, "quiet", False) else "auto"

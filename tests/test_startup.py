@@ -19,18 +19,26 @@ HEAVY = ("yt_dlp", "anthropic", "watchdog", "rich", "pydantic", "ruamel")
 # what argparse loads (it translates its messages): `status` and `sync` as people type them are
 # read without it (commands/argv.py)
 ARGPARSE = ("argparse", "gettext", "locale")
+# The standard library's dearest imports (docs/design.md, "Records without typing"): none is on
+# the path of `status` (a ledger read too) or a no-op `sync`.
+DEAR = ("typing", "dataclasses", "inspect", "tomllib", "contextlib", "logging")
 SEED_URL = "https://youtu.be/Yf1o0TQzry8"
 
 RUN = """
-import contextlib, io, json, sys
+import io, sys
 from ytvault.commands.cli import main
 out = io.StringIO()
-with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-    try:
-        code = main(sys.argv[1:])
-    except SystemExit as exc:
-        code = exc.code
-print(json.dumps({"code": code, "output": out.getvalue(), "modules": sorted(sys.modules)}))
+real = sys.stdout, sys.stderr
+sys.stdout = sys.stderr = out  # (not contextlib.redirect_stdout: contextlib is looked for)
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+finally:
+    sys.stdout, sys.stderr = real
+modules = sorted(sys.modules)
+import json
+print(json.dumps({"code": code, "output": out.getvalue(), "modules": modules}))
 """
 
 # The daemon in the main thread, as `ytvault watch` runs; a second thread looks at sys.modules
@@ -132,6 +140,38 @@ def test_help_status_and_a_no_op_sync_import_no_heavy_library(
     filling = run(["sync", "--dry-run", str(vault)], env, tmp_path)
     assert "would fill" in str(filling["output"]) or "stub.md" in str(filling["output"])
     assert "pydantic" in loaded(filling["modules"])
+
+
+def test_status_with_a_ledger_and_a_no_op_sync_load_no_dear_stdlib_module(
+        vault: Path, env: dict[str, str], tmp_path: Path) -> None:
+    from ytvault.cost import Usage
+    from ytvault.pipeline.ledger import Ledger
+
+    for i in range(20):
+        (vault / f"note {i}.md").write_text(f"# Note {i}\n\nSee https://youtu.be/x{i} later.\n")
+    (vault / "stub.md").write_text("---\ntags:\n  - inbox\n---\n" + SEED_URL + "\n")
+    ledger = Ledger(tmp_path / "xdg-state" / "ytvault" / "ledger.sqlite3")  # a person's, once
+    ledger.record(vault, "done.md", "Yf1o0TQzry8", "filled")  # they have filled notes
+    ledger.record_usage(vault, "done.md", "Yf1o0TQzry8", Usage(input_tokens=9, output_tokens=3))
+    (vault / "done.md").write_text("A finished note.\n")
+    first = run(["status", str(vault)], env, tmp_path)  # parses the config, keeps its copy
+    status = run(["status", str(vault)], env, tmp_path)
+    assert status["code"] == 0 and "stubs not yet filled: 1" in str(status["output"])
+    assert "done: 1" in str(status["output"]) and "sqlite3" in status["modules"]  # type: ignore[operator]
+    (vault / "stub.md").unlink()
+    run(["sync", str(vault)], env, tmp_path)
+    again = run(["sync", str(vault)], env, tmp_path)
+    assert again == {**again, "code": 0, "output": ""}
+    assert first["code"] == 0
+    # (what this interpreter loads before any code runs does not count: an editable install's
+    # import hook brings contextlib)
+    bare = json.loads(subprocess.run(
+        [sys.executable, "-c", "import sys, json; print(json.dumps(sorted(sys.modules)))"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, check=True).stdout)
+    for result in (status, again):
+        assert [m for m in DEAR if m in result["modules"] and m not in bare] == [], result[  # type: ignore[operator]
+            "output"]
+    assert "tomllib" in first["modules"]  # type: ignore[operator]  # the check sees them
 
 
 def test_the_idle_daemon_loads_the_sdk_and_yt_dlp_only_for_its_first_stub(

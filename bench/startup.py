@@ -214,8 +214,13 @@ def main() -> None:
         seen = seen_vault(tmp / "seen-vault", str(Path(python).parent / "ytvault"), env)
         commands = {
             "python -c pass": [python, "-c", "pass"],
-            # a floor: what every command imports before doing anything of its own
+            # floors: what `--help` imports before anything of its own (pip's launcher imports
+            # re; argparse), and the standard library `status` and `sync` need (pathlib for
+            # every path, json for Obsidian's app.json, zlib for the state files' names, fcntl
+            # for the vault lock)
             "import re, argparse, pathlib": [python, "-c", "import re, argparse, pathlib"],
+            "import re, pathlib, json, zlib, fcntl": [
+                python, "-c", "import re, pathlib, json, zlib, fcntl"],
             "ytvault --help": [ytvault, "--help"],
             "ytvault status VAULT": [ytvault, "status", str(vault)],
             "status, with a ledger": [ytvault, "--config", str(worked), "status", str(vault)],

@@ -233,7 +233,7 @@ def main() -> None:
               "rounds; vaults: 200 notes with 3 stubs (status), 200 without (sync)\n")
         walls = timings(commands, env, args.runs)
         base = walls["python -c pass"]
-        print(f"{'command':<28} {'median':>10} {'min':>10} {'ratio':>7}  "
+        print(f"{'command':<38} {'median':>10} {'min':>10} {'ratio':>7}  "
               "(median of the per-round ratios)")
         for name, values in walls.items():
             ratio = median([v / b for v, b in zip(values, base, strict=True)])
@@ -242,7 +242,7 @@ def main() -> None:
                 f"  ok (<= {target}x)" if ratio <= target else f"  MISSED (> {target}x)")
             if target == 2.5 and ratio <= GOAL:
                 verdict += f", goal {GOAL}x met"
-            print(f"{name:<28} {fmt_ms(median(values))} {fmt_ms(min(values))} {ratio:6.2f}x"
+            print(f"{name:<38} {fmt_ms(median(values))} {fmt_ms(min(values))} {ratio:6.2f}x"
                   + verdict)
 
         for label, cmd in (("ytvault --help", [ytvault, "--help"]),

@@ -43,7 +43,7 @@ GOAL = 2.0  # for --help and status
 HEAVY = ("yt_dlp", "anthropic", "watchdog", "rich", "pydantic", "ruamel")
 # Not required to be absent; printed to show what each command pays for.
 INFO = ("youtube_transcript_api", "httpx2", "sqlite3", "platformdirs", "dataclasses",
-        "inspect", "logging")
+        "inspect", "logging", "typing", "argparse", "tomllib")
 
 CHECK = """
 import contextlib, io, json, sys

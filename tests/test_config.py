@@ -273,3 +273,19 @@ def test_each_config_file_keeps_its_own_parsed_copy(
         copy.write_text(json.dumps(kept))
     assert [load_config(p).concurrency for p in paths] == [9, 9]
     assert not old_copy.exists()
+    # a config file deleted: its copy (which may hold a proxy's password) goes when the next
+    # copy is written
+    paths[1].unlink()
+    third = tmp_path / "third.toml"
+    third.write_text("concurrency = 4\n")
+    os.utime(third, (time.time() - 60, time.time() - 60))
+    assert load_config(third).concurrency == 4
+    assert copies[0].exists() and parsed.copy_path(third).exists()
+    assert not copies[1].exists()
+
+
+def test_a_huge_integer_for_a_number_setting_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("request_timeout_seconds = 1" + "0" * 400 + "\n")
+    with pytest.raises(ConfigError, match=r"'request_timeout_seconds': must be at most"):
+        load_config(path)

@@ -71,6 +71,26 @@ def _keep(copy: Path, key: list[object], table: dict[str, object]) -> None:
         with open(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(temp, copy)  # whole or not at all: a reader never sees half of it
-        (copy.parent / "config.parsed.json").unlink(missing_ok=True)  # the one shared copy of old
     except OSError:
-        pass  # the copy only saves time
+        return  # the copy only saves time
+    _forget_gone(copy)
+
+
+def _forget_gone(kept: Path) -> None:
+    """Remove the copies of config files that no longer exist (a copy may hold a proxy's
+    password: none outlives its file), and the one shared copy earlier versions kept. Runs
+    only when a copy is written, that is when a config file is new or changed."""
+    import contextlib  # here, as this runs so seldom: every start reads this module
+
+    for other in kept.parent.glob("config.parsed*.json"):
+        if other == kept:
+            continue
+        try:
+            with open(other, encoding="utf-8") as fh:
+                source = json.load(fh)["key"][2]
+            gone = not isinstance(source, str) or not os.path.exists(source)
+        except (OSError, ValueError, KeyError, IndexError, TypeError):
+            gone = True  # unreadable or foreign: of no use to any config
+        if gone or other.name == "config.parsed.json":
+            with contextlib.suppress(OSError):
+                other.unlink()

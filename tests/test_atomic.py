@@ -170,3 +170,52 @@ def test_remove_leftovers_takes_only_a_dead_writers_files(tmp_path: Path) -> Non
 def test_process_running() -> None:
     assert process_running(os.getpid())
     assert not process_running(NO_SUCH_PID)
+
+
+class _Kernel32:
+    """What leftovers asks of Windows' kernel32, for one process table."""
+
+    def __init__(self, running: dict[int, int], others: set[int]) -> None:
+        self.running, self.others, self.open, self.last_error = running, others, 0, 0
+
+    def OpenProcess(self, access: int, inherit: bool, pid: int) -> int:
+        assert access == 0x1000 and not inherit  # may read the exit code, nothing more
+        if pid in self.others:
+            self.last_error = 5  # ERROR_ACCESS_DENIED
+            return 0
+        if pid not in self.running:
+            self.last_error = 87  # ERROR_INVALID_PARAMETER
+            return 0
+        self.open += 1
+        return pid
+
+    def GetExitCodeProcess(self, handle: int, code: object) -> int:
+        code._obj.value = self.running[handle]  # type: ignore[attr-defined]
+        return 1
+
+    def CloseHandle(self, handle: int) -> int:
+        self.open -= 1
+        return 1
+
+
+def test_process_running_on_windows_never_signals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows has no signal 0: os.kill(pid, 0) would send Ctrl+C to, or terminate, `pid`."""
+    import ctypes
+    import types
+
+    from ytvault.vault import leftovers
+
+    kernel32 = _Kernel32(running={100: 259, 101: 0}, others={200})
+    monkeypatch.setattr(leftovers, "sys", types.SimpleNamespace(platform="win32"))
+    monkeypatch.setattr(ctypes, "WinDLL", lambda name, use_last_error: kernel32, raising=False)
+    monkeypatch.setattr(ctypes, "get_last_error", lambda: kernel32.last_error, raising=False)
+
+    def no_kill(pid: int, sig: int) -> None:
+        raise AssertionError(f"os.kill({pid}, {sig}) on Windows")
+
+    monkeypatch.setattr(leftovers.os, "kill", no_kill)
+    assert leftovers.process_running(100)  # STILL_ACTIVE
+    assert not leftovers.process_running(101)  # exited, a handle still open somewhere
+    assert leftovers.process_running(200)  # another user's: its files are left alone
+    assert not leftovers.process_running(300)  # no such process
+    assert kernel32.open == 0  # every handle closed

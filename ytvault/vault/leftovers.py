@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 import time
 import zlib
 from pathlib import Path
@@ -49,13 +50,41 @@ def process_running(pid: int) -> bool:
     """Whether a process with this pid runs on this machine (ours counts)."""
     if pid == os.getpid():
         return True
+    if sys.platform == "win32":
+        return _windows_process_running(pid)
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0: only asks
     except ProcessLookupError:
         return False
     except (PermissionError, OSError):
         return True  # someone else's process, or a platform that cannot tell: leave it
     return True
+
+
+# Windows: OpenProcess's access right to ask a process's exit code, GetExitCodeProcess's answer
+# for a process that runs, and the error of a process that exists but is not ours.
+_QUERY_LIMITED_INFORMATION = 0x1000
+_STILL_ACTIVE = 259
+_ERROR_ACCESS_DENIED = 5
+
+
+def _windows_process_running(pid: int) -> bool:
+    """process_running on Windows, where there is no signal 0: `os.kill(pid, 0)` sends
+    CTRL_C_EVENT to the console group `pid`, and when that fails it terminates the process.
+    A handle that can only read the exit code is asked for instead."""
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(_QUERY_LIMITED_INFORMATION, False, pid)
+    if not handle:  # no such process, or one of another user's: leave its files alone
+        return bool(ctypes.get_last_error() == _ERROR_ACCESS_DENIED)  # type: ignore[attr-defined]
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True  # cannot tell: leave it
+        return code.value == _STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def temp_files(folder: Path) -> list[Path]:

@@ -28,7 +28,8 @@ def _masked(text: str) -> str:
 def _everything(text: str) -> str:
     """printable() without its shortcuts: every pattern, on every line."""
     text = _masked(re.sub(scrub._CONTROL, " ", re.sub(scrub._ESCAPE, " ", text)))
-    return scrub.cut(_masked(re.sub(scrub._BIDI, "", text)), scrub.LINE_LIMIT)
+    joined = re.sub(scrub._BIDI, "", text)  # masked again only where a control was taken out
+    return scrub.cut(text if joined == text else _masked(joined), scrub.LINE_LIMIT)
 
 
 def _before(text: str) -> str:

@@ -57,13 +57,14 @@ def printable(text: str, limit: int = LINE_LIMIT) -> str:
     """`text` as one safe line: scrubbed, control characters and escape sequences as spaces,
     bidi controls dropped, cut at `limit` characters.
 
-    A line with bidi controls is scrubbed before they are dropped (one may stand where a word
-    boundary marks a credential: `x\u2066Authorization: …`) and after (one may split a key:
-    `sk-ant-\u200e…`)."""
+    A line is scrubbed before its bidi controls are dropped (one may stand where a word
+    boundary marks a credential: `x\u2066Authorization: …`) and, when one was dropped, again
+    after (one may split a key: `sk-ant-\u200e…`)."""
     if text.isascii() and text.isprintable():  # none of the controls can be in it
         return cut(scrub(text), limit)
     text = scrub(re.sub(_CONTROL, " ", re.sub(_ESCAPE, " ", text)))
-    return cut(scrub(re.sub(_BIDI, "", text)), limit)
+    joined = re.sub(_BIDI, "", text)
+    return cut(text if joined == text else scrub(joined), limit)
 
 
 def printable_lines(text: str, limit: int = LINE_LIMIT) -> str:

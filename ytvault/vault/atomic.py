@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import os
@@ -16,15 +17,6 @@ from ytvault.vault.leftovers import TEMP_MARK, host_tag
 
 class Changed(Exception):
     """The file changed under us between reading it and replacing it."""
-
-
-def _discard(path: Path | str, ignored: type[OSError] = FileNotFoundError) -> None:
-    """Remove `path`; one already gone is fine. (Not contextlib.suppress: every scan imports
-    this module, and contextlib is one more import at each start.)"""
-    try:  # noqa: SIM105 - contextlib would be one more import
-        os.unlink(path)
-    except ignored:
-        pass
 
 
 def fingerprint(path: Path) -> tuple[int, int, int]:
@@ -68,7 +60,7 @@ def atomic_write(
             raise Changed(str(path))
         os.replace(tmp, path)
     except BaseException:
-        _discard(tmp)
+        tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
 
@@ -116,7 +108,7 @@ def replace_checked(path: Path, data: bytes, expected: bytes,
             return _replace_linked(path, tmp, expected)
         return _check_taken_out(path, tmp, data, expected)
     finally:
-        _discard(tmp)
+        tmp.unlink(missing_ok=True)
 
 
 # errno values that mean "this file system (or system) cannot exchange two names"
@@ -230,7 +222,8 @@ def _replace_linked(path: Path, tmp: Path, expected: bytes) -> Raced | None:
         finally:
             os.close(fd)
     finally:
-        _discard(guard, OSError)
+        with contextlib.suppress(OSError):
+            guard.unlink()
 
 
 def _replace_plain(path: Path, tmp: Path, expected: bytes) -> Raced | None:
@@ -268,7 +261,7 @@ def _write_temp(tmp: Path, data: bytes, mode: int) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
     except BaseException:
-        _discard(tmp)
+        tmp.unlink(missing_ok=True)
         raise
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -172,13 +173,26 @@ def test_process_running() -> None:
     assert not process_running(NO_SUCH_PID)
 
 
+class _Function:
+    """A kernel32 function as ctypes gives it: callable, with restype and argtypes to set."""
+
+    def __init__(self, call: Callable[..., int]) -> None:
+        self.call, self.restype, self.argtypes = call, None, None
+
+    def __call__(self, *args: object) -> int:
+        assert self.argtypes is not None, "argtypes not declared: ctypes would guess them"
+        return self.call(*args)
+
+
 class _Kernel32:
     """What leftovers asks of Windows' kernel32, for one process table."""
 
     def __init__(self, running: dict[int, int], others: set[int]) -> None:
         self.running, self.others, self.open, self.last_error = running, others, 0, 0
+        for name in ("OpenProcess", "GetExitCodeProcess", "CloseHandle"):
+            setattr(self, name, _Function(getattr(self, f"_{name}")))
 
-    def OpenProcess(self, access: int, inherit: bool, pid: int) -> int:
+    def _OpenProcess(self, access: int, inherit: bool, pid: int) -> int:
         assert access == 0x1000 and not inherit  # may read the exit code, nothing more
         if pid in self.others:
             self.last_error = 5  # ERROR_ACCESS_DENIED
@@ -189,11 +203,11 @@ class _Kernel32:
         self.open += 1
         return pid
 
-    def GetExitCodeProcess(self, handle: int, code: object) -> int:
+    def _GetExitCodeProcess(self, handle: int, code: object) -> int:
         code._obj.value = self.running[handle]  # type: ignore[attr-defined]
         return 1
 
-    def CloseHandle(self, handle: int) -> int:
+    def _CloseHandle(self, handle: int) -> int:
         self.open -= 1
         return 1
 
@@ -219,3 +233,4 @@ def test_process_running_on_windows_never_signals(monkeypatch: pytest.MonkeyPatc
     assert leftovers.process_running(200)  # another user's: its files are left alone
     assert not leftovers.process_running(300)  # no such process
     assert kernel32.open == 0  # every handle closed
+    assert kernel32.OpenProcess.restype is not None  # a HANDLE, not ctypes' default int
